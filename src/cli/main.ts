@@ -1,0 +1,176 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, type Config, loadConfig, publicUrl, type SettingName } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
+import { createPlatform, openStore, type Platform } from '../platform.js';
+import { migrate } from '../store/migrations.js';
+import { isSeeded, seedDemoData } from './seed.js';
+
+const EXIT_USAGE = 2;
+
+type Flags = Record<string, string | boolean | undefined>;
+
+/** Maps command-line flags onto settings, so a flag and its environment variable go through one validation. */
+function configFrom(flags: Flags): Config {
+  const overrides: Partial<Record<SettingName, string>> = {};
+  const map: [string, SettingName][] = [
+    ['port', 'port'],
+    ['host', 'host'],
+    ['databaseUrl', 'databaseUrl'],
+    ['dataDir', 'dataDir'],
+    ['logLevel', 'logLevel'],
+    ['publicUrl', 'publicUrl'],
+  ];
+  for (const [flag, name] of map) {
+    const value = flags[flag];
+    if (typeof value === 'string') overrides[name] = value;
+  }
+  // Commander turns --no-workers / --no-seed into workers=false / seed=false.
+  if (flags.workers === false) overrides.workers = 'false';
+  if (flags.seed === false) overrides.seed = 'false';
+  return loadConfig(process.env, overrides);
+}
+
+function databaseOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL); default: embedded PGlite'))
+    .addOption(new Option('--data-dir <dir>', 'PGlite data folder (env TIJARA_DATA_DIR)'))
+    .addOption(new Option('--log-level <level>', 'log level (env LOG_LEVEL)'));
+}
+
+function describeDatabase(config: Config): string {
+  if (!config.databaseUrl) return `PGlite at ${config.dataDir}`;
+  const url = new URL(config.databaseUrl);
+  return `PostgreSQL at ${url.host}${url.pathname}`;
+}
+
+/** Stops cleanly on SIGINT/SIGTERM; a second signal, or a stop that outlasts the timeout, exits at once. */
+function stopOnSignal(platform: Platform, timeoutMs: number): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    platform.logger.info({ signal }, 'stopping: draining requests and workers');
+    const timer = setTimeout(() => {
+      platform.logger.error('stop timed out; exiting anyway');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    platform.stop().then(
+      () => {
+        platform.logger.info('stopped');
+        process.exit(0);
+      },
+      (error) => {
+        platform.logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+async function start(flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const logger = createLogger(config.logLevel);
+  const platform = await createPlatform({ config, logger });
+  stopOnSignal(platform, config.shutdownTimeoutMs);
+  let seedReport: string[] = [];
+  if (config.seed && !(await isSeeded(platform))) seedReport = await seedDemoData(platform);
+  const port = await platform.listen();
+  const base = publicUrl(config, port);
+  const lines = [
+    '',
+    `Tijara is running on ${describeDatabase(config)}`,
+    `  API       ${base}/v1`,
+    `  Health    ${base}/v1/health`,
+    `  OpenAPI   ${base}/v1/openapi.json`,
+    ...(seedReport.length > 0 ? ['', 'Demo data loaded:', ...seedReport.map((line) => `  ${line}`)] : []),
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runMigrate(flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const store = openStore(config);
+  try {
+    const applied = await migrate(store, undefined, (name) => process.stdout.write(`applied ${name}\n`));
+    process.stdout.write(applied.length === 0 ? 'schema is current\n' : `${applied.length} migration(s) applied\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runSeed(flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const platform = await createPlatform({ config, logger: createLogger(config.logLevel) });
+  try {
+    const report = await seedDemoData(platform);
+    process.stdout.write(`Demo data loaded:\n${report.map((line) => `  ${line}\n`).join('')}`);
+  } finally {
+    await platform.stop();
+  }
+}
+
+async function runWorker(flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const logger = createLogger(config.logLevel);
+  const platform = await createPlatform({ config: { ...config, workers: true }, logger });
+  stopOnSignal(platform, config.shutdownTimeoutMs);
+  platform.outbox.start();
+  logger.info({ database: describeDatabase(config) }, 'worker running; Ctrl-C to stop');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tijara')
+    .description('Tijara: the open platform for card-based e-commerce in Morocco')
+    .showHelpAfterError()
+    .exitOverride();
+
+  databaseOptions(
+    program
+      .command('start')
+      .description('migrate, load the demo data into an empty database, serve the API and pages, run the workers')
+      .addOption(new Option('--port <port>', 'HTTP port (env PORT)'))
+      .addOption(new Option('--host <host>', 'address to bind (env HOST)'))
+      .addOption(new Option('--public-url <url>', 'address people reach Tijara at (env TIJARA_PUBLIC_URL)'))
+      .option('--no-workers', 'do not run background workers in this process (env TIJARA_WORKERS=false)')
+      .option('--no-seed', 'do not load the demo data (env TIJARA_SEED=false)'),
+  ).action(start);
+
+  databaseOptions(program.command('migrate').description('apply pending database migrations and exit')).action(
+    runMigrate,
+  );
+
+  databaseOptions(
+    program.command('seed').description('load the demo data (idempotent: running it twice changes nothing)'),
+  ).action(runSeed);
+
+  databaseOptions(
+    program.command('worker').description('run the background workers only (outbox delivery, …), for scaling out'),
+  ).action(runWorker);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tijara: ${error.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    process.stderr.write(`tijara: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,171 @@
+import { resolve } from 'node:path';
+
+/** A bad setting: reported as one line naming the setting, never as a stack trace. */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+interface Setting<T> {
+  env: string;
+  description: string;
+  /** What the README shows as the default. */
+  shownDefault: string;
+  fallback: () => T;
+  parse: (raw: string) => T;
+}
+
+function setting<T>(spec: Setting<T>): Setting<T> {
+  return spec;
+}
+
+function integerIn(min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      throw new Error(`must be a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function boolean(raw: string): boolean {
+  const text = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  throw new Error('must be true or false');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every setting Tijara reads; the README's configuration table lists the same names. */
+export const settings = {
+  port: setting({
+    env: 'PORT',
+    description: 'TCP port the HTTP server listens on',
+    shownDefault: '3000',
+    fallback: () => 3000,
+    parse: integerIn(0, 65535),
+  }),
+  host: setting({
+    env: 'HOST',
+    description: 'Address the HTTP server binds (use 0.0.0.0 in a container)',
+    shownDefault: '127.0.0.1',
+    fallback: () => '127.0.0.1',
+    parse: (raw) => {
+      if (!/^[\w.:-]+$/.test(raw)) throw new Error('must be a host name or an IP address');
+      return raw;
+    },
+  }),
+  databaseUrl: setting<string | undefined>({
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL connection URL; when unset, the embedded PGlite database is used',
+    shownDefault: '(unset: embedded PGlite)',
+    fallback: () => undefined,
+    parse: (raw) => {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new Error('must be a URL like postgres://user@host:5432/database');
+      }
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        throw new Error('must start with postgres:// or postgresql://');
+      }
+      return raw;
+    },
+  }),
+  dataDir: setting({
+    env: 'TIJARA_DATA_DIR',
+    description: 'Folder of the embedded PGlite database (ignored with DATABASE_URL); "memory" keeps it in memory',
+    shownDefault: './.tijara/data',
+    fallback: () => resolve('.tijara/data'),
+    parse: (raw) => {
+      if (raw.trim() === '') throw new Error('must not be empty');
+      return raw === 'memory' ? raw : resolve(raw);
+    },
+  }),
+  logLevel: setting<LogLevel>({
+    env: 'LOG_LEVEL',
+    description: `Log level: ${LOG_LEVELS.join(', ')}`,
+    shownDefault: 'info',
+    fallback: () => 'info',
+    parse: (raw) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
+      return raw as LogLevel;
+    },
+  }),
+  workers: setting({
+    env: 'TIJARA_WORKERS',
+    description: 'Run the background workers (outbox delivery, …) inside the server process',
+    shownDefault: 'true',
+    fallback: () => true,
+    parse: boolean,
+  }),
+  seed: setting({
+    env: 'TIJARA_SEED',
+    description: '`tijara start` loads the demo data into an empty database',
+    shownDefault: 'true',
+    fallback: () => true,
+    parse: boolean,
+  }),
+  publicUrl: setting<string | undefined>({
+    env: 'TIJARA_PUBLIC_URL',
+    description: 'The address people reach Tijara at, used in printed and emailed links',
+    shownDefault: 'http://HOST:PORT',
+    fallback: () => undefined,
+    parse: (raw) => {
+      if (!/^https?:\/\/[^\s]+$/.test(raw)) throw new Error('must be an http:// or https:// URL');
+      return raw.replace(/\/+$/, '');
+    },
+  }),
+  shutdownTimeoutMs: setting({
+    env: 'TIJARA_SHUTDOWN_TIMEOUT_MS',
+    description: 'How long a stop waits for in-flight requests and workers before it closes anyway',
+    shownDefault: '10000',
+    fallback: () => 10_000,
+    parse: integerIn(0, 600_000),
+  }),
+} as const;
+
+export type SettingName = keyof typeof settings;
+export type Config = { [K in SettingName]: ReturnType<(typeof settings)[K]['fallback']> };
+
+/**
+ * Reads every setting: a command-line value wins over the environment, which wins over the default.
+ * Throws a ConfigError naming the first bad setting.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<SettingName, string | undefined>> = {},
+): Config {
+  const config: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(settings) as [SettingName, Setting<unknown>][]) {
+    const fromFlag = overrides[name];
+    const raw = fromFlag ?? env[spec.env];
+    if (raw === undefined || (fromFlag === undefined && raw === '')) {
+      config[name] = spec.fallback();
+      continue;
+    }
+    try {
+      config[name] = spec.parse(raw);
+    } catch (error) {
+      const shown = spec.env === 'DATABASE_URL' ? '' : ` (got "${raw}")`;
+      throw new ConfigError(spec.env, `${(error as Error).message}${shown}`);
+    }
+  }
+  return config as Config;
+}
+
+/** The URL people should open, for printed links. */
+export function publicUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>, boundPort?: number): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort ?? config.port}`;
+}

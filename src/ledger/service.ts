@@ -1,0 +1,292 @@
+import { type Kysely, sql } from 'kysely';
+import { newId } from '../core/ids.js';
+import type { CurrencyCode, MinorUnits } from '../core/money.js';
+import type { SharedDb, Store } from '../store/store.js';
+import { LedgerError } from './errors.js';
+import {
+  type Account,
+  type Entry,
+  type LedgerTables,
+  type NewAccount,
+  type NewEntry,
+  normalBalance,
+  type Posting,
+  type Transfer,
+  toAccount,
+} from './model.js';
+
+type Db = Kysely<LedgerTables>;
+
+export interface AccountBalance {
+  accountId: string;
+  debits: MinorUnits;
+  credits: MinorUnits;
+  balance: MinorUnits;
+  asOf: Date | null;
+}
+
+export interface LedgerInvariantViolation {
+  accountId?: string;
+  problem: string;
+}
+
+export interface LedgerService {
+  createAccount(account: NewAccount, db?: SharedDb): Promise<Account>;
+  /** The account with this code, created if it does not exist yet. */
+  ensureAccount(account: NewAccount, db?: SharedDb): Promise<Account>;
+  getAccount(id: string, db?: SharedDb): Promise<Account | undefined>;
+  findAccountByCode(code: string, db?: SharedDb): Promise<Account | undefined>;
+  /**
+   * Records a balanced entry. Pass a transaction to post together with the change the entry accounts
+   * for; on an error value nothing was written, so the caller's transaction stays usable.
+   */
+  post(entry: NewEntry, trx?: SharedDb): Promise<Entry | LedgerError>;
+  transfer(transfer: Transfer, trx?: SharedDb): Promise<Entry | LedgerError>;
+  getEntry(id: string, db?: SharedDb): Promise<Entry | undefined>;
+  getEntryByRef(externalRef: string, db?: SharedDb): Promise<Entry | undefined>;
+  /** The balance now, or as it stood at `asOf` (postings dated at or before it). */
+  balance(accountId: string, asOf?: Date, db?: SharedDb): Promise<AccountBalance | undefined>;
+  /** Re-adds every posting and compares with the stored totals; an empty list means all is well. */
+  checkInvariants(db?: SharedDb): Promise<LedgerInvariantViolation[]>;
+}
+
+export function createLedgerService(deps: { store: Store<LedgerTables> }): LedgerService {
+  const { store } = deps;
+
+  async function createAccount(account: NewAccount, db: Db = store.db): Promise<Account> {
+    const row = await db
+      .insertInto('ledger_accounts')
+      .values({
+        id: newId('acc'),
+        code: account.code,
+        name: account.name,
+        type: account.type,
+        currency: account.currency,
+        may_go_negative: account.mayGoNegative ?? false,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAccount(row);
+  }
+
+  async function findAccountByCode(code: string, db: Db = store.db) {
+    const row = await db.selectFrom('ledger_accounts').selectAll().where('code', '=', code).executeTakeFirst();
+    return row && toAccount(row);
+  }
+
+  async function ensureAccount(account: NewAccount, db: Db = store.db): Promise<Account> {
+    await db
+      .insertInto('ledger_accounts')
+      .values({
+        id: newId('acc'),
+        code: account.code,
+        name: account.name,
+        type: account.type,
+        currency: account.currency,
+        may_go_negative: account.mayGoNegative ?? false,
+      })
+      .onConflict((oc) => oc.column('code').doNothing())
+      .execute();
+    const existing = await findAccountByCode(account.code, db);
+    if (!existing) throw new Error(`account ${account.code} vanished after creation`);
+    return existing;
+  }
+
+  async function loadEntry(db: Db, where: { id: string } | { externalRef: string }): Promise<Entry | undefined> {
+    const row = await db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .$if('id' in where, (q) => q.where('id', '=', (where as { id: string }).id))
+      .$if('externalRef' in where, (q) => q.where('external_ref', '=', (where as { externalRef: string }).externalRef))
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const postings = await db
+      .selectFrom('ledger_postings')
+      .select(['account_id', 'amount'])
+      .where('entry_id', '=', row.id)
+      .orderBy('id')
+      .execute();
+    return {
+      id: row.id,
+      externalRef: row.external_ref,
+      description: row.description,
+      currency: row.currency as CurrencyCode,
+      postedAt: row.posted_at,
+      postings: postings.map((p) => ({ accountId: p.account_id, amount: p.amount })),
+    };
+  }
+
+  async function replayOrConflict(db: Db, entry: NewEntry, externalRef: string) {
+    const existing = await loadEntry(db, { externalRef });
+    if (!existing) return undefined;
+    return samePostings(existing.postings, entry.postings) && existing.currency === entry.currency
+      ? existing
+      : LedgerError.ReferenceConflict;
+  }
+
+  async function postIn(trx: Db, entry: NewEntry): Promise<Entry | LedgerError> {
+    const invalid = validateEntry(entry);
+    if (invalid) return invalid;
+    if (entry.externalRef) {
+      const replay = await replayOrConflict(trx, entry, entry.externalRef);
+      if (replay) return replay;
+    }
+    const movements = netByAccount(entry.postings);
+    // Locking in id order means two entries touching the same accounts can never deadlock.
+    const accounts = await trx
+      .selectFrom('ledger_accounts')
+      .selectAll()
+      .where('id', 'in', [...movements.keys()])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    if (accounts.length !== movements.size) return LedgerError.UnknownAccount;
+    for (const account of accounts) {
+      if (account.currency !== entry.currency) return LedgerError.CurrencyMismatch;
+      const net = movements.get(account.id) ?? 0n;
+      const debits = account.debits_posted + (net > 0n ? net : 0n);
+      const credits = account.credits_posted + (net < 0n ? -net : 0n);
+      if (!account.may_go_negative && normalBalance(account.type, debits, credits) < 0n) {
+        return LedgerError.InsufficientFunds;
+      }
+    }
+    const id = newId('je');
+    const inserted = await trx
+      .insertInto('ledger_entries')
+      .values({
+        id,
+        external_ref: entry.externalRef ?? null,
+        description: entry.description,
+        currency: entry.currency,
+        metadata: JSON.stringify(entry.metadata ?? {}),
+      })
+      .onConflict((oc) => oc.column('external_ref').doNothing())
+      .returning('posted_at')
+      .executeTakeFirst();
+    if (!inserted) {
+      // Another transaction recorded this reference between our look-up and our insert.
+      return (await replayOrConflict(trx, entry, entry.externalRef!)) ?? LedgerError.ReferenceConflict;
+    }
+    const sorted = [...entry.postings].sort((a, b) => a.accountId.localeCompare(b.accountId));
+    await trx
+      .insertInto('ledger_postings')
+      .values(sorted.map((p) => ({ entry_id: id, account_id: p.accountId, amount: p.amount, posted_at: inserted.posted_at })))
+      .execute();
+    return {
+      id,
+      externalRef: entry.externalRef ?? null,
+      description: entry.description,
+      currency: entry.currency,
+      postedAt: inserted.posted_at,
+      postings: entry.postings,
+    };
+  }
+
+  const post: LedgerService['post'] = (entry, trx) =>
+    trx ? postIn(trx, entry) : store.transaction((t) => postIn(t, entry));
+
+  return {
+    createAccount,
+    ensureAccount,
+    findAccountByCode,
+    async getAccount(id: string, db: Db = store.db) {
+      const row = await db.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toAccount(row);
+    },
+    post,
+    transfer(transfer: Transfer, trx?: Db) {
+      if (typeof transfer.amount !== 'bigint' || transfer.amount <= 0n) return Promise.resolve(LedgerError.InvalidAmount);
+      return post(
+        {
+          ...(transfer.externalRef === undefined ? {} : { externalRef: transfer.externalRef }),
+          description: transfer.description,
+          currency: transfer.currency,
+          postings: [
+            { accountId: transfer.debitAccountId, amount: transfer.amount },
+            { accountId: transfer.creditAccountId, amount: -transfer.amount },
+          ],
+        },
+        trx,
+      );
+    },
+    getEntry: (id: string, db: Db = store.db) => loadEntry(db, { id }),
+    getEntryByRef: (externalRef: string, db: Db = store.db) => loadEntry(db, { externalRef }),
+    async balance(accountId: string, asOf?: Date, db: Db = store.db) {
+      const account = await db
+        .selectFrom('ledger_accounts')
+        .select(['type', 'debits_posted', 'credits_posted'])
+        .where('id', '=', accountId)
+        .executeTakeFirst();
+      if (!account) return undefined;
+      if (!asOf) {
+        return {
+          accountId,
+          debits: account.debits_posted,
+          credits: account.credits_posted,
+          balance: normalBalance(account.type, account.debits_posted, account.credits_posted),
+          asOf: null,
+        };
+      }
+      const sums = await db
+        .selectFrom('ledger_postings')
+        .select([
+          sql<bigint>`coalesce(sum(amount) filter (where amount > 0), 0)::bigint`.as('debits'),
+          sql<bigint>`coalesce(-sum(amount) filter (where amount < 0), 0)::bigint`.as('credits'),
+        ])
+        .where('account_id', '=', accountId)
+        .where('posted_at', '<=', asOf)
+        .executeTakeFirstOrThrow();
+      return {
+        accountId,
+        debits: sums.debits,
+        credits: sums.credits,
+        balance: normalBalance(account.type, sums.debits, sums.credits),
+        asOf,
+      };
+    },
+    async checkInvariants(db: Db = store.db) {
+      const violations: LedgerInvariantViolation[] = [];
+      const mismatched = await sql<{ id: string }>`
+        select a.id from ledger_accounts a
+        left join (
+          select account_id,
+                 coalesce(sum(amount) filter (where amount > 0), 0) as debits,
+                 coalesce(-sum(amount) filter (where amount < 0), 0) as credits
+            from ledger_postings group by account_id
+        ) p on p.account_id = a.id
+        where a.debits_posted <> coalesce(p.debits, 0) or a.credits_posted <> coalesce(p.credits, 0)`.execute(db);
+      for (const row of mismatched.rows) {
+        violations.push({ accountId: row.id, problem: 'stored totals differ from the sum of postings' });
+      }
+      const unbalanced = await sql<{ entry_id: string }>`
+        select entry_id from ledger_postings group by entry_id having sum(amount) <> 0 or count(*) < 2`.execute(db);
+      for (const row of unbalanced.rows) violations.push({ problem: `entry ${row.entry_id} is unbalanced` });
+      return violations;
+    },
+  };
+}
+
+function validateEntry(entry: NewEntry): LedgerError | undefined {
+  if (entry.postings.length < 2) return LedgerError.UnbalancedEntry;
+  let sum = 0n;
+  for (const posting of entry.postings) {
+    if (typeof posting.amount !== 'bigint' || posting.amount === 0n) return LedgerError.InvalidAmount;
+    sum += posting.amount;
+  }
+  return sum === 0n ? undefined : LedgerError.UnbalancedEntry;
+}
+
+function netByAccount(postings: Posting[]): Map<string, MinorUnits> {
+  const net = new Map<string, MinorUnits>();
+  for (const p of postings) net.set(p.accountId, (net.get(p.accountId) ?? 0n) + p.amount);
+  return net;
+}
+
+function samePostings(a: Posting[], b: Posting[]): boolean {
+  const key = (ps: Posting[]) =>
+    ps
+      .map((p) => `${p.accountId}:${p.amount}`)
+      .sort()
+      .join(',');
+  return key(a) === key(b);
+}

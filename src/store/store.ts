@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { type IsolationLevel, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.js';
+
+export type StoreKind = 'pglite' | 'postgres';
+
+export interface StoreOptions {
+  /** postgres://… ; when absent the embedded PGlite is used. */
+  databaseUrl?: string | undefined;
+  /** PGlite data folder, or "memory". */
+  dataDir?: string | undefined;
+  /** Connections in the PostgreSQL pool. */
+  poolSize?: number;
+}
+
+export interface TransactionOptions {
+  isolation?: IsolationLevel;
+  /** Attempts in all, the first included, when PostgreSQL reports a serialization failure or a deadlock. */
+  attempts?: number;
+}
+
+export interface Store<DB> {
+  readonly kind: StoreKind;
+  readonly db: Kysely<DB>;
+  /**
+   * Runs fn in a transaction, and runs it again (a fresh transaction) when the database aborted it
+   * because of a serialization failure or a deadlock: fn must only touch the database.
+   */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * The one store every module shares. Each module views it through its own tables
+ * (`Store<LedgerTables>`), and a transaction handed across modules travels as `SharedDb`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the composition root holds every module's tables.
+export type SharedStore = Store<any>;
+// biome-ignore lint/suspicious/noExplicitAny: see SharedStore.
+export type SharedDb = Kysely<any>;
+
+const INT8_OID = 20;
+// Both drivers return BIGINT as bigint: money and counters never pass through a float.
+const parseInt8 = (text: string) => BigInt(text);
+
+export function createStore<DB>(options: StoreOptions): Store<DB> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    return wrap<DB>('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
+  }
+  const dataDir = options.dataDir ?? 'memory';
+  if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir === 'memory' ? undefined : dataDir, {
+    parsers: { [pgliteTypes.INT8]: parseInt8 },
+  });
+  return wrap<DB>('pglite', new Kysely<DB>({ dialect: new PGliteDialect(pglite) }));
+}
+
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+
+export function isRetryableTransactionError(error: unknown): boolean {
+  return RETRYABLE_SQLSTATES.has((error as { code?: string } | null)?.code ?? '');
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string } | null;
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+function wrap<DB>(kind: StoreKind, db: Kysely<DB>): Store<DB> {
+  return {
+    kind,
+    db,
+    async transaction(fn, options = {}) {
+      const attempts = options.attempts ?? 8;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const builder = db.transaction();
+          return await (options.isolation ? builder.setIsolationLevel(options.isolation) : builder).execute(fn);
+        } catch (error) {
+          if (attempt >= attempts || !isRetryableTransactionError(error)) throw error;
+          // Jittered exponential backoff so the transactions that collided do not collide again.
+          const delay = Math.min(200, 2 ** attempt) * (0.5 + Math.random());
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
