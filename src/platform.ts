@@ -48,7 +48,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   };
 
   const outboxHandlers: OutboxHandler[] = [];
-  const outbox = createOutboxWorker({ store, handlers: outboxHandlers, logger: logger.child({ worker: 'outbox' }) });
+  const outbox = createOutboxWorker({
+    store,
+    handlers: outboxHandlers,
+    logger: logger.child({ worker: 'outbox' }),
+  });
 
   const server = await createServer({ logger });
   await server.register(healthRoutes(store));

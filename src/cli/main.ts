@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, type Config, loadConfig, publicUrl, type SettingName } from '../core/config.js';
+import { type Config, ConfigError, loadConfig, publicUrl, type SettingName } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { createPlatform, openStore, type Platform } from '../platform.js';
 import { migrate } from '../store/migrations.js';
@@ -32,7 +32,9 @@ function configFrom(flags: Flags): Config {
 
 function databaseOptions(command: Command): Command {
   return command
-    .addOption(new Option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL); default: embedded PGlite'))
+    .addOption(
+      new Option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL); default: embedded PGlite'),
+    )
     .addOption(new Option('--data-dir <dir>', 'PGlite data folder (env TIJARA_DATA_DIR)'))
     .addOption(new Option('--log-level <level>', 'log level (env LOG_LEVEL)'));
 }
@@ -98,7 +100,9 @@ async function runMigrate(flags: Flags): Promise<void> {
   const store = openStore(config);
   try {
     const applied = await migrate(store, undefined, (name) => process.stdout.write(`applied ${name}\n`));
-    process.stdout.write(applied.length === 0 ? 'schema is current\n' : `${applied.length} migration(s) applied\n`);
+    process.stdout.write(
+      applied.length === 0 ? 'schema is current\n' : `${applied.length} migration(s) applied\n`,
+    );
   } finally {
     await store.close();
   }
@@ -133,7 +137,9 @@ export function buildProgram(): Command {
   databaseOptions(
     program
       .command('start')
-      .description('migrate, load the demo data into an empty database, serve the API and pages, run the workers')
+      .description(
+        'migrate, load the demo data into an empty database, serve the API and pages, run the workers',
+      )
       .addOption(new Option('--port <port>', 'HTTP port (env PORT)'))
       .addOption(new Option('--host <host>', 'address to bind (env HOST)'))
       .addOption(new Option('--public-url <url>', 'address people reach Tijara at (env TIJARA_PUBLIC_URL)'))
@@ -141,16 +147,18 @@ export function buildProgram(): Command {
       .option('--no-seed', 'do not load the demo data (env TIJARA_SEED=false)'),
   ).action(start);
 
-  databaseOptions(program.command('migrate').description('apply pending database migrations and exit')).action(
-    runMigrate,
-  );
+  databaseOptions(
+    program.command('migrate').description('apply pending database migrations and exit'),
+  ).action(runMigrate);
 
   databaseOptions(
     program.command('seed').description('load the demo data (idempotent: running it twice changes nothing)'),
   ).action(runSeed);
 
   databaseOptions(
-    program.command('worker').description('run the background workers only (outbox delivery, …), for scaling out'),
+    program
+      .command('worker')
+      .description('run the background workers only (outbox delivery, …), for scaling out'),
   ).action(runWorker);
 
   return program;
@@ -168,7 +176,9 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`tijara: ${error.message}\n`);
       process.exit(EXIT_USAGE);
     }
-    process.stderr.write(`tijara: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `tijara: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   }
 }

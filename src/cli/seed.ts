@@ -10,7 +10,12 @@ export type SeedReport = string[];
 export async function seedDemoData(platform: Platform): Promise<SeedReport> {
   const { ledger } = platform.services;
   const report: SeedReport = [];
-  await ledger.ensureAccount({ code: 'platform:revenue', name: 'Tijara fee revenue', type: 'revenue', currency: 'MAD' });
+  await ledger.ensureAccount({
+    code: 'platform:revenue',
+    name: 'Tijara fee revenue',
+    type: 'revenue',
+    currency: 'MAD',
+  });
   await ledger.ensureAccount({
     code: 'platform:settlement-bank',
     name: 'Settlement account at the central bank',

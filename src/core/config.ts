@@ -83,7 +83,8 @@ export const settings = {
   }),
   dataDir: setting({
     env: 'TIJARA_DATA_DIR',
-    description: 'Folder of the embedded PGlite database (ignored with DATABASE_URL); "memory" keeps it in memory',
+    description:
+      'Folder of the embedded PGlite database (ignored with DATABASE_URL); "memory" keeps it in memory',
     shownDefault: './.tijara/data',
     fallback: () => resolve('.tijara/data'),
     parse: (raw) => {
@@ -97,7 +98,8 @@ export const settings = {
     shownDefault: 'info',
     fallback: () => 'info',
     parse: (raw) => {
-      if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
+      if (!(LOG_LEVELS as readonly string[]).includes(raw))
+        throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
       return raw as LogLevel;
     },
   }),

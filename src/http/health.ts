@@ -39,12 +39,20 @@ export function healthRoutes(store: SharedStore) {
           status = await migrationStatus(store);
         } catch (error) {
           reply.log.warn({ err: error }, 'readiness check: database unreachable');
-          return sendProblem(reply, new Problem(503, 'database_unavailable', 'Not ready', 'the database does not answer'));
+          return sendProblem(
+            reply,
+            new Problem(503, 'database_unavailable', 'Not ready', 'the database does not answer'),
+          );
         }
         if (status.pending.length > 0) {
           return sendProblem(
             reply,
-            new Problem(503, 'migrations_pending', 'Not ready', `pending migrations: ${status.pending.join(', ')}`),
+            new Problem(
+              503,
+              'migrations_pending',
+              'Not ready',
+              `pending migrations: ${status.pending.join(', ')}`,
+            ),
           );
         }
         return { status: 'ready' as const, database: store.kind, migrations: status.applied.length };

@@ -16,10 +16,7 @@ export type App = FastifyInstance<
 const INCOMING_REQUEST_ID = /^[\w.-]{1,64}$/;
 
 export function sendProblem(reply: import('fastify').FastifyReply, problem: Problem) {
-  return reply
-    .code(problem.status)
-    .type('application/problem+json')
-    .send(problem.toJSON(reply.request.url));
+  return reply.code(problem.status).type('application/problem+json').send(problem.toJSON(reply.request.url));
 }
 
 function toProblem(error: FastifyError): Problem {
@@ -29,16 +26,27 @@ function toProblem(error: FastifyError): Problem {
       field: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
       message: v.message ?? 'is invalid',
     }));
-    return new Problem(400, 'invalid_request', 'Invalid request', errors.map((e) => `${e.field} ${e.message}`).join('; '), {
-      errors,
-    });
+    return new Problem(
+      400,
+      'invalid_request',
+      'Invalid request',
+      errors.map((e) => `${e.field} ${e.message}`).join('; '),
+      {
+        errors,
+      },
+    );
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'invalid_request';
     return new Problem(status, code, 'Invalid request', error.message);
   }
-  return new Problem(500, 'internal_error', 'Internal error', 'Something went wrong on our side; it has been logged.');
+  return new Problem(
+    500,
+    'internal_error',
+    'Internal error',
+    'Something went wrong on our side; it has been logged.',
+  );
 }
 
 /** The bare server: request ids, problem+json errors, OpenAPI. Modules add their routes as plugins. */
@@ -64,7 +72,10 @@ export async function createServer(options: { logger: Logger; bodyLimit?: number
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new Problem(404, 'route_not_found', 'Not found', `no route ${request.method} ${request.url}`)),
+    sendProblem(
+      reply,
+      new Problem(404, 'route_not_found', 'Not found', `no route ${request.method} ${request.url}`),
+    ),
   );
 
   await app.register(swagger, {
@@ -73,10 +84,13 @@ export async function createServer(options: { logger: Logger; bodyLimit?: number
       info: {
         title: 'Tijara API',
         version: '1',
-        description: 'Card payments in Morocco: payments, refunds, bills, supervision. Amounts are integers in minor units.',
+        description:
+          'Card payments in Morocco: payments, refunds, bills, supervision. Amounts are integers in minor units.',
       },
       components: {
-        securitySchemes: { secretKey: { type: 'http', scheme: 'bearer', description: 'sk_test_… or sk_live_…' } },
+        securitySchemes: {
+          secretKey: { type: 'http', scheme: 'bearer', description: 'sk_test_… or sk_live_…' },
+        },
       },
     },
   });

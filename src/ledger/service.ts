@@ -70,7 +70,11 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
   }
 
   async function findAccountByCode(code: string, db: Db = store.db) {
-    const row = await db.selectFrom('ledger_accounts').selectAll().where('code', '=', code).executeTakeFirst();
+    const row = await db
+      .selectFrom('ledger_accounts')
+      .selectAll()
+      .where('code', '=', code)
+      .executeTakeFirst();
     return row && toAccount(row);
   }
 
@@ -92,12 +96,17 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     return existing;
   }
 
-  async function loadEntry(db: Db, where: { id: string } | { externalRef: string }): Promise<Entry | undefined> {
+  async function loadEntry(
+    db: Db,
+    where: { id: string } | { externalRef: string },
+  ): Promise<Entry | undefined> {
     const row = await db
       .selectFrom('ledger_entries')
       .selectAll()
       .$if('id' in where, (q) => q.where('id', '=', (where as { id: string }).id))
-      .$if('externalRef' in where, (q) => q.where('external_ref', '=', (where as { externalRef: string }).externalRef))
+      .$if('externalRef' in where, (q) =>
+        q.where('external_ref', '=', (where as { externalRef: string }).externalRef),
+      )
       .executeTakeFirst();
     if (!row) return undefined;
     const postings = await db
@@ -170,7 +179,14 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     const sorted = [...entry.postings].sort((a, b) => a.accountId.localeCompare(b.accountId));
     await trx
       .insertInto('ledger_postings')
-      .values(sorted.map((p) => ({ entry_id: id, account_id: p.accountId, amount: p.amount, posted_at: inserted.posted_at })))
+      .values(
+        sorted.map((p) => ({
+          entry_id: id,
+          account_id: p.accountId,
+          amount: p.amount,
+          posted_at: inserted.posted_at,
+        })),
+      )
       .execute();
     return {
       id,
@@ -195,7 +211,8 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     },
     post,
     transfer(transfer: Transfer, trx?: Db) {
-      if (typeof transfer.amount !== 'bigint' || transfer.amount <= 0n) return Promise.resolve(LedgerError.InvalidAmount);
+      if (typeof transfer.amount !== 'bigint' || transfer.amount <= 0n)
+        return Promise.resolve(LedgerError.InvalidAmount);
       return post(
         {
           ...(transfer.externalRef === undefined ? {} : { externalRef: transfer.externalRef }),
@@ -254,12 +271,16 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
                  coalesce(-sum(amount) filter (where amount < 0), 0) as credits
             from ledger_postings group by account_id
         ) p on p.account_id = a.id
-        where a.debits_posted <> coalesce(p.debits, 0) or a.credits_posted <> coalesce(p.credits, 0)`.execute(db);
+        where a.debits_posted <> coalesce(p.debits, 0) or a.credits_posted <> coalesce(p.credits, 0)`.execute(
+        db,
+      );
       for (const row of mismatched.rows) {
         violations.push({ accountId: row.id, problem: 'stored totals differ from the sum of postings' });
       }
       const unbalanced = await sql<{ entry_id: string }>`
-        select entry_id from ledger_postings group by entry_id having sum(amount) <> 0 or count(*) < 2`.execute(db);
+        select entry_id from ledger_postings group by entry_id having sum(amount) <> 0 or count(*) < 2`.execute(
+        db,
+      );
       for (const row of unbalanced.rows) violations.push({ problem: `entry ${row.entry_id} is unbalanced` });
       return violations;
     },

@@ -70,9 +70,9 @@ export async function migrationStatus(
   store: Store<MigrationTables>,
   migrations = loadMigrations(),
 ): Promise<MigrationStatus> {
-  const exists = await sql<{ present: boolean }>`select to_regclass('schema_migrations') is not null as present`.execute(
-    store.db,
-  );
+  const exists = await sql<{
+    present: boolean;
+  }>`select to_regclass('schema_migrations') is not null as present`.execute(store.db);
   const appliedRows = exists.rows[0]?.present
     ? await store.db.selectFrom('schema_migrations').select('name').orderBy('name').execute()
     : [];
@@ -103,7 +103,9 @@ export async function migrate(
       const checksum = applied.get(migration.name);
       if (checksum !== undefined) {
         if (checksum !== migration.checksum) {
-          throw new Error(`migration ${migration.name} was changed after it was applied; add a new migration instead`);
+          throw new Error(
+            `migration ${migration.name} was changed after it was applied; add a new migration instead`,
+          );
         }
         continue;
       }

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { Store } from './store.js';
+import { ownTables, type SharedDb, type Store } from './store.js';
 
 export interface OutboxTables {
   outbox_events: {
@@ -22,12 +22,12 @@ export type OutboxEvent = Selectable<OutboxTables['outbox_events']>;
 
 /** Writes an event in the caller's transaction: it exists if and only if the change it announces commits. */
 export async function enqueueEvent(
-  trx: Kysely<OutboxTables>,
+  trx: SharedDb,
   topic: string,
   payload: unknown,
   options: { availableAt?: Date } = {},
 ): Promise<bigint> {
-  const row = await trx
+  const row = await ownTables<OutboxTables>(trx)
     .insertInto('outbox_events')
     .values({ topic, payload: JSON.stringify(payload), available_at: options.availableAt })
     .returning('id')
@@ -46,7 +46,8 @@ export interface OutboxHandler {
 }
 
 export function exponentialBackoff(baseMs: number, maxMs: number) {
-  return (attempts: number) => Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1)) * (0.8 + Math.random() * 0.4);
+  return (attempts: number) =>
+    Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1)) * (0.8 + Math.random() * 0.4);
 }
 
 export interface OutboxWorkerOptions {
@@ -124,7 +125,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const message = error instanceof Error ? error.message : String(error);
       const giveUp = event.attempts >= (handler.maxAttempts ?? 12);
       const delayMs = Math.round((handler.retryDelayMs ?? defaultRetry)(event.attempts));
-      logger.warn({ eventId: String(event.id), topic: event.topic, attempts: event.attempts, giveUp, err: message }, 'outbox delivery failed');
+      logger.warn(
+        { eventId: String(event.id), topic: event.topic, attempts: event.attempts, giveUp, err: message },
+        'outbox delivery failed',
+      );
       await store.db
         .updateTable('outbox_events')
         .set({

@@ -45,24 +45,33 @@ const INT8_OID = 20;
 // Both drivers return BIGINT as bigint: money and counters never pass through a float.
 const parseInt8 = (text: string) => BigInt(text);
 
-export function createStore<DB>(options: StoreOptions): Store<DB> {
+/** Views a transaction handed over by another module through this module's own tables. */
+export function ownTables<T>(db: SharedDb | Kysely<T>): Kysely<T> {
+  return db as Kysely<T>;
+}
+
+export function createStore(options: StoreOptions): SharedStore {
+  type DB = Record<string, never>;
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+          oid === INT8_OID
+            ? parseInt8
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
-    return wrap<DB>('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
+    return wrap('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
   }
   const dataDir = options.dataDir ?? 'memory';
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite(dataDir === 'memory' ? undefined : dataDir, {
+  const pglite = new PGlite({
+    ...(dataDir === 'memory' ? {} : { dataDir }),
     parsers: { [pgliteTypes.INT8]: parseInt8 },
   });
-  return wrap<DB>('pglite', new Kysely<DB>({ dialect: new PGliteDialect(pglite) }));
+  return wrap('pglite', new Kysely<DB>({ dialect: new PGliteDialect(pglite) }));
 }
 
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
@@ -85,7 +94,9 @@ function wrap<DB>(kind: StoreKind, db: Kysely<DB>): Store<DB> {
       for (let attempt = 1; ; attempt++) {
         try {
           const builder = db.transaction();
-          return await (options.isolation ? builder.setIsolationLevel(options.isolation) : builder).execute(fn);
+          return await (options.isolation ? builder.setIsolationLevel(options.isolation) : builder).execute(
+            fn,
+          );
         } catch (error) {
           if (attempt >= attempts || !isRetryableTransactionError(error)) throw error;
           // Jittered exponential backoff so the transactions that collided do not collide again.

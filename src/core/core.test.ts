@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig, settings } from './config.js';
+import { hasPrefix, newId } from './ids.js';
+import { createLogger, maskPans } from './logger.js';
+import { currencies, formatDecimalAmount, parseDecimalAmount } from './money.js';
+
+describe('money', () => {
+  test('decimal text converts to minor units without floats, and back', () => {
+    assert.equal(parseDecimalAmount('123.45', currencies.MAD), 12_345n);
+    assert.equal(parseDecimalAmount('0.1', currencies.MAD), 10n);
+    assert.equal(parseDecimalAmount('7', currencies.MAD), 700n);
+    assert.equal(parseDecimalAmount('90071992547409.93', currencies.MAD), 9_007_199_254_740_993n);
+    assert.equal(parseDecimalAmount('1.234', currencies.MAD), undefined);
+    assert.equal(parseDecimalAmount('-1', currencies.MAD), undefined);
+    assert.equal(parseDecimalAmount('1e3', currencies.MAD), undefined);
+    assert.equal(formatDecimalAmount(12_345n, currencies.MAD), '123.45');
+    assert.equal(formatDecimalAmount(5n, currencies.MAD), '0.05');
+    assert.equal(formatDecimalAmount(-100n, currencies.MAD), '-1.00');
+  });
+});
+
+describe('ids', () => {
+  test('ids are prefixed and sort by creation time', () => {
+    const early = newId('pay', 1_700_000_000_000);
+    const late = newId('pay', 1_700_000_000_001);
+    assert.ok(hasPrefix(early, 'pay'));
+    assert.ok(early < late);
+    assert.notEqual(newId('pay'), newId('pay'));
+  });
+});
+
+describe('config', () => {
+  test('defaults, environment and flags, in that order of precedence', () => {
+    const config = loadConfig({ PORT: '4000', TIJARA_WORKERS: 'false' }, { port: '5000' });
+    assert.equal(config.port, 5000);
+    assert.equal(config.workers, false);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.databaseUrl, undefined);
+  });
+
+  test('a bad value names its setting', () => {
+    assert.throws(
+      () => loadConfig({ PORT: '70000' }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'PORT',
+    );
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL must start with postgres/);
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL must be one of/);
+  });
+
+  test('every setting is documented in the README', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const spec of Object.values(settings))
+      assert.ok(readme.includes(`\`${spec.env}\``), `${spec.env} in README`);
+  });
+});
+
+describe('logger', () => {
+  test('masks card numbers and redacts secrets', async () => {
+    assert.equal(maskPans('card 4111 1111 1111 1111 ok'), 'card [pan …1111] ok');
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger('info', sink);
+    logger.info(
+      { card: { pan: '4111111111111111', cvv: '123' }, password: 'hunter2', note: 'pan 5555555555554444' },
+      'paying 4000056655665556',
+    );
+    logger.info({ req: { headers: { authorization: 'Bearer sk_live_abc' } } }, 'request');
+    const text = lines.join('');
+    for (const secret of [
+      '4111111111111111',
+      '123"',
+      'hunter2',
+      '5555555555554444',
+      '4000056655665556',
+      'sk_live_abc',
+    ]) {
+      assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+    }
+    assert.match(text, /\[pan …4444\]/);
+  });
+});

@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { testStore } from '../../test/support/store.js';
+import { LedgerError } from './errors.js';
+import type { Account, Entry } from './model.js';
+import { createLedgerService } from './service.js';
+
+const store = await testStore();
+const ledger = createLedgerService({ store });
+let unique = 0;
+
+function account(type: Account['type'], mayGoNegative = false, currency: 'MAD' | 'EUR' = 'MAD') {
+  unique += 1;
+  return ledger.createAccount({
+    code: `test:${type}:${unique}`,
+    name: `${type} ${unique}`,
+    type,
+    currency,
+    mayGoNegative,
+  });
+}
+
+function assertEntry(value: Entry | LedgerError): asserts value is Entry {
+  assert.equal(typeof value, 'object', `expected an entry, got ${String(value)}`);
+}
+
+describe('ledger', () => {
+  test('a transfer debits one account and credits the other', async () => {
+    const cash = await account('asset', true);
+    const payable = await account('liability');
+    const entry = await ledger.transfer({
+      description: 'card payment',
+      currency: 'MAD',
+      debitAccountId: cash.id,
+      creditAccountId: payable.id,
+      amount: 12_345n,
+    });
+    assertEntry(entry);
+    assert.equal((await ledger.getAccount(cash.id))?.balance, 12_345n);
+    assert.equal((await ledger.getAccount(payable.id))?.balance, 12_345n);
+    const stored = await ledger.getEntry(entry.id);
+    assert.deepEqual(stored?.postings.map((p) => p.amount).sort(), [-12_345n, 12_345n].sort());
+  });
+
+  test('an account that may not go negative refuses, and nothing is written', async () => {
+    const payable = await account('liability');
+    const cash = await account('asset', true);
+    const before = await ledger.getAccount(payable.id);
+    const result = await ledger.transfer({
+      description: 'overdraw',
+      currency: 'MAD',
+      debitAccountId: payable.id,
+      creditAccountId: cash.id,
+      amount: 1n,
+    });
+    assert.equal(result, LedgerError.InsufficientFunds);
+    assert.deepEqual(await ledger.getAccount(payable.id), before);
+  });
+
+  test('the database refuses a negative balance even without the service', async () => {
+    const payable = await account('liability');
+    const cash = await account('asset', true);
+    await assert.rejects(
+      store.db.transaction().execute(async (trx) => {
+        await sql`insert into ledger_entries (id, description, currency) values ('je_raw_neg', 'raw', 'MAD')`.execute(
+          trx,
+        );
+        await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+                  values ('je_raw_neg', ${payable.id}, 500, now()), ('je_raw_neg', ${cash.id}, -500, now())`.execute(
+          trx,
+        );
+      }),
+      /ledger_accounts_not_negative/,
+    );
+  });
+
+  test('invalid entries are refused before they reach the database', async () => {
+    const a = await account('asset', true);
+    const b = await account('asset', true);
+    assert.equal(
+      await ledger.post({ description: 'x', currency: 'MAD', postings: [{ accountId: a.id, amount: 5n }] }),
+      LedgerError.UnbalancedEntry,
+    );
+    assert.equal(
+      await ledger.post({
+        description: 'x',
+        currency: 'MAD',
+        postings: [
+          { accountId: a.id, amount: 5n },
+          { accountId: b.id, amount: -4n },
+        ],
+      }),
+      LedgerError.UnbalancedEntry,
+    );
+    assert.equal(
+      await ledger.post({
+        description: 'x',
+        currency: 'MAD',
+        postings: [
+          { accountId: a.id, amount: 5n },
+          { accountId: 'acc_missing', amount: -5n },
+        ],
+      }),
+      LedgerError.UnknownAccount,
+    );
+    const euro = await account('asset', true, 'EUR');
+    assert.equal(
+      await ledger.transfer({
+        description: 'x',
+        currency: 'MAD',
+        debitAccountId: a.id,
+        creditAccountId: euro.id,
+        amount: 1n,
+      }),
+      LedgerError.CurrencyMismatch,
+    );
+    assert.equal(
+      await ledger.transfer({
+        description: 'x',
+        currency: 'MAD',
+        debitAccountId: a.id,
+        creditAccountId: b.id,
+        amount: 0n,
+      }),
+      LedgerError.InvalidAmount,
+    );
+  });
+
+  test('an unbalanced entry inserted with raw SQL is rejected by the database at commit', async () => {
+    const a = await account('asset', true);
+    const b = await account('asset', true);
+    await assert.rejects(
+      store.db.transaction().execute(async (trx) => {
+        await sql`insert into ledger_entries (id, description, currency) values ('je_raw_unbalanced', 'raw', 'MAD')`.execute(
+          trx,
+        );
+        await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+                  values ('je_raw_unbalanced', ${a.id}, 100, now()), ('je_raw_unbalanced', ${b.id}, -99, now())`.execute(
+          trx,
+        );
+      }),
+      /unbalanced/,
+    );
+    await assert.rejects(
+      sql`insert into ledger_entries (id, description, currency) values ('je_raw_empty', 'raw', 'MAD')`.execute(
+        store.db,
+      ),
+      /unbalanced/,
+    );
+    assert.equal((await ledger.getAccount(a.id))?.debitsPosted, 0n);
+  });
+
+  test('postings, entries and totals cannot be edited behind the ledger', async () => {
+    const a = await account('asset', true);
+    const b = await account('asset', true);
+    const entry = await ledger.transfer({
+      description: 'x',
+      currency: 'MAD',
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 7n,
+    });
+    assertEntry(entry);
+    await assert.rejects(
+      sql`update ledger_postings set amount = 8 where entry_id = ${entry.id} and amount = 7`.execute(
+        store.db,
+      ),
+      /append-only/,
+    );
+    await assert.rejects(
+      sql`delete from ledger_entries where id = ${entry.id}`.execute(store.db),
+      /append-only/,
+    );
+    await assert.rejects(
+      sql`update ledger_accounts set debits_posted = 0 where id = ${a.id}`.execute(store.db),
+      /only through postings/,
+    );
+    // Renaming an account is still allowed.
+    await sql`update ledger_accounts set name = 'renamed' where id = ${a.id}`.execute(store.db);
+  });
+
+  test('posting twice with one external reference records one entry', async () => {
+    const a = await account('asset', true);
+    const b = await account('liability');
+    const transfer = {
+      externalRef: `ref-${unique}`,
+      description: 'idempotent',
+      currency: 'MAD' as const,
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 300n,
+    };
+    const [first, second] = await Promise.all([ledger.transfer(transfer), ledger.transfer(transfer)]);
+    assertEntry(first);
+    assertEntry(second);
+    assert.equal(first.id, second.id);
+    assert.equal((await ledger.getAccount(b.id))?.balance, 300n);
+    assert.equal(await ledger.transfer({ ...transfer, amount: 301n }), LedgerError.ReferenceConflict);
+  });
+
+  test('balance as of a past time counts only the postings up to then', async () => {
+    const a = await account('asset', true);
+    const b = await account('liability');
+    const first = await ledger.transfer({
+      description: '1',
+      currency: 'MAD',
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 100n,
+    });
+    assertEntry(first);
+    await new Promise((r) => setTimeout(r, 20));
+    const between = new Date();
+    await new Promise((r) => setTimeout(r, 20));
+    await ledger.transfer({
+      description: '2',
+      currency: 'MAD',
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 50n,
+    });
+    assert.equal((await ledger.balance(b.id, between))?.balance, 100n);
+    assert.equal((await ledger.balance(b.id))?.balance, 150n);
+    assert.equal((await ledger.balance(b.id, new Date(first.postedAt.getTime() - 1)))?.balance, 0n);
+  });
+
+  test('concurrent transfers on the same accounts lose no update', async () => {
+    const source = await account('asset', true);
+    const target = await account('liability');
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        ledger.transfer({
+          description: `c${i}`,
+          currency: 'MAD',
+          debitAccountId: source.id,
+          creditAccountId: target.id,
+          amount: 1n,
+        }),
+      ),
+    );
+    assert.equal((await ledger.getAccount(target.id))?.balance, 100n);
+    assert.deepEqual(await ledger.checkInvariants(), []);
+  });
+
+  test('property: any sequence of transfers keeps the books balanced and totals equal to postings', async () => {
+    const accounts = await Promise.all(
+      (['asset', 'liability', 'revenue', 'expense', 'asset'] as const).map((type) => account(type, true)),
+    );
+    const transfer = fc.record({
+      from: fc.integer({ min: 0, max: accounts.length - 1 }),
+      to: fc.integer({ min: 0, max: accounts.length - 1 }),
+      amount: fc.bigInt({ min: 1n, max: 10_000_000_000n }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(transfer, { minLength: 1, maxLength: 15 }), async (transfers) => {
+        for (const t of transfers) {
+          if (t.from === t.to) continue;
+          const result = await ledger.transfer({
+            description: 'property',
+            currency: 'MAD',
+            debitAccountId: accounts[t.from]!.id,
+            creditAccountId: accounts[t.to]!.id,
+            amount: t.amount,
+          });
+          assertEntry(result);
+        }
+        const totals = await store.db
+          .selectFrom('ledger_accounts')
+          .select([sql<bigint>`sum(debits_posted - credits_posted)::bigint`.as('net')])
+          .executeTakeFirstOrThrow();
+        assert.equal(totals.net, 0n);
+        assert.deepEqual(await ledger.checkInvariants(), []);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});

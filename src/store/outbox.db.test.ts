@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { testStore } from '../../test/support/store.js';
+import { createLogger } from '../core/logger.js';
+import { createOutboxWorker, enqueueEvent, type OutboxEvent, type OutboxHandler } from './outbox.js';
+
+const store = await testStore();
+const logger = createLogger('silent');
+let topicCounter = 0;
+
+function worker(handler: OutboxHandler, extra: { leaseMs?: number } = {}) {
+  return createOutboxWorker({ store, handlers: [handler], logger, pollIntervalMs: 10, ...extra });
+}
+
+async function drain(run: () => Promise<number>, rounds = 50) {
+  let total = 0;
+  for (let i = 0; i < rounds; i++) total += await run();
+  return total;
+}
+
+describe('outbox', () => {
+  test('an event is delivered only if its transaction commits', async () => {
+    const topic = `t${topicCounter++}`;
+    const seen: unknown[] = [];
+    await store.transaction((trx) => enqueueEvent(trx, topic, { n: 1 }));
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await enqueueEvent(trx, topic, { n: 2 });
+        throw new Error('rolled back');
+      }),
+    );
+    const w = worker({ topic, deliver: async (e) => void seen.push(e.payload) });
+    await drain(w.runOnce, 3);
+    assert.deepEqual(seen, [{ n: 1 }]);
+  });
+
+  test('a failing delivery is retried with backoff until it succeeds, then never again', async () => {
+    const topic = `t${topicCounter++}`;
+    let calls = 0;
+    await store.transaction((trx) => enqueueEvent(trx, topic, { n: 1 }));
+    const w = worker({
+      topic,
+      retryDelayMs: () => 30,
+      deliver: async () => {
+        calls += 1;
+        if (calls < 3) throw new Error(`refused ${calls}`);
+      },
+    });
+    assert.equal(await w.runOnce(), 1);
+    assert.equal(await w.runOnce(), 0, 'the retry waits for its backoff');
+    for (let i = 0; i < 40 && calls < 3; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      await w.runOnce();
+    }
+    assert.equal(calls, 3);
+    await new Promise((r) => setTimeout(r, 50));
+    await drain(w.runOnce, 3);
+    assert.equal(calls, 3);
+    const row = await store.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('topic', '=', topic)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.attempts, 3);
+    assert.ok(row.delivered_at);
+    assert.equal(row.last_error, null);
+  });
+
+  test('after its last attempt an event is marked failed', async () => {
+    const topic = `t${topicCounter++}`;
+    await store.transaction((trx) => enqueueEvent(trx, topic, {}));
+    const w = worker({
+      topic,
+      maxAttempts: 2,
+      retryDelayMs: () => 0,
+      deliver: async () => Promise.reject(new Error('down')),
+    });
+    await drain(w.runOnce, 5);
+    const row = await store.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('topic', '=', topic)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.attempts, 2);
+    assert.ok(row.failed_at);
+    assert.equal(row.last_error, 'down');
+  });
+
+  test('several workers deliver each event once between them', async () => {
+    const topic = `t${topicCounter++}`;
+    await store.transaction(async (trx) => {
+      for (let i = 0; i < 100; i++) await enqueueEvent(trx, topic, { i });
+    });
+    const delivered: number[] = [];
+    const handler: OutboxHandler = {
+      topic,
+      deliver: async (e: OutboxEvent) => {
+        await new Promise((r) => setTimeout(r, 1));
+        delivered.push((e.payload as { i: number }).i);
+      },
+    };
+    const workers = [worker(handler), worker(handler), worker(handler)];
+    await Promise.all(workers.map((w) => drain(w.runOnce, 10)));
+    assert.equal(delivered.length, 100);
+    assert.equal(new Set(delivered).size, 100);
+  });
+
+  test('an event whose worker died is taken again when its lease runs out', async () => {
+    const topic = `t${topicCounter++}`;
+    await store.transaction((trx) => enqueueEvent(trx, topic, {}));
+    // Claim as a worker that will "die": lease it without delivering.
+    await store.db
+      .updateTable('outbox_events')
+      .set({ locked_until: new Date(Date.now() + 60_000) })
+      .where('topic', '=', topic)
+      .execute();
+    let calls = 0;
+    const w = worker({ topic, deliver: async () => void calls++ });
+    assert.equal(await w.runOnce(), 0);
+    await store.db
+      .updateTable('outbox_events')
+      .set({ locked_until: new Date(Date.now() - 1) })
+      .where('topic', '=', topic)
+      .execute();
+    assert.equal(await w.runOnce(), 1);
+    assert.equal(calls, 1);
+  });
+
+  test('a started worker delivers in the background and stops cleanly', async () => {
+    const topic = `t${topicCounter++}`;
+    let resolve!: () => void;
+    const deliveredOnce = new Promise<void>((r) => (resolve = r));
+    const w = worker({ topic, deliver: async () => resolve() });
+    w.start();
+    await store.transaction((trx) => enqueueEvent(trx, topic, {}));
+    w.wake();
+    await deliveredOnce;
+    await w.stop();
+  });
+});

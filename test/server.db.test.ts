@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { startTijara, tijaraBin } from './support/process.js';
+import { testDatabase } from './support/store.js';
+
+const database = await testDatabase();
+after(() => database.drop());
+const dataDir = mkdtempSync(join(tmpdir(), 'tijara-start-'));
+// A fresh PGlite folder, or a fresh PostgreSQL database (migrated from the template, with no data).
+const env: Record<string, string> = database.url
+  ? { DATABASE_URL: database.url }
+  : { TIJARA_DATA_DIR: dataDir };
+
+describe('tijara start', () => {
+  test('starts on an empty database, serves health, ready and OpenAPI, and stops cleanly on SIGTERM', async () => {
+    const started = Date.now();
+    const tijara = await startTijara(env);
+    const elapsed = Date.now() - started;
+    try {
+      const health = await fetch(`${tijara.baseUrl}/v1/health`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: 'ok' });
+      assert.match(health.headers.get('x-request-id') ?? '', /^req_/);
+
+      const ready = await fetch(`${tijara.baseUrl}/v1/ready`);
+      assert.equal(ready.status, 200);
+      const readyBody = (await ready.json()) as { status: string; database: string };
+      assert.equal(readyBody.status, 'ready');
+      assert.equal(readyBody.database, database.url ? 'postgres' : 'pglite');
+
+      const openapi = (await (await fetch(`${tijara.baseUrl}/v1/openapi.json`)).json()) as {
+        openapi: string;
+        paths: Record<string, unknown>;
+      };
+      assert.equal(openapi.openapi, '3.1.0');
+      assert.ok(openapi.paths['/v1/health'] && openapi.paths['/v1/ready']);
+
+      const missing = await fetch(`${tijara.baseUrl}/v1/nothing-here`, {
+        headers: { 'x-request-id': 'trace-42' },
+      });
+      assert.equal(missing.status, 404);
+      assert.equal(missing.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      assert.equal(missing.headers.get('x-request-id'), 'trace-42');
+      assert.equal(((await missing.json()) as { code: string }).code, 'route_not_found');
+      assert.match(tijara.output(), /Demo data loaded/);
+    } finally {
+      tijara.child.kill('SIGTERM');
+    }
+    assert.equal(await tijara.exited, 0, tijara.output());
+    console.log(`started in ${elapsed} ms`);
+  });
+
+  test('a second start on the same database does not load the demo data again', async () => {
+    const tijara = await startTijara(env);
+    tijara.child.kill('SIGINT');
+    assert.equal(await tijara.exited, 0);
+    assert.doesNotMatch(tijara.output(), /Demo data loaded/);
+  });
+
+  test('a bad setting is one clear line and exit code 2', () => {
+    const result = spawnSync(process.execPath, [tijaraBin, 'start'], {
+      env: { ...process.env, NODE_OPTIONS: '', PORT: 'eighty' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr.trim(), 'tijara: PORT must be a whole number from 0 to 65535 (got "eighty")');
+  });
+});
