@@ -41,6 +41,18 @@ function boolean(raw: string): boolean {
   throw new Error('must be true or false');
 }
 
+/** 32 bytes written as base64 or hex. */
+export function isKey32(text: string): boolean {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return true;
+  return /^[A-Za-z0-9+/]{43}=$/.test(trimmed) && Buffer.from(trimmed, 'base64').length === 32;
+}
+
+export function decodeKey32(text: string): Buffer {
+  const trimmed = text.trim();
+  return /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -127,6 +139,35 @@ export const settings = {
       return raw.replace(/\/+$/, '');
     },
   }),
+  masterKey: setting<string | undefined>({
+    env: 'TIJARA_MASTER_KEY',
+    description:
+      'The vault master key: 32 random bytes as base64 or hex (`openssl rand -base64 32`). Wraps the data keys that encrypt card numbers',
+    shownDefault: '(unset: key file)',
+    fallback: () => undefined,
+    parse: (raw) => {
+      if (!isKey32(raw)) throw new Error('must be 32 bytes as base64 (44 characters) or hex (64 characters)');
+      return raw;
+    },
+  }),
+  masterKeyFile: setting<string | undefined>({
+    env: 'TIJARA_MASTER_KEY_FILE',
+    description:
+      'A file holding the master key (base64 or hex). With neither key nor file, PGlite installations create `.tijara/master.key` on first start',
+    shownDefault: '(unset)',
+    fallback: () => undefined,
+    parse: (raw) => resolve(raw),
+  }),
+  previousMasterKey: setting<string | undefined>({
+    env: 'TIJARA_PREVIOUS_MASTER_KEY',
+    description: 'The master key being rotated away from: still read until `tijara keys rotate` has re-wrapped every data key',
+    shownDefault: '(unset)',
+    fallback: () => undefined,
+    parse: (raw) => {
+      if (!isKey32(raw)) throw new Error('must be 32 bytes as base64 (44 characters) or hex (64 characters)');
+      return raw;
+    },
+  }),
   shutdownTimeoutMs: setting({
     env: 'TIJARA_SHUTDOWN_TIMEOUT_MS',
     description: 'How long a stop waits for in-flight requests and workers before it closes anyway',
@@ -158,7 +199,9 @@ export function loadConfig(
     try {
       config[name] = spec.parse(raw);
     } catch (error) {
-      const shown = spec.env === 'DATABASE_URL' ? '' : ` (got "${raw}")`;
+      // Never echo a URL (it may hold a password) or a key.
+      const secret = spec.env === 'DATABASE_URL' || spec.env.includes('KEY');
+      const shown = secret ? '' : ` (got "${raw}")`;
       throw new ConfigError(spec.env, `${(error as Error).message}${shown}`);
     }
   }
