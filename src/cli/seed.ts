@@ -1,31 +1,103 @@
+import { moroccanDate } from '../core/time.js';
 import type { Platform } from '../platform.js';
 import { readMeta, writeMeta } from '../store/meta.js';
+import { parseRate } from '../switch/fx.js';
+import { demoBanks, demoCards, demoMerchants, demoRates } from './demo-data.js';
 
 const SEEDED_KEY = 'demo_seeded_at';
 
-/** Lines for the console: what a newcomer can use (accounts, test cards, …). */
+/** Lines for the console: what a newcomer can use (keys, test cards, …). */
 export type SeedReport = string[];
 
-/** Loads the demo data; running it again changes nothing. */
+function describeDemo(): SeedReport {
+  const pad = (text: string, width: number) => text.padEnd(width);
+  return [
+    'Merchant test keys (Authorization: Bearer …):',
+    ...demoMerchants.map((m) => `  ${pad(m.name, 26)} ${m.testKey}  (${m.country}, ${m.currency})`),
+    'Test cards (any 3-digit CVC; expiry 12/2030 unless said):',
+    ...demoCards.map((c) => `  ${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}  ${c.outcome}`),
+  ];
+}
+
+/** Loads the demo world in one transaction; when it is there already, changes nothing. */
 export async function seedDemoData(platform: Platform): Promise<SeedReport> {
-  const { ledger } = platform.services;
-  const report: SeedReport = [];
-  await ledger.ensureAccount({
-    code: 'platform:revenue',
-    name: 'Tijara fee revenue',
-    type: 'revenue',
-    currency: 'MAD',
+  const { ledger, merchants, issuer, switch: network } = platform.services;
+  if (await readMeta(platform.store.db, SEEDED_KEY)) return ['(demo data already loaded)', ...describeDemo()];
+  await platform.store.transaction(async (trx) => {
+    await ledger.ensureAccount(
+      {
+        code: 'platform:settlement-bank',
+        name: 'Settlement account at the central bank',
+        type: 'asset',
+        currency: 'MAD',
+        mayGoNegative: true,
+      },
+      trx,
+    );
+    for (const bank of demoBanks) {
+      await network.registerIssuer(
+        {
+          id: bank.id,
+          name: bank.name,
+          country: bank.country,
+          available: 'available' in bank ? bank.available : true,
+        },
+        trx,
+      );
+      for (const bin of bank.bins)
+        await network.addBinRange(
+          { prefix: bin.prefix, issuerId: bank.id, brand: bin.brand, country: bank.country },
+          trx,
+        );
+    }
+    const today = moroccanDate(new Date());
+    await network.setRates(
+      demoRates.flatMap((r) => [
+        { currency: r.currency, date: '2026-01-01', madPerUnitMicro: parseRate(r.rate)! },
+        { currency: r.currency, date: today, madPerUnitMicro: parseRate(r.rate)! },
+      ]),
+      trx,
+    );
+    for (const card of demoCards) {
+      const accountId = await issuer.openAccount(
+        { bankId: card.bankId, holderName: card.holderName, openingBalance: card.balance },
+        trx,
+      );
+      await issuer.issueCard(
+        {
+          bankId: card.bankId,
+          accountId,
+          pan: card.number,
+          expMonth: card.expMonth,
+          expYear: card.expYear,
+          holderName: card.holderName,
+          ...(card.status ? { status: card.status } : {}),
+          ...(card.international ? { international: true } : {}),
+          ...(card.internationalAllowance ? { internationalAllowance: card.internationalAllowance } : {}),
+          ...(card.requires3ds ? { requires3ds: true } : {}),
+        },
+        trx,
+      );
+    }
+    for (const demo of demoMerchants) {
+      const merchant = await merchants.createMerchant(
+        {
+          name: demo.name,
+          sector: demo.sector,
+          country: demo.country,
+          currency: demo.currency,
+          website: demo.website,
+          feeBps: demo.feeBps,
+          feeFixed: demo.feeFixed,
+        },
+        trx,
+      );
+      await merchants.createApiKey(merchant.id, false, { label: 'demo', secret: demo.testKey }, trx);
+    }
+    await writeMeta(trx, SEEDED_KEY, new Date().toISOString());
   });
-  await ledger.ensureAccount({
-    code: 'platform:settlement-bank',
-    name: 'Settlement account at the central bank',
-    type: 'asset',
-    currency: 'MAD',
-    mayGoNegative: true,
-  });
-  report.push('Ledger: platform revenue and settlement accounts');
-  await writeMeta(platform.store.db, SEEDED_KEY, new Date().toISOString());
-  return report;
+  await network.reload();
+  return describeDemo();
 }
 
 export async function isSeeded(platform: Platform): Promise<boolean> {

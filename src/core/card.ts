@@ -1,6 +1,14 @@
 /** Card-number checks that need no database: normalisation, Luhn, length, brand. */
 
-export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'jcb' | 'unionpay' | 'diners' | 'unknown';
+export type CardBrand =
+  | 'visa'
+  | 'mastercard'
+  | 'amex'
+  | 'discover'
+  | 'jcb'
+  | 'unionpay'
+  | 'diners'
+  | 'unknown';
 
 export type PanProblem = 'not_digits' | 'bad_length' | 'bad_check_digit';
 

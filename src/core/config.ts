@@ -160,13 +160,22 @@ export const settings = {
   }),
   previousMasterKey: setting<string | undefined>({
     env: 'TIJARA_PREVIOUS_MASTER_KEY',
-    description: 'The master key being rotated away from: still read until `tijara keys rotate` has re-wrapped every data key',
+    description:
+      'The master key being rotated away from: still read until `tijara keys rotate` has re-wrapped every data key',
     shownDefault: '(unset)',
     fallback: () => undefined,
     parse: (raw) => {
       if (!isKey32(raw)) throw new Error('must be 32 bytes as base64 (44 characters) or hex (64 characters)');
       return raw;
     },
+  }),
+  webhookRetryBaseMs: setting({
+    env: 'TIJARA_WEBHOOK_RETRY_BASE_MS',
+    description:
+      'First webhook retry delay; each retry doubles it, up to 360 times it (21 attempts, about 3 days at the default)',
+    shownDefault: '60000',
+    fallback: () => 60_000,
+    parse: integerIn(1, 3_600_000),
   }),
   shutdownTimeoutMs: setting({
     env: 'TIJARA_SHUTDOWN_TIMEOUT_MS',

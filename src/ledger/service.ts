@@ -46,6 +46,8 @@ export interface LedgerService {
   getEntryByRef(externalRef: string, db?: SharedDb): Promise<Entry | undefined>;
   /** The balance now, or as it stood at `asOf` (postings dated at or before it). */
   balance(accountId: string, asOf?: Date, db?: SharedDb): Promise<AccountBalance | undefined>;
+  /** How much the account's balance moved from `from` (included) to `to` (excluded). */
+  change(accountId: string, from: Date, to: Date, db?: SharedDb): Promise<MinorUnits | undefined>;
   /** Re-adds every posting and compares with the stored totals; an empty list means all is well. */
   checkInvariants(db?: SharedDb): Promise<LedgerInvariantViolation[]>;
 }
@@ -260,6 +262,22 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
         balance: normalBalance(account.type, sums.debits, sums.credits),
         asOf,
       };
+    },
+    async change(accountId: string, from: Date, to: Date, db: Db = store.db) {
+      const account = await db
+        .selectFrom('ledger_accounts')
+        .select('type')
+        .where('id', '=', accountId)
+        .executeTakeFirst();
+      if (!account) return undefined;
+      const sums = await db
+        .selectFrom('ledger_postings')
+        .select(sql<bigint>`coalesce(sum(amount), 0)::bigint`.as('net'))
+        .where('account_id', '=', accountId)
+        .where('posted_at', '>=', from)
+        .where('posted_at', '<', to)
+        .executeTakeFirstOrThrow();
+      return normalBalance(account.type, sums.net, 0n);
     },
     async checkInvariants(db: Db = store.db) {
       const violations: LedgerInvariantViolation[] = [];

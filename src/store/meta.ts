@@ -1,16 +1,21 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import { ownTables, type SharedDb } from './store.js';
 
 export interface MetaTables {
   platform_meta: { key: string; value: string; updated_at: Date };
 }
 
-export async function readMeta(db: Kysely<MetaTables>, key: string): Promise<string | undefined> {
-  const row = await db.selectFrom('platform_meta').select('value').where('key', '=', key).executeTakeFirst();
+export async function readMeta(db: SharedDb, key: string): Promise<string | undefined> {
+  const row = await ownTables<MetaTables>(db)
+    .selectFrom('platform_meta')
+    .select('value')
+    .where('key', '=', key)
+    .executeTakeFirst();
   return row?.value;
 }
 
-export async function writeMeta(db: Kysely<MetaTables>, key: string, value: string): Promise<void> {
-  await db
+export async function writeMeta(db: SharedDb, key: string, value: string): Promise<void> {
+  await ownTables<MetaTables>(db)
     .insertInto('platform_meta')
     .values({ key, value, updated_at: new Date() })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: sql`now()` }))

@@ -42,8 +42,11 @@ export type SharedStore = Store<any>;
 export type SharedDb = Kysely<any>;
 
 const INT8_OID = 20;
-// Both drivers return BIGINT as bigint: money and counters never pass through a float.
+const DATE_OID = 1082;
+// Both drivers return BIGINT as bigint (money and counters never pass through a float) and DATE as
+// its 'YYYY-MM-DD' text (a calendar day has no time zone to get wrong).
 const parseInt8 = (text: string) => BigInt(text);
+const keepText = (text: string) => text;
 
 /** Views a transaction handed over by another module through this module's own tables. */
 export function ownTables<T>(db: SharedDb | Kysely<T>): Kysely<T> {
@@ -69,7 +72,7 @@ export function createStore(options: StoreOptions): SharedStore {
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
   const pglite = new PGlite({
     ...(dataDir === 'memory' ? {} : { dataDir }),
-    parsers: { [pgliteTypes.INT8]: parseInt8 },
+    parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.DATE]: keepText },
   });
   return wrap('pglite', new Kysely<DB>({ dialect: new PGliteDialect(pglite) }));
 }

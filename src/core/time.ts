@@ -1,0 +1,46 @@
+const casablancaDay = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Africa/Casablanca',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The calendar date in Morocco (YYYY-MM-DD): daily limits, reports and yearly allowances follow it. */
+export function moroccanDate(at: Date): string {
+  return casablancaDay.format(at);
+}
+
+export function moroccanYear(at: Date): number {
+  return Number(moroccanDate(at).slice(0, 4));
+}
+
+/** The instants a Moroccan calendar day starts and ends, for queries by day. */
+export function moroccanDayBounds(date: string): { start: Date; end: Date } {
+  const startOf = (day: string) => {
+    const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+    // Casablanca is UTC+1, or UTC+0 during Ramadan: read the offset that applies around that midnight.
+    const offsetMs = offsetAt(new Date(utcMidnight));
+    return new Date(utcMidnight - offsetMs);
+  };
+  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return { start: startOf(date), end: startOf(next) };
+}
+
+const offsetFormat = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'Africa/Casablanca',
+  timeZoneName: 'longOffset',
+});
+
+function offsetAt(at: Date): number {
+  const name = offsetFormat.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  if (!match) return 0;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return (match[1] === '-' ? -1 : 1) * minutes * 60_000;
+}
+
+export function isCalendarDate(text: string): boolean {
+  return (
+    /^\d{4}-\d{2}-\d{2}$/.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text
+  );
+}

@@ -1,0 +1,501 @@
+import { randomInt } from 'node:crypto';
+import { panDisplay } from '../core/card.js';
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import type { MinorUnits } from '../core/money.js';
+import type { ResponseCode } from '../core/response-codes.js';
+import { moroccanDate, moroccanYear } from '../core/time.js';
+import { isLedgerError } from '../ledger/errors.js';
+import type { Posting } from '../ledger/model.js';
+import type { LedgerService } from '../ledger/service.js';
+import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { type CardStatus, type IssuerCard, type IssuerTables, toCard } from './model.js';
+
+/** What the switch sends the issuer for one authorization; amounts are in MAD centimes. */
+export interface AuthorizationMessage {
+  reference: string;
+  pan: string;
+  expMonth: number;
+  expYear: number;
+  amount: MinorUnits;
+  /** Authorize and capture at once (a sale) rather than place a hold. */
+  capture: boolean;
+  /** A Moroccan card at a merchant abroad: consumes the yearly allowance. */
+  international: boolean;
+}
+
+export interface IssuerAnswer {
+  code: ResponseCode;
+  authCode?: string;
+}
+
+/** What the network may know of a card before it authorizes. */
+export interface CardProfile {
+  cardId: string;
+  internationalEnabled: boolean;
+  allowanceLeft: MinorUnits;
+  requires3ds: boolean;
+}
+
+export interface NewCard {
+  bankId: string;
+  accountId: string;
+  pan: string;
+  expMonth: number;
+  expYear: number;
+  holderName: string;
+  status?: CardStatus;
+  dailyLimit?: MinorUnits;
+  international?: boolean;
+  internationalAllowance?: MinorUnits;
+  requires3ds?: boolean;
+}
+
+export interface IssuerService {
+  /** Opens a cardholder account with an opening balance, in MAD centimes. */
+  openAccount(
+    input: { bankId: string; holderName: string; openingBalance: MinorUnits },
+    db?: SharedDb,
+  ): Promise<string>;
+  accountBalance(accountId: string, db?: SharedDb): Promise<MinorUnits | undefined>;
+  issueCard(card: NewCard, db?: SharedDb): Promise<IssuerCard>;
+  getCard(cardId: string, db?: SharedDb): Promise<IssuerCard | undefined>;
+  findCards(
+    bankId: string,
+    query: { last4: string; accountId?: string },
+    db?: SharedDb,
+  ): Promise<IssuerCard[]>;
+  setCardStatus(cardId: string, status: CardStatus, db?: SharedDb): Promise<void>;
+  setInternational(cardId: string, enabled: boolean, db?: SharedDb): Promise<void>;
+  allowanceLeft(cardId: string, year: number, db?: SharedDb): Promise<MinorUnits>;
+
+  // The authorization path, called by the switch inside its transaction.
+  cardProfile(bankId: string, pan: string, at: Date, db: SharedDb): Promise<CardProfile | undefined>;
+  authorize(bankId: string, message: AuthorizationMessage, db: SharedDb): Promise<IssuerAnswer>;
+  capture(reference: string, amount: MinorUnits, db: SharedDb): Promise<void>;
+  release(reference: string, db: SharedDb): Promise<void>;
+  refund(reference: string, amount: MinorUnits, db: SharedDb): Promise<void>;
+  /** Undoes an authorization whose answer the network lost: releases a hold, refunds a sale; idempotent. */
+  reverse(reference: string, db: SharedDb): Promise<void>;
+}
+
+export const DEFAULT_DAILY_LIMIT = 2_000_000n; // 20,000 MAD
+export const DEFAULT_INTERNATIONAL_ALLOWANCE = 2_000_000n; // 20,000 MAD a calendar year for a resident card
+
+export function bankAccountCodes(bankId: string) {
+  return {
+    holds: `bank:${bankId}:holds`,
+    network: `bank:${bankId}:network`,
+    funding: `bank:${bankId}:funding`,
+    cardholder: (accountId: string) => `bank:${bankId}:cardholder:${accountId}`,
+  };
+}
+
+export function createIssuerService(deps: {
+  store: SharedStore;
+  ledger: LedgerService;
+  clock: Clock;
+  fingerprint: (pan: string, db?: SharedDb) => Promise<string>;
+}): IssuerService {
+  const { ledger, clock } = deps;
+  const tables = (db?: SharedDb) => ownTables<IssuerTables>(db ?? deps.store.db);
+  const bankAccounts = new Map<string, { holds: string; network: string; funding: string }>();
+
+  /** The bank's own ledger accounts, created on first use and then remembered. */
+  async function booksOf(bankId: string, db: SharedDb) {
+    const known = bankAccounts.get(bankId);
+    if (known) return known;
+    const codes = bankAccountCodes(bankId);
+    const holds = await ledger.ensureAccount(
+      { code: codes.holds, name: `${bankId} card holds`, type: 'liability', currency: 'MAD' },
+      db,
+    );
+    const network = await ledger.ensureAccount(
+      {
+        code: codes.network,
+        name: `${bankId} owed to the network`,
+        type: 'liability',
+        currency: 'MAD',
+        mayGoNegative: true,
+      },
+      db,
+    );
+    const funding = await ledger.ensureAccount(
+      {
+        code: codes.funding,
+        name: `${bankId} deposits funding`,
+        type: 'equity',
+        currency: 'MAD',
+        mayGoNegative: true,
+      },
+      db,
+    );
+    const books = { holds: holds.id, network: network.id, funding: funding.id };
+    bankAccounts.set(bankId, books);
+    return books;
+  }
+
+  async function post(db: SharedDb, externalRef: string, description: string, postings: Posting[]) {
+    const result = await ledger.post(
+      { externalRef, description, currency: 'MAD', postings: postings.filter((p) => p.amount !== 0n) },
+      db,
+    );
+    if (isLedgerError(result)) throw new Error(`issuer ledger entry ${externalRef} refused: ${result}`);
+  }
+
+  async function loadAuthorization(reference: string, db: SharedDb) {
+    return tables(db)
+      .selectFrom('issuer_authorizations as a')
+      .innerJoin('issuer_cards as c', 'c.id', 'a.card_id')
+      .innerJoin('issuer_accounts as acc', 'acc.id', 'c.account_id')
+      .selectAll('a')
+      .select(['c.bank_id', 'acc.ledger_account_id'])
+      .where('a.reference', '=', reference)
+      .forUpdate('a')
+      .executeTakeFirst();
+  }
+
+  async function giveBackDailyUsage(
+    db: SharedDb,
+    auth: { card_id: string; day: string },
+    amount: MinorUnits,
+  ) {
+    if (amount <= 0n) return;
+    await tables(db)
+      .updateTable('issuer_daily_usage')
+      .set((eb) => ({ used: eb('used', '-', amount) }))
+      .where('card_id', '=', auth.card_id)
+      .where('day', '=', auth.day)
+      .execute();
+  }
+
+  async function giveBackAllowance(
+    db: SharedDb,
+    auth: { card_id: string; year: number; international: boolean },
+    amount: MinorUnits,
+  ) {
+    if (amount <= 0n || !auth.international) return;
+    await tables(db)
+      .updateTable('issuer_allowance_usage')
+      .set((eb) => ({ used: eb('used', '-', amount) }))
+      .where('card_id', '=', auth.card_id)
+      .where('year', '=', auth.year)
+      .execute();
+  }
+
+  /** What an unspent hold gives back: the day's spending and the year's allowance. */
+  async function giveBack(
+    db: SharedDb,
+    auth: Parameters<typeof giveBackDailyUsage>[1] & Parameters<typeof giveBackAllowance>[1],
+    amount: MinorUnits,
+  ) {
+    await giveBackDailyUsage(db, auth, amount);
+    await giveBackAllowance(db, auth, amount);
+  }
+
+  async function allowanceUsed(cardId: string, year: number, db: SharedDb) {
+    const row = await tables(db)
+      .selectFrom('issuer_allowance_usage')
+      .select('used')
+      .where('card_id', '=', cardId)
+      .where('year', '=', year)
+      .executeTakeFirst();
+    return row?.used ?? 0n;
+  }
+
+  async function release(reference: string, db: SharedDb) {
+    const auth = await loadAuthorization(reference, db);
+    if (!auth || auth.status !== 'held') return;
+    const books = await booksOf(auth.bank_id, db);
+    await post(db, `iss:${reference}:release`, 'hold released', [
+      { accountId: books.holds, amount: auth.amount },
+      { accountId: auth.ledger_account_id, amount: -auth.amount },
+    ]);
+    await giveBack(db, auth, auth.amount);
+    await tables(db)
+      .updateTable('issuer_authorizations')
+      .set({ status: 'released' })
+      .where('id', '=', auth.id)
+      .execute();
+  }
+
+  async function refund(reference: string, amount: MinorUnits, db: SharedDb) {
+    const auth = await loadAuthorization(reference, db);
+    if (!auth || auth.status !== 'captured')
+      throw new Error(`no captured authorization ${reference} to refund`);
+    if (auth.refunded + amount > auth.captured)
+      throw new Error(`refund of ${reference} exceeds what was captured`);
+    const books = await booksOf(auth.bank_id, db);
+    await post(db, `iss:${reference}:refund:${auth.refunded + amount}`, 'refund', [
+      { accountId: books.network, amount },
+      { accountId: auth.ledger_account_id, amount: -amount },
+    ]);
+    // A refund restores the allowance, not the daily limit: the spending did happen that day.
+    await giveBackAllowance(db, auth, amount);
+    await tables(db)
+      .updateTable('issuer_authorizations')
+      .set({ refunded: auth.refunded + amount })
+      .where('id', '=', auth.id)
+      .execute();
+  }
+
+  return {
+    async openAccount(input, db) {
+      const books = await booksOf(input.bankId, db ?? deps.store.db);
+      const id = newId('ica');
+      const account = await ledger.createAccount(
+        {
+          code: bankAccountCodes(input.bankId).cardholder(id),
+          name: input.holderName,
+          type: 'liability',
+          currency: 'MAD',
+        },
+        db,
+      );
+      await tables(db)
+        .insertInto('issuer_accounts')
+        .values({ id, bank_id: input.bankId, holder_name: input.holderName, ledger_account_id: account.id })
+        .execute();
+      if (input.openingBalance > 0n) {
+        await post(db ?? deps.store.db, `iss:open:${id}`, 'opening deposit', [
+          { accountId: books.funding, amount: input.openingBalance },
+          { accountId: account.id, amount: -input.openingBalance },
+        ]);
+      }
+      return id;
+    },
+
+    async accountBalance(accountId, db) {
+      const row = await tables(db)
+        .selectFrom('issuer_accounts')
+        .select('ledger_account_id')
+        .where('id', '=', accountId)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      return (await ledger.getAccount(row.ledger_account_id, db))?.balance;
+    },
+
+    async issueCard(card, db) {
+      const { bin, last4 } = panDisplay(card.pan);
+      const row = await tables(db)
+        .insertInto('issuer_cards')
+        .values({
+          id: newId('card'),
+          bank_id: card.bankId,
+          account_id: card.accountId,
+          pan_fingerprint: await deps.fingerprint(card.pan, db),
+          bin,
+          last4,
+          exp_month: card.expMonth,
+          exp_year: card.expYear,
+          holder_name: card.holderName,
+          status: card.status ?? 'active',
+          daily_limit: card.dailyLimit ?? DEFAULT_DAILY_LIMIT,
+          international_enabled: card.international ?? false,
+          international_approved_at: card.international ? clock.now() : null,
+          international_allowance: card.internationalAllowance ?? DEFAULT_INTERNATIONAL_ALLOWANCE,
+          requires_3ds: card.requires3ds ?? false,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toCard(row);
+    },
+
+    async getCard(cardId, db) {
+      const row = await tables(db)
+        .selectFrom('issuer_cards')
+        .selectAll()
+        .where('id', '=', cardId)
+        .executeTakeFirst();
+      return row && toCard(row);
+    },
+
+    async findCards(bankId, query, db) {
+      const rows = await tables(db)
+        .selectFrom('issuer_cards')
+        .selectAll()
+        .where('bank_id', '=', bankId)
+        .where('last4', '=', query.last4)
+        .$if(query.accountId !== undefined, (q) => q.where('account_id', '=', query.accountId!))
+        .orderBy('created_at')
+        .execute();
+      return rows.map(toCard);
+    },
+
+    async setCardStatus(cardId, status, db) {
+      await tables(db).updateTable('issuer_cards').set({ status }).where('id', '=', cardId).execute();
+    },
+
+    async setInternational(cardId, enabled, db) {
+      await tables(db)
+        .updateTable('issuer_cards')
+        .set({ international_enabled: enabled, international_approved_at: enabled ? clock.now() : null })
+        .where('id', '=', cardId)
+        .execute();
+    },
+
+    async allowanceLeft(cardId, year, db) {
+      const card = await tables(db)
+        .selectFrom('issuer_cards')
+        .select('international_allowance')
+        .where('id', '=', cardId)
+        .executeTakeFirstOrThrow();
+      const left = card.international_allowance - (await allowanceUsed(cardId, year, db ?? deps.store.db));
+      return left > 0n ? left : 0n;
+    },
+
+    async cardProfile(bankId, pan, at, db) {
+      const card = await tables(db)
+        .selectFrom('issuer_cards')
+        .selectAll()
+        .where('bank_id', '=', bankId)
+        .where('pan_fingerprint', '=', await deps.fingerprint(pan, db))
+        .executeTakeFirst();
+      if (!card) return undefined;
+      const used = card.international_enabled ? await allowanceUsed(card.id, moroccanYear(at), db) : 0n;
+      const left = card.international_allowance - used;
+      return {
+        cardId: card.id,
+        internationalEnabled: card.international_enabled,
+        allowanceLeft: left > 0n ? left : 0n,
+        requires3ds: card.requires_3ds,
+      };
+    },
+
+    async authorize(bankId, message, db) {
+      const now = clock.now();
+      const day = moroccanDate(now);
+      const year = moroccanYear(now);
+      // Locking the card serializes its authorizations: limits and allowance are checked and consumed atomically.
+      const card = await tables(db)
+        .selectFrom('issuer_cards as c')
+        .innerJoin('issuer_accounts as a', 'a.id', 'c.account_id')
+        .selectAll('c')
+        .select('a.ledger_account_id')
+        .where('c.bank_id', '=', bankId)
+        .where('c.pan_fingerprint', '=', await deps.fingerprint(message.pan, db))
+        .forUpdate('c')
+        .executeTakeFirst();
+      if (!card) return { code: '14' };
+      if (card.status === 'blocked' || card.status === 'lost') return { code: '62' };
+      const expiredByDate =
+        card.exp_year < year || (card.exp_year === year && card.exp_month < Number(day.slice(5, 7)));
+      if (
+        card.status === 'expired' ||
+        expiredByDate ||
+        card.exp_month !== message.expMonth ||
+        card.exp_year !== message.expYear
+      ) {
+        return { code: '54' };
+      }
+      if (message.international && !card.international_enabled) return { code: '57' };
+
+      const dailyUsed =
+        (
+          await tables(db)
+            .selectFrom('issuer_daily_usage')
+            .select('used')
+            .where('card_id', '=', card.id)
+            .where('day', '=', day)
+            .executeTakeFirst()
+        )?.used ?? 0n;
+      if (dailyUsed + message.amount > card.daily_limit) return { code: '61' };
+      if (
+        message.international &&
+        (await allowanceUsed(card.id, year, db)) + message.amount > card.international_allowance
+      ) {
+        return { code: '61' };
+      }
+
+      const books = await booksOf(bankId, db);
+      const entry = await ledger.post(
+        {
+          externalRef: `iss:${message.reference}:auth`,
+          description: message.capture ? 'card sale' : 'card hold',
+          currency: 'MAD',
+          postings: [
+            { accountId: card.ledger_account_id, amount: message.amount },
+            { accountId: message.capture ? books.network : books.holds, amount: -message.amount },
+          ],
+        },
+        db,
+      );
+      if (entry === 'insufficient_funds') return { code: '51' };
+      if (isLedgerError(entry)) return { code: '96' };
+
+      await tables(db)
+        .insertInto('issuer_daily_usage')
+        .values({ card_id: card.id, day, used: message.amount })
+        .onConflict((oc) =>
+          oc
+            .columns(['card_id', 'day'])
+            .doUpdateSet((eb) => ({ used: eb('issuer_daily_usage.used', '+', message.amount) })),
+        )
+        .execute();
+      if (message.international) {
+        await tables(db)
+          .insertInto('issuer_allowance_usage')
+          .values({ card_id: card.id, year, used: message.amount })
+          .onConflict((oc) =>
+            oc
+              .columns(['card_id', 'year'])
+              .doUpdateSet((eb) => ({ used: eb('issuer_allowance_usage.used', '+', message.amount) })),
+          )
+          .execute();
+      }
+      const authCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      await tables(db)
+        .insertInto('issuer_authorizations')
+        .values({
+          id: newId('iau'),
+          reference: message.reference,
+          card_id: card.id,
+          amount: message.amount,
+          captured: message.capture ? message.amount : 0n,
+          status: message.capture ? 'captured' : 'held',
+          international: message.international,
+          day,
+          year,
+          auth_code: authCode,
+        })
+        .execute();
+      return { code: '00', authCode };
+    },
+
+    async capture(reference, amount, db) {
+      const auth = await loadAuthorization(reference, db);
+      if (!auth || auth.status !== 'held') throw new Error(`no held authorization ${reference} to capture`);
+      if (amount <= 0n || amount > auth.amount)
+        throw new Error(`capture of ${amount} outside the hold of ${auth.amount}`);
+      const books = await booksOf(auth.bank_id, db);
+      await post(db, `iss:${reference}:capture`, 'capture', [
+        { accountId: books.holds, amount: auth.amount },
+        { accountId: books.network, amount: -amount },
+        { accountId: auth.ledger_account_id, amount: amount - auth.amount },
+      ]);
+      await giveBack(db, auth, auth.amount - amount);
+      await tables(db)
+        .updateTable('issuer_authorizations')
+        .set({ status: 'captured', captured: amount })
+        .where('id', '=', auth.id)
+        .execute();
+    },
+
+    release,
+    refund,
+
+    async reverse(reference, db) {
+      const auth = await loadAuthorization(reference, db);
+      if (!auth) return;
+      if (auth.status === 'held') await release(reference, db);
+      else if (auth.status === 'captured' && auth.captured > auth.refunded) {
+        await refund(reference, auth.captured - auth.refunded, db);
+      }
+      await tables(db)
+        .updateTable('issuer_authorizations')
+        .set({ status: 'reversed' })
+        .where('id', '=', auth.id)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,601 @@
+import type { Updateable } from 'kysely';
+import { cardBrand, cvvLength, normalizePan, validatePan } from '../core/card.js';
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import type { CurrencyCode, MinorUnits } from '../core/money.js';
+import type { Problem } from '../core/problem.js';
+import { declineMessage, type ResponseCode } from '../core/response-codes.js';
+import { isLedgerError } from '../ledger/errors.js';
+import type { NewEntry } from '../ledger/model.js';
+import type { LedgerService } from '../ledger/service.js';
+import { type Merchant, merchantFee } from '../merchants/model.js';
+import type { MerchantService } from '../merchants/service.js';
+import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import type { SwitchService } from '../switch/service.js';
+import type { StoredCard, VaultService } from '../vault/service.js';
+import { createGatewayBooks } from './books.js';
+import { paymentProblems } from './errors.js';
+import type { EventLog, EventType, Scope } from './events.js';
+import {
+  type CaptureMethod,
+  type PaymentRow,
+  type PaymentTables,
+  paymentJson,
+  type RefundRow,
+  refundJson,
+  type ThreeDSecure,
+} from './model.js';
+
+/** The merchant a call acts for, and in which mode. */
+export interface Caller {
+  merchant: Merchant;
+  livemode: boolean;
+}
+
+export interface NewPayment {
+  amount: MinorUnits;
+  currency: CurrencyCode;
+  captureMethod?: CaptureMethod;
+  description?: string | null;
+  orderReference?: string | null;
+  customerEmail?: string | null;
+  metadata?: Record<string, string>;
+  returnUrl?: string | null;
+}
+
+/** A card as typed by the cardholder. The CVV only ever lives in this object, in memory. */
+export interface CardInput {
+  number: string;
+  expMonth: number;
+  expYear: number;
+  cvc: string;
+  holderName?: string | null;
+}
+
+export type PaymentMethod = { card: CardInput } | { token: string };
+
+export interface PaymentFilters {
+  limit: number;
+  startingAfter?: string;
+  status?: string;
+  orderReference?: string;
+  last4?: string;
+  amount?: MinorUnits;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+export interface PaymentService {
+  create(caller: Caller, input: NewPayment, db: SharedDb): Promise<PaymentRow | Problem>;
+  confirm(caller: Caller, id: string, method: PaymentMethod, db: SharedDb): Promise<PaymentRow | Problem>;
+  /** Resumes a payment after 3-D Secure: authorizes it when authentication succeeded, fails it otherwise. */
+  completeAuthentication(id: string, result: ThreeDSecure, db: SharedDb): Promise<PaymentRow | Problem>;
+  capture(
+    caller: Caller,
+    id: string,
+    amount: MinorUnits | undefined,
+    db: SharedDb,
+  ): Promise<PaymentRow | Problem>;
+  cancel(caller: Caller, id: string, db: SharedDb): Promise<PaymentRow | Problem>;
+  refund(
+    caller: Caller,
+    input: { paymentId: string; amount?: MinorUnits; reason?: string | null },
+    db: SharedDb,
+  ): Promise<RefundRow | Problem>;
+  get(scope: Scope, id: string, db?: SharedDb): Promise<PaymentRow | undefined>;
+  /** A payment by id alone, for pages that reach it by its unguessable id (the hosted payment page). */
+  getById(id: string, db?: SharedDb): Promise<PaymentRow | undefined>;
+  list(scope: Scope, filters: PaymentFilters, db?: SharedDb): Promise<PaymentRow[]>;
+  getRefund(scope: Scope, id: string, db?: SharedDb): Promise<RefundRow | undefined>;
+  listRefunds(
+    scope: Scope,
+    query: { limit: number; startingAfter?: string; paymentId?: string },
+    db?: SharedDb,
+  ): Promise<RefundRow[]>;
+}
+
+export interface PaymentDeps {
+  store: SharedStore;
+  ledger: LedgerService;
+  vault: VaultService;
+  switch: SwitchService;
+  merchants: MerchantService;
+  events: EventLog;
+  clock: Clock;
+  payPageUrl: (paymentId: string) => string;
+}
+
+const CONFIRMABLE = new Set(['requires_payment_method', 'failed']);
+const CANCELABLE = new Set(['requires_payment_method', 'requires_action', 'requires_capture', 'failed']);
+
+export function createPaymentService(deps: PaymentDeps): PaymentService {
+  const { ledger, vault, clock } = deps;
+  const books = createGatewayBooks(ledger);
+  const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
+  const scopeOf = (caller: Caller): Scope => ({ merchantId: caller.merchant.id, livemode: caller.livemode });
+
+  async function lockPayment(scope: Scope, id: string, db: SharedDb) {
+    return tables(db)
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', id)
+      .where('merchant_id', '=', scope.merchantId)
+      .where('livemode', '=', scope.livemode)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  async function update(db: SharedDb, id: string, changes: Updateable<PaymentTables['payments']>) {
+    return tables(db)
+      .updateTable('payments')
+      .set({ ...changes, updated_at: clock.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async function post(db: SharedDb, entry: NewEntry): Promise<string> {
+    const result = await ledger.post(entry, db);
+    // The gateway's accounts that may not go negative only ever grow here; a refusal is a bug, not a decline.
+    if (isLedgerError(result))
+      throw new Error(`gateway ledger entry ${entry.externalRef} refused: ${result}`);
+    return result.id;
+  }
+
+  async function emit(db: SharedDb, row: PaymentRow, type: EventType) {
+    await deps.events.emit(
+      db,
+      { merchantId: row.merchant_id, livemode: row.livemode },
+      type,
+      row.id,
+      paymentJson(row, { payPageUrl: deps.payPageUrl }),
+    );
+  }
+
+  function checkCard(card: CardInput): { pan: string } | Problem {
+    const pan = normalizePan(card.number);
+    const problem = validatePan(pan);
+    if (problem) {
+      return paymentProblems.invalidCard(
+        'invalid_card_number',
+        problem === 'bad_check_digit'
+          ? 'the card number is mistyped (its check digit is wrong)'
+          : 'a card number has 13 to 19 digits',
+      );
+    }
+    if (!deps.switch.route(pan))
+      return paymentProblems.invalidCard('unsupported_card', 'no bank on the network issues this card');
+    if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) {
+      return paymentProblems.invalidCard('invalid_expiry', 'exp_month is 1 to 12');
+    }
+    if (!/^\d+$/.test(card.cvc) || card.cvc.length !== cvvLength(cardBrand(pan))) {
+      return paymentProblems.invalidCard(
+        'invalid_cvc',
+        `the security code of this card has ${cvvLength(cardBrand(pan))} digits`,
+      );
+    }
+    return { pan };
+  }
+
+  /** Sends the payment to the switch and records the answer: money, state and event in one transaction. */
+  async function authorize(
+    db: SharedDb,
+    payment: PaymentRow,
+    merchant: Merchant,
+    pan: string,
+    card: StoredCard,
+    threeDSecure: ThreeDSecure | null,
+  ): Promise<PaymentRow> {
+    const sale = payment.capture_method === 'automatic';
+    const currency = payment.currency as CurrencyCode;
+    const result = await deps.switch.authorize(
+      {
+        reference: `${payment.id}:${payment.attempts}`,
+        pan,
+        expMonth: card.expMonth,
+        expYear: card.expYear,
+        amount: payment.amount,
+        currency,
+        merchant: { id: merchant.id, country: merchant.country },
+        capture: sale,
+      },
+      db,
+    );
+    const common = {
+      issuer_id: result.issuerId,
+      card_country: result.cardCountry,
+      switch_authorization_id: result.id,
+      three_d_secure: threeDSecure ? JSON.stringify(threeDSecure) : null,
+    };
+    if (!result.approved) {
+      const failed = await update(db, payment.id, {
+        ...common,
+        status: 'failed',
+        decline_code: result.responseCode,
+        decline_message: declineMessage(result.responseCode as ResponseCode, 'en'),
+      });
+      await emit(db, failed, 'payment.failed');
+      return failed;
+    }
+    const issuerId = result.issuerId!;
+    const approved = { ...common, auth_code: result.authCode, decline_code: null, decline_message: null };
+    if (sale) {
+      const fee = merchantFee(merchant, payment.amount);
+      const entryId = await post(db, {
+        externalRef: `pay:${payment.id}:sale`,
+        description: `sale ${payment.id}`,
+        currency,
+        postings: [
+          {
+            accountId: await books.issuerReceivable(db, payment.livemode, currency, issuerId),
+            amount: payment.amount,
+          },
+          {
+            accountId: await books.merchantPayable(db, payment.livemode, currency, merchant.id),
+            amount: fee - payment.amount,
+          },
+          ...(fee > 0n
+            ? [{ accountId: await books.revenue(db, payment.livemode, currency), amount: -fee }]
+            : []),
+        ],
+      });
+      await recordMovement(db, payment, 'capture', payment.amount, fee, entryId);
+      const succeeded = await update(db, payment.id, {
+        ...approved,
+        status: 'succeeded',
+        amount_captured: payment.amount,
+        fee,
+      });
+      await emit(db, succeeded, 'payment.succeeded');
+      return succeeded;
+    }
+    await post(db, {
+      externalRef: `pay:${payment.id}:hold`,
+      description: `authorization ${payment.id}`,
+      currency,
+      postings: [
+        { accountId: await books.cardHolds(db, payment.livemode, currency), amount: payment.amount },
+        {
+          accountId: await books.merchantPending(db, payment.livemode, currency, merchant.id),
+          amount: -payment.amount,
+        },
+      ],
+    });
+    const held = await update(db, payment.id, {
+      ...approved,
+      status: 'requires_capture',
+      amount_capturable: payment.amount,
+    });
+    await emit(db, held, 'payment.requires_capture');
+    return held;
+  }
+
+  async function recordMovement(
+    db: SharedDb,
+    payment: PaymentRow,
+    kind: 'capture' | 'refund',
+    amount: MinorUnits,
+    fee: MinorUnits,
+    ledgerEntryId: string,
+    refundId: string | null = null,
+  ) {
+    await tables(db)
+      .insertInto('payment_movements')
+      .values({
+        merchant_id: payment.merchant_id,
+        livemode: payment.livemode,
+        payment_id: payment.id,
+        refund_id: refundId,
+        kind,
+        amount,
+        fee,
+        currency: payment.currency,
+        ledger_entry_id: ledgerEntryId,
+      })
+      .execute();
+  }
+
+  return {
+    async create(caller, input, db) {
+      if (input.currency !== caller.merchant.currency) {
+        return paymentProblems.currencyNotAccepted(input.currency, caller.merchant.currency);
+      }
+      return tables(db)
+        .insertInto('payments')
+        .values({
+          id: newId('pay'),
+          merchant_id: caller.merchant.id,
+          livemode: caller.livemode,
+          status: 'requires_payment_method',
+          amount: input.amount,
+          currency: input.currency,
+          capture_method: input.captureMethod ?? 'automatic',
+          description: input.description ?? null,
+          order_reference: input.orderReference ?? null,
+          customer_email: input.customerEmail ?? null,
+          metadata: JSON.stringify(input.metadata ?? {}),
+          return_url: input.returnUrl ?? null,
+          card_token: null,
+          card_bin: null,
+          card_last4: null,
+          card_brand: null,
+          card_country: null,
+          card_exp_month: null,
+          card_exp_year: null,
+          issuer_id: null,
+          switch_authorization_id: null,
+          auth_code: null,
+          decline_code: null,
+          decline_message: null,
+          three_d_secure: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
+    async confirm(caller, id, method, db) {
+      const payment = await lockPayment(scopeOf(caller), id, db);
+      if (!payment) return paymentProblems.notFound('payment', id);
+      if (!CONFIRMABLE.has(payment.status))
+        return paymentProblems.invalidState(id, payment.status, 'be confirmed');
+
+      let pan: string;
+      let card: StoredCard;
+      if ('card' in method) {
+        const checked = checkCard(method.card);
+        if ('status' in checked) return checked;
+        pan = checked.pan;
+        card = await vault.storeCard(
+          {
+            pan,
+            expMonth: method.card.expMonth,
+            expYear: method.card.expYear,
+            holderName: method.card.holderName ?? null,
+          },
+          db,
+        );
+      } else {
+        const stored = await vault.getCard(method.token, db);
+        const revealed = stored && (await vault.revealPan(method.token, db));
+        if (!stored || !revealed) return paymentProblems.notFound('card token', method.token);
+        card = stored;
+        pan = revealed;
+      }
+      const attempt = await update(db, payment.id, {
+        attempts: payment.attempts + 1,
+        card_token: card.token,
+        card_bin: card.bin,
+        card_last4: card.last4,
+        card_brand: card.brand,
+        card_exp_month: card.expMonth,
+        card_exp_year: card.expYear,
+      });
+      if (await deps.switch.requiresAuthentication(pan, db)) {
+        const waiting = await update(db, payment.id, {
+          status: 'requires_action',
+          decline_code: null,
+          decline_message: null,
+        });
+        await emit(db, waiting, 'payment.requires_action');
+        return waiting;
+      }
+      return authorize(db, attempt, caller.merchant, pan, card, null);
+    },
+
+    async completeAuthentication(id, result, db) {
+      const payment = await tables(db)
+        .selectFrom('payments')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!payment) return paymentProblems.notFound('payment', id);
+      if (payment.status !== 'requires_action')
+        return paymentProblems.invalidState(id, payment.status, 'complete 3-D Secure');
+      if (result.status === 'failed') {
+        const failed = await update(db, id, {
+          status: 'failed',
+          three_d_secure: JSON.stringify(result),
+          decline_code: '05',
+          decline_message: 'The cardholder could not be authenticated (3-D Secure).',
+        });
+        await emit(db, failed, 'payment.failed');
+        return failed;
+      }
+      const merchant = await deps.merchants.getMerchant(payment.merchant_id, db);
+      const card = payment.card_token ? await vault.getCard(payment.card_token, db) : undefined;
+      const pan = payment.card_token ? await vault.revealPan(payment.card_token, db) : undefined;
+      if (!merchant || !card || !pan) throw new Error(`payment ${id} lost its merchant or card`);
+      return authorize(db, payment, merchant, pan, card, result);
+    },
+
+    async capture(caller, id, amount, db) {
+      const payment = await lockPayment(scopeOf(caller), id, db);
+      if (!payment) return paymentProblems.notFound('payment', id);
+      if (payment.status !== 'requires_capture')
+        return paymentProblems.invalidState(id, payment.status, 'be captured');
+      const captured = amount ?? payment.amount_capturable;
+      if (captured <= 0n || captured > payment.amount_capturable) {
+        return paymentProblems.amountTooLarge(`at most ${payment.amount_capturable} can be captured`);
+      }
+      await deps.switch.capture(payment.switch_authorization_id!, captured, db);
+      const currency = payment.currency as CurrencyCode;
+      const fee = merchantFee(caller.merchant, captured);
+      const held = payment.amount_capturable;
+      const entryId = await post(db, {
+        externalRef: `pay:${payment.id}:capture`,
+        description: `capture ${payment.id}`,
+        currency,
+        postings: [
+          {
+            accountId: await books.merchantPending(db, payment.livemode, currency, payment.merchant_id),
+            amount: held,
+          },
+          { accountId: await books.cardHolds(db, payment.livemode, currency), amount: -held },
+          {
+            accountId: await books.issuerReceivable(db, payment.livemode, currency, payment.issuer_id!),
+            amount: captured,
+          },
+          {
+            accountId: await books.merchantPayable(db, payment.livemode, currency, payment.merchant_id),
+            amount: fee - captured,
+          },
+          ...(fee > 0n
+            ? [{ accountId: await books.revenue(db, payment.livemode, currency), amount: -fee }]
+            : []),
+        ],
+      });
+      await recordMovement(db, payment, 'capture', captured, fee, entryId);
+      const succeeded = await update(db, id, {
+        status: 'succeeded',
+        amount_capturable: 0n,
+        amount_captured: captured,
+        fee,
+      });
+      await emit(db, succeeded, 'payment.succeeded');
+      return succeeded;
+    },
+
+    async cancel(caller, id, db) {
+      const payment = await lockPayment(scopeOf(caller), id, db);
+      if (!payment) return paymentProblems.notFound('payment', id);
+      if (!CANCELABLE.has(payment.status))
+        return paymentProblems.invalidState(id, payment.status, 'be canceled');
+      if (payment.status === 'requires_capture') {
+        await deps.switch.release(payment.switch_authorization_id!, db);
+        const currency = payment.currency as CurrencyCode;
+        await post(db, {
+          externalRef: `pay:${payment.id}:release`,
+          description: `cancel ${payment.id}`,
+          currency,
+          postings: [
+            {
+              accountId: await books.merchantPending(db, payment.livemode, currency, payment.merchant_id),
+              amount: payment.amount_capturable,
+            },
+            {
+              accountId: await books.cardHolds(db, payment.livemode, currency),
+              amount: -payment.amount_capturable,
+            },
+          ],
+        });
+      }
+      const canceled = await update(db, id, { status: 'canceled', amount_capturable: 0n });
+      await emit(db, canceled, 'payment.canceled');
+      return canceled;
+    },
+
+    async refund(caller, input, db) {
+      const payment = await lockPayment(scopeOf(caller), input.paymentId, db);
+      if (!payment) return paymentProblems.notFound('payment', input.paymentId);
+      if (payment.status !== 'succeeded')
+        return paymentProblems.invalidState(payment.id, payment.status, 'be refunded');
+      const refundable = payment.amount_captured - payment.amount_refunded;
+      const amount = input.amount ?? refundable;
+      if (amount <= 0n || amount > refundable) {
+        return paymentProblems.amountTooLarge(`at most ${refundable} is left to refund on ${payment.id}`);
+      }
+      await deps.switch.refund(payment.switch_authorization_id!, amount, db);
+      const currency = payment.currency as CurrencyCode;
+      const id = newId('re');
+      const entryId = await post(db, {
+        externalRef: `re:${id}`,
+        description: `refund ${id} of ${payment.id}`,
+        currency,
+        postings: [
+          {
+            accountId: await books.merchantPayable(db, payment.livemode, currency, payment.merchant_id),
+            amount,
+          },
+          {
+            accountId: await books.issuerReceivable(db, payment.livemode, currency, payment.issuer_id!),
+            amount: -amount,
+          },
+        ],
+      });
+      const refund = await tables(db)
+        .insertInto('refunds')
+        .values({
+          id,
+          payment_id: payment.id,
+          merchant_id: payment.merchant_id,
+          livemode: payment.livemode,
+          amount,
+          currency: payment.currency,
+          status: 'succeeded',
+          reason: input.reason ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordMovement(db, payment, 'refund', amount, 0n, entryId, id);
+      await update(db, payment.id, { amount_refunded: payment.amount_refunded + amount });
+      await deps.events.emit(
+        db,
+        { merchantId: payment.merchant_id, livemode: payment.livemode },
+        'refund.succeeded',
+        id,
+        refundJson(refund),
+      );
+      return refund;
+    },
+
+    async get(scope, id, db) {
+      return tables(db)
+        .selectFrom('payments')
+        .selectAll()
+        .where('id', '=', id)
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .executeTakeFirst();
+    },
+
+    async getById(id, db) {
+      return tables(db).selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async list(scope, filters, db) {
+      return tables(db)
+        .selectFrom('payments')
+        .selectAll()
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .$if(filters.startingAfter !== undefined, (q) => q.where('id', '<', filters.startingAfter!))
+        .$if(filters.status !== undefined, (q) =>
+          q.where('status', '=', filters.status as PaymentRow['status']),
+        )
+        .$if(filters.orderReference !== undefined, (q) =>
+          q.where('order_reference', '=', filters.orderReference!),
+        )
+        .$if(filters.last4 !== undefined, (q) => q.where('card_last4', '=', filters.last4!))
+        .$if(filters.amount !== undefined, (q) => q.where('amount', '=', filters.amount!))
+        .$if(filters.createdFrom !== undefined, (q) => q.where('created_at', '>=', filters.createdFrom!))
+        .$if(filters.createdTo !== undefined, (q) => q.where('created_at', '<', filters.createdTo!))
+        .orderBy('id', 'desc')
+        .limit(filters.limit)
+        .execute();
+    },
+
+    async getRefund(scope, id, db) {
+      return tables(db)
+        .selectFrom('refunds')
+        .selectAll()
+        .where('id', '=', id)
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .executeTakeFirst();
+    },
+
+    async listRefunds(scope, query, db) {
+      return tables(db)
+        .selectFrom('refunds')
+        .selectAll()
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .$if(query.startingAfter !== undefined, (q) => q.where('id', '<', query.startingAfter!))
+        .$if(query.paymentId !== undefined, (q) => q.where('payment_id', '=', query.paymentId!))
+        .orderBy('id', 'desc')
+        .limit(query.limit)
+        .execute();
+    },
+  };
+}

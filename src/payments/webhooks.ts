@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import { Problem } from '../core/problem.js';
+import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
+import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import type { VaultService } from '../vault/service.js';
+import { EVENT_TYPES, eventJson, type Scope, WEBHOOK_FANOUT_TOPIC } from './events.js';
+import type { PaymentTables } from './model.js';
+import { signWebhook } from './signature.js';
+
+const DELIVERY_TOPIC = 'webhook.delivery';
+
+/**
+ * Retries double from the base delay up to 360 times it (6 hours at the default one-minute base);
+ * 21 attempts then span a little over three days.
+ */
+export const WEBHOOK_MAX_ATTEMPTS = 21;
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  livemode: boolean;
+  enabledEvents: string[];
+  createdAt: Date;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  succeeded: boolean;
+  createdAt: Date;
+}
+
+export interface WebhookService {
+  createEndpoint(
+    scope: Scope,
+    input: { url: string; events?: string[] },
+    db?: SharedDb,
+  ): Promise<{ endpoint: WebhookEndpoint; secret: string } | Problem>;
+  listEndpoints(scope: Scope, db?: SharedDb): Promise<WebhookEndpoint[]>;
+  disableEndpoint(scope: Scope, id: string, db?: SharedDb): Promise<boolean>;
+  listDeliveries(
+    scope: Scope,
+    endpointId: string,
+    limit: number,
+    db?: SharedDb,
+  ): Promise<WebhookDelivery[] | undefined>;
+  /** Sends an event again to one endpoint or to all that want it; returns how many deliveries were queued. */
+  redeliver(
+    scope: Scope,
+    eventId: string,
+    endpointId: string | undefined,
+    db: SharedDb,
+  ): Promise<number | undefined>;
+  outboxHandlers: OutboxHandler[];
+}
+
+/** Live endpoints must be https; test endpoints may be plain http (a developer's machine). */
+export function webhookUrlProblem(url: string, livemode: boolean): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'url must be an absolute http(s) URL';
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'url must be an http(s) URL';
+  if (livemode && parsed.protocol !== 'https:') return 'live endpoints must use https';
+  if (parsed.username || parsed.password) return 'url must not carry credentials';
+  return undefined;
+}
+
+export function createWebhookService(deps: {
+  store: SharedStore;
+  vault: VaultService;
+  clock: Clock;
+  logger: Logger;
+  retryBaseMs: number;
+  timeoutMs?: number;
+}): WebhookService {
+  const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
+  const toEndpoint = (row: {
+    id: string;
+    url: string;
+    livemode: boolean;
+    enabled_events: string[];
+    created_at: Date;
+  }): WebhookEndpoint => ({
+    id: row.id,
+    url: row.url,
+    livemode: row.livemode,
+    enabledEvents: row.enabled_events,
+    createdAt: row.created_at,
+  });
+
+  async function ownedEndpoint(scope: Scope, id: string, db?: SharedDb) {
+    return tables(db)
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .where('merchant_id', '=', scope.merchantId)
+      .where('livemode', '=', scope.livemode)
+      .executeTakeFirst();
+  }
+
+  async function deliver(eventId: string, endpointId: string, attempt: number) {
+    const db = tables();
+    const event = await db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+    const endpoint = await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', endpointId)
+      .executeTakeFirst();
+    // An endpoint removed since the event was queued no longer wants it.
+    if (!event || !endpoint || endpoint.disabled_at) return;
+    const body = JSON.stringify(
+      eventJson({
+        id: event.id,
+        type: event.type,
+        livemode: event.livemode,
+        objectId: event.object_id,
+        data: event.data,
+        createdAt: event.created_at,
+      }),
+    );
+    const secret = await deps.vault.openSecret(endpoint.secret_sealed);
+    const started = performance.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Tijara-Webhooks/1',
+          'tijara-event-id': event.id,
+          'tijara-signature': signWebhook(secret, body, deps.clock.now()),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+      });
+      statusCode = response.status;
+      await response.body?.cancel();
+      if (response.status < 200 || response.status >= 300)
+        error = `endpoint answered HTTP ${response.status}`;
+    } catch (caught) {
+      error = `delivery failed: ${(caught as Error).message}`;
+    }
+    await db
+      .insertInto('webhook_deliveries')
+      .values({
+        id: newId('whd'),
+        event_id: event.id,
+        endpoint_id: endpoint.id,
+        attempt,
+        status_code: statusCode,
+        error,
+        duration_ms: Math.round(performance.now() - started),
+        succeeded: error === null,
+      })
+      .execute();
+    if (error) throw new Error(error);
+  }
+
+  async function queueDeliveries(
+    db: SharedDb,
+    event: { id: string; type: string; merchant_id: string; livemode: boolean },
+    endpointId?: string,
+  ) {
+    const endpoints = await tables(db)
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'enabled_events'])
+      .where('merchant_id', '=', event.merchant_id)
+      .where('livemode', '=', event.livemode)
+      .where('disabled_at', 'is', null)
+      .$if(endpointId !== undefined, (q) => q.where('id', '=', endpointId!))
+      .execute();
+    const wanted = endpoints.filter(
+      (e) => e.enabled_events.includes('*') || e.enabled_events.includes(event.type),
+    );
+    for (const endpoint of wanted)
+      await enqueueEvent(db, DELIVERY_TOPIC, { eventId: event.id, endpointId: endpoint.id });
+    return wanted.length;
+  }
+
+  return {
+    async createEndpoint(scope, input, db) {
+      const urlProblem = webhookUrlProblem(input.url, scope.livemode);
+      if (urlProblem) return new Problem(400, 'invalid_webhook_url', 'Invalid webhook URL', urlProblem);
+      const events = input.events && input.events.length > 0 ? input.events : ['*'];
+      const unknown = events.filter((e) => e !== '*' && !(EVENT_TYPES as string[]).includes(e));
+      if (unknown.length > 0) {
+        return new Problem(
+          400,
+          'invalid_event_type',
+          'Unknown event type',
+          `unknown event types: ${unknown.join(', ')}`,
+        );
+      }
+      const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+      const row = await tables(db)
+        .insertInto('webhook_endpoints')
+        .values({
+          id: newId('we'),
+          merchant_id: scope.merchantId,
+          livemode: scope.livemode,
+          url: input.url,
+          secret_sealed: await deps.vault.sealSecret(secret, db),
+          enabled_events: events,
+          disabled_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { endpoint: toEndpoint(row), secret };
+    },
+
+    async listEndpoints(scope, db) {
+      const rows = await tables(db)
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .where('disabled_at', 'is', null)
+        .orderBy('id', 'desc')
+        .execute();
+      return rows.map(toEndpoint);
+    },
+
+    async disableEndpoint(scope, id, db) {
+      const result = await tables(db)
+        .updateTable('webhook_endpoints')
+        .set({ disabled_at: deps.clock.now() })
+        .where('id', '=', id)
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .where('disabled_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async listDeliveries(scope, endpointId, limit, db) {
+      if (!(await ownedEndpoint(scope, endpointId, db))) return undefined;
+      const rows = await tables(db)
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('endpoint_id', '=', endpointId)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        eventId: r.event_id,
+        attempt: r.attempt,
+        statusCode: r.status_code,
+        error: r.error,
+        durationMs: r.duration_ms,
+        succeeded: r.succeeded,
+        createdAt: r.created_at,
+      }));
+    },
+
+    async redeliver(scope, eventId, endpointId, db) {
+      const event = await tables(db)
+        .selectFrom('events')
+        .select(['id', 'type', 'merchant_id', 'livemode'])
+        .where('id', '=', eventId)
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .executeTakeFirst();
+      if (!event) return undefined;
+      if (endpointId && !(await ownedEndpoint(scope, endpointId, db))) return undefined;
+      return queueDeliveries(db, event, endpointId);
+    },
+
+    outboxHandlers: [
+      {
+        topic: WEBHOOK_FANOUT_TOPIC,
+        async deliver(outboxEvent) {
+          const { eventId } = outboxEvent.payload as { eventId: string };
+          await deps.store.transaction(async (trx) => {
+            const event = await tables(trx)
+              .selectFrom('events')
+              .select(['id', 'type', 'merchant_id', 'livemode'])
+              .where('id', '=', eventId)
+              .executeTakeFirst();
+            if (event) await queueDeliveries(trx, event);
+          });
+        },
+      },
+      {
+        topic: DELIVERY_TOPIC,
+        maxAttempts: WEBHOOK_MAX_ATTEMPTS,
+        retryDelayMs: (attempts) => deps.retryBaseMs * Math.min(360, 2 ** (attempts - 1)),
+        async deliver(outboxEvent) {
+          const { eventId, endpointId } = outboxEvent.payload as { eventId: string; endpointId: string };
+          await deliver(eventId, endpointId, outboxEvent.attempts);
+        },
+      },
+    ],
+  };
+}
