@@ -205,7 +205,7 @@ export function createIssuerService(deps: {
 
   async function release(reference: string, db: SharedDb) {
     const auth = await loadAuthorization(reference, db);
-    if (!auth || auth.status !== 'held') return;
+    if (auth?.status !== 'held') return;
     const books = await booksOf(auth.bank_id, db);
     await post(db, `iss:${reference}:release`, 'hold released', [
       { accountId: books.holds, amount: auth.amount },
@@ -221,8 +221,7 @@ export function createIssuerService(deps: {
 
   async function refund(reference: string, amount: MinorUnits, db: SharedDb) {
     const auth = await loadAuthorization(reference, db);
-    if (!auth || auth.status !== 'captured')
-      throw new Error(`no captured authorization ${reference} to refund`);
+    if (auth?.status !== 'captured') throw new Error(`no captured authorization ${reference} to refund`);
     if (auth.refunded + amount > auth.captured)
       throw new Error(`refund of ${reference} exceeds what was captured`);
     const books = await booksOf(auth.bank_id, db);
@@ -464,7 +463,7 @@ export function createIssuerService(deps: {
 
     async capture(reference, amount, db) {
       const auth = await loadAuthorization(reference, db);
-      if (!auth || auth.status !== 'held') throw new Error(`no held authorization ${reference} to capture`);
+      if (auth?.status !== 'held') throw new Error(`no held authorization ${reference} to capture`);
       if (amount <= 0n || amount > auth.amount)
         throw new Error(`capture of ${amount} outside the hold of ${auth.amount}`);
       const books = await booksOf(auth.bank_id, db);

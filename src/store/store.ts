@@ -60,10 +60,11 @@ export function createStore(options: StoreOptions): SharedStore {
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8_OID
-            ? parseInt8
-            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+          if (oid === INT8_OID) return parseInt8;
+          if (oid === DATE_OID) return keepText;
+          return pg.types.getTypeParser(oid, format);
+        }) as typeof pg.types.getTypeParser,
       },
     });
     return wrap('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));

@@ -32,32 +32,28 @@ export interface RatesImport {
   rejected: { line: number; reason: string }[];
 }
 
+/** One CSV line as a rate, or the reason it is rejected. */
+function parseRateLine(raw: string): RateLine | string {
+  const [currency = '', date = '', rate = '', ...extra] = raw.split(',').map((c) => c.trim());
+  if (extra.length > 0) return 'expected 3 columns: currency,date,mad_per_unit';
+  if (!/^[A-Z]{3}$/.test(currency) || currency === 'MAD')
+    return `"${currency}" is not a foreign ISO 4217 currency code`;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+    return `"${date}" is not a date (YYYY-MM-DD)`;
+  }
+  const madPerUnitMicro = parseRate(rate);
+  if (madPerUnitMicro === undefined) return `"${rate}" is not a positive rate with at most 6 decimals`;
+  return { currency, date, madPerUnitMicro };
+}
+
 /** Reads `currency,date,mad_per_unit` lines (a header line is allowed). */
 export function parseRatesCsv(text: string): RatesImport {
   const result: RatesImport = { rates: [], rejected: [] };
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    if (raw.trim() === '' || (index === 0 && /currency/i.test(raw))) return;
-    const [currency = '', date = '', rate = '', ...extra] = raw.split(',').map((c) => c.trim());
-    if (extra.length > 0)
-      return void result.rejected.push({ line, reason: 'expected 3 columns: currency,date,mad_per_unit' });
-    if (!/^[A-Z]{3}$/.test(currency) || currency === 'MAD') {
-      return void result.rejected.push({
-        line,
-        reason: `"${currency}" is not a foreign ISO 4217 currency code`,
-      });
-    }
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
-      return void result.rejected.push({ line, reason: `"${date}" is not a date (YYYY-MM-DD)` });
-    }
-    const madPerUnitMicro = parseRate(rate);
-    if (madPerUnitMicro === undefined) {
-      return void result.rejected.push({
-        line,
-        reason: `"${rate}" is not a positive rate with at most 6 decimals`,
-      });
-    }
-    result.rates.push({ currency, date, madPerUnitMicro });
-  });
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    if (raw.trim() === '' || (index === 0 && /currency/i.test(raw))) continue;
+    const parsed = parseRateLine(raw);
+    if (typeof parsed === 'string') result.rejected.push({ line: index + 1, reason: parsed });
+    else result.rates.push(parsed);
+  }
   return result;
 }
