@@ -8,7 +8,7 @@ import { moroccanDate, moroccanYear } from '../core/time.js';
 import { isLedgerError } from '../ledger/errors.js';
 import type { Posting } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
-import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { type CardStatus, type IssuerCard, type IssuerTables, toCard } from './model.js';
 
 /** What the switch sends the issuer for one authorization; amounts are in MAD centimes. */
@@ -239,29 +239,31 @@ export function createIssuerService(deps: {
   }
 
   return {
-    async openAccount(input, db) {
-      const books = await booksOf(input.bankId, db ?? deps.store.db);
-      const id = newId('ica');
-      const account = await ledger.createAccount(
-        {
-          code: bankAccountCodes(input.bankId).cardholder(id),
-          name: input.holderName,
-          type: 'liability',
-          currency: 'MAD',
-        },
-        db,
-      );
-      await tables(db)
-        .insertInto('issuer_accounts')
-        .values({ id, bank_id: input.bankId, holder_name: input.holderName, ledger_account_id: account.id })
-        .execute();
-      if (input.openingBalance > 0n) {
-        await post(db ?? deps.store.db, `iss:open:${id}`, 'opening deposit', [
-          { accountId: books.funding, amount: input.openingBalance },
-          { accountId: account.id, amount: -input.openingBalance },
-        ]);
-      }
-      return id;
+    openAccount(input, db) {
+      return inTransaction(deps.store, db, async (trx) => {
+        const books = await booksOf(input.bankId, trx);
+        const id = newId('ica');
+        const account = await ledger.createAccount(
+          {
+            code: bankAccountCodes(input.bankId).cardholder(id),
+            name: input.holderName,
+            type: 'liability',
+            currency: 'MAD',
+          },
+          trx,
+        );
+        await tables(trx)
+          .insertInto('issuer_accounts')
+          .values({ id, bank_id: input.bankId, holder_name: input.holderName, ledger_account_id: account.id })
+          .execute();
+        if (input.openingBalance > 0n) {
+          await post(trx, `iss:open:${id}`, 'opening deposit', [
+            { accountId: books.funding, amount: input.openingBalance },
+            { accountId: account.id, amount: -input.openingBalance },
+          ]);
+        }
+        return id;
+      });
     },
 
     async accountBalance(accountId, db) {

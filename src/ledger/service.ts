@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { CurrencyCode, MinorUnits } from '../core/money.js';
-import type { SharedDb, Store } from '../store/store.js';
+import { inTransaction, type SharedDb, type Store } from '../store/store.js';
 import { LedgerError } from './errors.js';
 import {
   type Account,
@@ -200,8 +200,8 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     };
   }
 
-  const post: LedgerService['post'] = (entry, trx) =>
-    trx ? postIn(trx, entry) : store.transaction((t) => postIn(t, entry));
+  // An entry and its postings must commit together: outside a transaction, open one.
+  const post: LedgerService['post'] = (entry, trx) => inTransaction(store, trx, (t) => postIn(t, entry));
 
   return {
     createAccount,

@@ -53,6 +53,15 @@ export function ownTables<T>(db: SharedDb | Kysely<T>): Kysely<T> {
   return db as Kysely<T>;
 }
 
+/** Runs fn in the caller's transaction when it passed one, else in a new one. */
+export function inTransaction<T>(
+  store: SharedStore,
+  db: SharedDb | undefined,
+  fn: (trx: SharedDb) => Promise<T>,
+): Promise<T> {
+  return db?.isTransaction ? fn(db) : store.transaction(fn);
+}
+
 export function createStore(options: StoreOptions): SharedStore {
   type DB = Record<string, never>;
   if (options.databaseUrl) {

@@ -1,0 +1,380 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { luhnCheckDigit } from '../src/core/card.js';
+import { manualClock } from '../src/core/clock.js';
+import { card, demoKeys, testPlatform } from './support/platform.js';
+
+type Payment = {
+  id: string;
+  status: string;
+  amount: number;
+  amount_captured: number;
+  amount_capturable: number;
+  amount_refunded: number;
+  fee: number;
+  decline: { code: string; message: string } | null;
+  next_action: { url: string } | null;
+  card: { last4: string; country: string } | null;
+};
+
+const clock = manualClock(new Date('2027-03-01T10:00:00Z'));
+const { platform, api } = await testPlatform({ clock });
+const atlas = api(demoKeys.atlas);
+const marrakech = api(demoKeys.marrakech);
+const paris = api(demoKeys.paris);
+let orders = 0;
+
+async function pay(
+  client = atlas,
+  number = '4111111111111111',
+  amount = 10_000,
+  options: { currency?: string; expYear?: number; capture?: 'manual' } = {},
+) {
+  const created = await client.post<Payment>('/v1/payments', {
+    amount,
+    currency: options.currency ?? 'MAD',
+    order_reference: `ORDER-${++orders}`,
+    ...(options.capture ? { capture_method: options.capture } : {}),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const confirmed = await client.post<Payment>(`/v1/payments/${created.body.id}/confirm`, {
+    card: card(number, 12, options.expYear ?? 2030),
+  });
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+  return confirmed.body;
+}
+
+async function cardholderBalance(number: string) {
+  const { issuer, vault } = platform.services;
+  const fingerprint = await vault.fingerprint(number);
+  const row = await platform.store.db
+    .selectFrom('issuer_cards')
+    .select('account_id')
+    .where('pan_fingerprint', '=', fingerprint)
+    .executeTakeFirstOrThrow();
+  return issuer.accountBalance(row.account_id);
+}
+
+describe('test cards', () => {
+  test('approved: the payment succeeds, the card is debited and the merchant credited less its fee', async () => {
+    const before = await cardholderBalance('4111111111111111');
+    const payment = await pay(atlas, '4111111111111111', 125_000);
+    assert.equal(payment.status, 'succeeded');
+    assert.equal(payment.amount_captured, 125_000);
+    assert.equal(payment.fee, 1_975); // 1.5% + 1.00 MAD
+    assert.equal(payment.card?.last4, '1111');
+    assert.equal(await cardholderBalance('4111111111111111'), (before ?? 0n) - 125_000n);
+  });
+
+  const declines: [
+    string,
+    string,
+    string,
+    { expYear?: number; client?: typeof paris; currency?: string }?,
+  ][] = [
+    ['insufficient funds', '4111110000000054', '51'],
+    ['expired card', '4111110000000120', '54', { expYear: 2024 }],
+    ['lost card', '4111110000000203', '62'],
+    ['domestic-only card at a merchant abroad', '4111111111111111', '57', { client: paris, currency: 'EUR' }],
+    ['allowance exceeded', '4005560000000026', '61', { client: paris, currency: 'EUR' }],
+    ['issuer unavailable', '4309990000000036', '91'],
+  ];
+  for (const [name, number, code, options] of declines) {
+    test(`${name}: declined with ${code} and a message, and nothing is taken`, async () => {
+      const before = await cardholderBalance(number);
+      const payment = await pay(options?.client ?? atlas, number, 15_000, {
+        ...(options?.expYear ? { expYear: options.expYear } : {}),
+        ...(options?.currency ? { currency: options.currency } : {}),
+      });
+      assert.equal(payment.status, 'failed');
+      assert.equal(payment.decline?.code, code);
+      assert.ok(payment.decline?.message && payment.decline.message.length > 10);
+      assert.equal(payment.amount_captured, 0);
+      assert.equal(await cardholderBalance(number), before);
+    });
+  }
+
+  test('3-D Secure card: the payment waits for the cardholder, with a page to send them to', async () => {
+    const payment = await pay(atlas, '4188880000000076');
+    assert.equal(payment.status, 'requires_action');
+    assert.match(payment.next_action?.url ?? '', new RegExp(`/pay/${payment.id}$`));
+  });
+
+  test('a foreign card at a Moroccan merchant is accepted', async () => {
+    const payment = await pay(atlas, '4970100000000048', 50_000);
+    assert.equal(payment.status, 'succeeded');
+    assert.equal(payment.card?.country, 'FR');
+  });
+
+  test('issuer unavailable: the switch queues a reversal for the bank', async () => {
+    const payment = await pay(atlas, '4309990000000036');
+    const reversals = await platform.store.db
+      .selectFrom('outbox_events')
+      .select('payload')
+      .where('topic', '=', 'switch.reversal')
+      .execute();
+    assert.ok(reversals.some((r) => (r.payload as { reference: string }).reference.startsWith(payment.id)));
+  });
+
+  test('an issuer that answers too late: 91, and the late hold is reversed', async () => {
+    const { switch: network, issuer } = platform.services;
+    await network.registerIssuer({
+      id: 'bnk_slow',
+      name: 'Banque Lente',
+      country: 'MA',
+      timeoutMs: 100,
+      simulatedLatencyMs: 400,
+    });
+    await network.addBinRange({ prefix: '422222', issuerId: 'bnk_slow', brand: 'visa', country: 'MA' });
+    const accountId = await issuer.openAccount({
+      bankId: 'bnk_slow',
+      holderName: 'Slow Saver',
+      openingBalance: 1_000_000n,
+    });
+    const pan = `422222000000000${luhnCheckDigit('422222000000000')}`;
+    await issuer.issueCard({
+      bankId: 'bnk_slow',
+      accountId,
+      pan,
+      expMonth: 12,
+      expYear: 2030,
+      holderName: 'Slow Saver',
+    });
+    const payment = await pay(atlas, pan, 20_000, { capture: 'manual' });
+    assert.equal(payment.status, 'failed');
+    assert.equal(payment.decline?.code, '91');
+    assert.equal(await issuer.accountBalance(accountId), 1_000_000n);
+    const auth = await platform.store.db
+      .selectFrom('issuer_authorizations')
+      .select('status')
+      .where('reference', 'like', `${payment.id}%`)
+      .executeTakeFirstOrThrow();
+    assert.equal(auth.status, 'reversed');
+  });
+});
+
+describe('payment lifecycle', () => {
+  test('manual capture of part of a hold releases the rest to the cardholder', async () => {
+    const before = (await cardholderBalance('5555555555554444'))!;
+    const held = await pay(atlas, '5555555555554444', 80_000, { capture: 'manual' });
+    assert.equal(held.status, 'requires_capture');
+    assert.equal(held.amount_capturable, 80_000);
+    assert.equal(await cardholderBalance('5555555555554444'), before - 80_000n);
+    const captured = await atlas.post<Payment>(`/v1/payments/${held.id}/capture`, { amount: 60_000 });
+    assert.equal(captured.status, 200);
+    assert.equal(captured.body.status, 'succeeded');
+    assert.equal(captured.body.amount_captured, 60_000);
+    assert.equal(await cardholderBalance('5555555555554444'), before - 60_000n);
+  });
+
+  test('capturing more than the hold is refused and changes nothing', async () => {
+    const held = await pay(atlas, '5555555555554444', 10_000, { capture: 'manual' });
+    const tooMuch = await atlas.post(`/v1/payments/${held.id}/capture`, { amount: 10_001 });
+    assert.equal(tooMuch.status, 422);
+    assert.equal(tooMuch.body.code, 'amount_too_large');
+    assert.equal((await atlas.get<Payment>(`/v1/payments/${held.id}`)).body.status, 'requires_capture');
+  });
+
+  test('cancel releases the hold at the issuer', async () => {
+    const before = (await cardholderBalance('5555555555554444'))!;
+    const held = await pay(atlas, '5555555555554444', 30_000, { capture: 'manual' });
+    const canceled = await atlas.post<Payment>(`/v1/payments/${held.id}/cancel`);
+    assert.equal(canceled.body.status, 'canceled');
+    assert.equal(await cardholderBalance('5555555555554444'), before);
+  });
+
+  test('refunds, partial then full, never more than captured', async () => {
+    const before = (await cardholderBalance('5555555555554444'))!;
+    const payment = await pay(atlas, '5555555555554444', 40_000);
+    assert.equal((await atlas.post('/v1/refunds', { payment: payment.id, amount: 15_000 })).status, 201);
+    const excessive = await atlas.post('/v1/refunds', { payment: payment.id, amount: 25_001 });
+    assert.equal(excessive.status, 422);
+    const rest = await atlas.post<{ amount: number }>('/v1/refunds', { payment: payment.id });
+    assert.equal(rest.body.amount, 25_000);
+    assert.equal((await atlas.get<Payment>(`/v1/payments/${payment.id}`)).body.amount_refunded, 40_000);
+    assert.equal(await cardholderBalance('5555555555554444'), before);
+    assert.equal((await atlas.post('/v1/refunds', { payment: payment.id, amount: 1 })).status, 422);
+  });
+
+  test('a confirmed payment cannot be confirmed again', async () => {
+    const payment = await pay();
+    const again = await atlas.post(`/v1/payments/${payment.id}/confirm`, { card: card('4111111111111111') });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.code, 'payment_unexpected_state');
+  });
+
+  test('bad card input is a 400 problem naming the field, and the payment is untouched', async () => {
+    const created = await atlas.post<Payment>('/v1/payments', { amount: 5_000, currency: 'MAD' });
+    const mistyped = await atlas.post(`/v1/payments/${created.body.id}/confirm`, {
+      card: card('4111111111111112'),
+    });
+    assert.equal(mistyped.status, 400);
+    assert.equal(mistyped.body.code, 'invalid_card_number');
+    const badCvc = await atlas.post(`/v1/payments/${created.body.id}/confirm`, {
+      card: { ...card('4111111111111111'), cvc: '12' },
+    });
+    assert.equal(badCvc.status, 400);
+    const floatAmount = await atlas.post('/v1/payments', { amount: 10.5, currency: 'MAD' });
+    assert.equal(floatAmount.status, 400);
+    assert.equal(floatAmount.body.code, 'invalid_request');
+    const after = await atlas.get<Payment & { attempts?: number }>(`/v1/payments/${created.body.id}`);
+    assert.equal(after.body.status, 'requires_payment_method');
+    assert.equal(after.body.card, null);
+  });
+
+  test('list with cursor pagination and filters', async () => {
+    const first = await pay(marrakech, '4111111111111111', 1_111);
+    const second = await pay(marrakech, '5555555555554444', 2_222);
+    const page1 = await marrakech.get<{ data: Payment[]; has_more: boolean; next_cursor: string }>(
+      '/v1/payments?limit=1',
+    );
+    assert.equal(page1.body.data[0]?.id, second.id);
+    assert.equal(page1.body.has_more, true);
+    const page2 = await marrakech.get<{ data: Payment[] }>(
+      `/v1/payments?limit=1&starting_after=${page1.body.next_cursor}`,
+    );
+    assert.equal(page2.body.data[0]?.id, first.id);
+    const byLast4 = await marrakech.get<{ data: Payment[] }>('/v1/payments?last4=4444');
+    assert.deepEqual(
+      byLast4.body.data.map((p) => p.id),
+      [second.id],
+    );
+  });
+});
+
+describe('authentication and tenancy', () => {
+  test('no key or a wrong key is 401', async () => {
+    assert.equal((await api().get('/v1/payments')).status, 401);
+    assert.equal((await api('sk_test_NotAKeyThatExists000000000000000').get('/v1/payments')).status, 401);
+  });
+
+  test("another merchant's payment is not found, whatever the route", async () => {
+    const payment = await pay(atlas, '4111111111111111', 3_000, { capture: 'manual' });
+    assert.equal((await marrakech.get(`/v1/payments/${payment.id}`)).status, 404);
+    assert.equal((await marrakech.post(`/v1/payments/${payment.id}/capture`, {})).status, 404);
+    assert.equal((await marrakech.post(`/v1/payments/${payment.id}/cancel`)).status, 404);
+    assert.equal((await marrakech.post('/v1/refunds', { payment: payment.id })).status, 404);
+    assert.equal((await atlas.get<Payment>(`/v1/payments/${payment.id}`)).body.status, 'requires_capture');
+  });
+});
+
+describe('idempotency', () => {
+  test('same key and body: the stored response; other body: 409', async () => {
+    const body = { amount: 7_000, currency: 'MAD', order_reference: 'IDEM-1' };
+    const first = await atlas.post<Payment>('/v1/payments', body, { 'idempotency-key': 'idem-key-1' });
+    const again = await atlas.post<Payment>('/v1/payments', body, { 'idempotency-key': 'idem-key-1' });
+    assert.equal(again.status, 201);
+    assert.equal(again.body.id, first.body.id);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    const other = await atlas.post(
+      '/v1/payments',
+      { ...body, amount: 7_001 },
+      { 'idempotency-key': 'idem-key-1' },
+    );
+    assert.equal(other.status, 409);
+    assert.equal(other.body.code, 'idempotency_key_reused');
+  });
+
+  test('concurrent requests with one key execute once', async () => {
+    const body = { amount: 8_000, currency: 'MAD', order_reference: 'IDEM-RACE' };
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        atlas.post<Payment>('/v1/payments', body, { 'idempotency-key': 'idem-race' }),
+      ),
+    );
+    assert.ok(responses.every((r) => r.status === 201));
+    assert.equal(new Set(responses.map((r) => r.body.id)).size, 1);
+    const rows = await platform.store.db
+      .selectFrom('payments')
+      .select('id')
+      .where('order_reference', '=', 'IDEM-RACE')
+      .execute();
+    assert.equal(rows.length, 1);
+  });
+
+  test('a confirm retried with its key is not charged twice', async () => {
+    const before = (await cardholderBalance('5555555555554444'))!;
+    const created = await atlas.post<Payment>('/v1/payments', { amount: 9_000, currency: 'MAD' });
+    const confirm = () =>
+      atlas.post<Payment>(
+        `/v1/payments/${created.body.id}/confirm`,
+        { card: card('5555555555554444') },
+        { 'idempotency-key': 'confirm-once' },
+      );
+    const [a, b] = await Promise.all([confirm(), confirm()]);
+    assert.equal(a.body.status, 'succeeded');
+    assert.deepEqual(b.body, a.body);
+    assert.equal(await cardholderBalance('5555555555554444'), before - 9_000n);
+  });
+});
+
+describe('international allowance', () => {
+  // Card 4005 5600 0000 0018 may spend 20,000 MAD a calendar year abroad; 900 EUR is 9,766.08 MAD.
+  const international = '4005560000000018';
+
+  test('payments abroad that together pass 20,000 MAD: the one that passes is declined', async () => {
+    clock.set(new Date('2027-03-02T10:00:00Z'));
+    const first = await pay(paris, international, 90_000, { currency: 'EUR' });
+    assert.equal(first.status, 'succeeded', JSON.stringify(first.decline));
+    clock.set(new Date('2027-03-03T10:00:00Z'));
+    const second = await pay(paris, international, 90_000, { currency: 'EUR' });
+    assert.equal(second.status, 'succeeded');
+    clock.set(new Date('2027-03-04T10:00:00Z'));
+    const third = await pay(paris, international, 90_000, { currency: 'EUR' });
+    assert.equal(third.status, 'failed');
+    assert.equal(third.decline?.code, '61');
+
+    // A refund gives the allowance back: the same payment now fits.
+    assert.equal((await paris.post('/v1/refunds', { payment: second.id })).status, 201);
+    const afterRefund = await pay(paris, international, 90_000, { currency: 'EUR' });
+    assert.equal(afterRefund.status, 'succeeded');
+
+    // A new calendar year starts afresh.
+    clock.set(new Date('2028-01-05T10:00:00Z'));
+    const nextYear = await pay(paris, international, 90_000, { currency: 'EUR' });
+    assert.equal(nextYear.status, 'succeeded');
+    clock.set(new Date('2028-01-06T10:00:00Z'));
+    assert.equal((await pay(paris, international, 90_000, { currency: 'EUR' })).status, 'succeeded');
+  });
+
+  test('the allowance is consumed in MAD at the day rate, and given back on cancel', async () => {
+    clock.set(new Date('2029-06-01T10:00:00Z'));
+    const { issuer } = platform.services;
+    const cardRow = await platform.store.db
+      .selectFrom('issuer_cards')
+      .select('id')
+      .where('pan_fingerprint', '=', await platform.services.vault.fingerprint(international))
+      .executeTakeFirstOrThrow();
+    const held = await pay(paris, international, 10_000, { currency: 'EUR', capture: 'manual' });
+    assert.equal(held.status, 'requires_capture');
+    assert.equal(await issuer.allowanceLeft(cardRow.id, 2029), 2_000_000n - 108_512n);
+    await paris.post(`/v1/payments/${held.id}/cancel`);
+    assert.equal(await issuer.allowanceLeft(cardRow.id, 2029), 2_000_000n);
+  });
+});
+
+describe('books', () => {
+  test('the ledger balances and the day settlement reconciles with it', async () => {
+    assert.deepEqual(await platform.services.ledger.checkInvariants(), []);
+    const today = new Date().toISOString().slice(0, 10);
+    for (const client of [atlas, marrakech, paris]) {
+      const report = await client.get<{ reconciled: boolean; payable: number; ledger_payable: number }>(
+        `/v1/settlements/${today}`,
+      );
+      assert.equal(report.status, 200);
+      assert.equal(report.body.reconciled, true, JSON.stringify(report.body));
+    }
+    const csv = await atlas.get<string>(`/v1/settlements/${today}?format=csv`);
+    assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+    assert.match(csv.body, /^time,kind,payment,refund,amount,fee,net,currency/);
+    // Every succeeded payment has its ledger entry.
+    const missing = await sql<{ id: string }>`
+      select p.id from payments p
+      where p.status = 'succeeded' and p.capture_method = 'automatic'
+        and not exists (select 1 from ledger_entries e where e.external_ref = 'pay:' || p.id || ':sale')`.execute(
+      platform.store.db,
+    );
+    assert.deepEqual(missing.rows, []);
+  });
+});
