@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { luhnCheckDigit } from '../src/core/card.js';
 import { manualClock } from '../src/core/clock.js';
+import { moroccanDate } from '../src/core/time.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 type Payment = {
@@ -357,7 +358,7 @@ describe('international allowance', () => {
 describe('books', () => {
   test('the ledger balances and the day settlement reconciles with it', async () => {
     assert.deepEqual(await platform.services.ledger.checkInvariants(), []);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = moroccanDate(new Date());
     for (const client of [atlas, marrakech, paris]) {
       const report = await client.get<{ reconciled: boolean; payable: number; ledger_payable: number }>(
         `/v1/settlements/${today}`,

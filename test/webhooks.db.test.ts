@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import { after, describe, test } from 'node:test';
+import { signWebhook, verifyWebhook } from '../src/payments/signature.js';
+import { card, demoKeys, testPlatform } from './support/platform.js';
+
+interface Received {
+  eventId: string;
+  type: string;
+  signatureValid: boolean;
+}
+
+/** A merchant's webhook receiver, over real HTTP: refuses the first `failFirst` deliveries. */
+async function startReceiver(failFirst: number) {
+  const received: Received[] = [];
+  let secret = '';
+  let failuresLeft = failFirst;
+  const server = createServer(async (request: IncomingMessage, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    const event = JSON.parse(body) as { id: string; type: string };
+    received.push({
+      eventId: event.id,
+      type: event.type,
+      signatureValid: verifyWebhook(String(request.headers['tijara-signature']), body, secret),
+    });
+    if (failuresLeft > 0) {
+      failuresLeft -= 1;
+      response.writeHead(500).end('not now');
+    } else {
+      response.writeHead(200).end('ok');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/hooks`, received, setSecret: (s: string) => (secret = s) };
+}
+
+const { platform, api } = await testPlatform();
+const atlas = api(demoKeys.atlas);
+
+async function runOutboxUntil(done: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('outbox did not deliver in time');
+    await platform.outbox.runOnce();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('webhooks', () => {
+  test('signed deliveries reach a real receiver, retried after failures, and can be replayed', async () => {
+    const receiver = await startReceiver(2);
+    const endpoint = await atlas.post<{ id: string; secret: string }>('/v1/webhook_endpoints', {
+      url: receiver.url,
+      events: ['payment.succeeded'],
+    });
+    assert.equal(endpoint.status, 201);
+    assert.match(endpoint.body.secret, /^whsec_/);
+    receiver.setSecret(endpoint.body.secret);
+
+    const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 4_200, currency: 'MAD' });
+    await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('4111111111111111') });
+
+    await runOutboxUntil(() => receiver.received.length >= 3);
+    assert.equal(receiver.received.length, 3, 'two refusals, then a success, then nothing more');
+    assert.ok(receiver.received.every((r) => r.signatureValid));
+    assert.ok(receiver.received.every((r) => r.type === 'payment.succeeded'));
+    const eventId = receiver.received[0]!.eventId;
+    assert.ok(receiver.received.every((r) => r.eventId === eventId));
+    await new Promise((r) => setTimeout(r, 200));
+    await platform.outbox.runOnce();
+    assert.equal(receiver.received.length, 3);
+
+    const deliveries = await atlas.get<{
+      data: { succeeded: boolean; status_code: number; attempt: number }[];
+    }>(`/v1/webhook_endpoints/${endpoint.body.id}/deliveries`);
+    assert.deepEqual(deliveries.body.data.map((d) => [d.attempt, d.status_code, d.succeeded]).reverse(), [
+      [1, 500, false],
+      [2, 500, false],
+      [3, 200, true],
+    ]);
+
+    const event = await atlas.get<{ id: string; type: string; data: { object: { id: string } } }>(
+      `/v1/events/${eventId}`,
+    );
+    assert.equal(event.body.data.object.id, created.body.id);
+    const replay = await atlas.post<{ queued: number }>(`/v1/events/${eventId}/redeliver`, {});
+    assert.equal(replay.body.queued, 1);
+    await runOutboxUntil(() => receiver.received.length >= 4);
+    assert.equal(receiver.received[3]?.eventId, eventId);
+  });
+
+  test('events the endpoint did not ask for are not sent', async () => {
+    const receiver = await startReceiver(0);
+    const endpoint = await atlas.post<{ secret: string }>('/v1/webhook_endpoints', {
+      url: receiver.url,
+      events: ['refund.succeeded'],
+    });
+    receiver.setSecret(endpoint.body.secret);
+    const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_000, currency: 'MAD' });
+    await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('4111111111111111') });
+    await atlas.post('/v1/refunds', { payment: created.body.id });
+    await runOutboxUntil(() => receiver.received.length >= 1);
+    await platform.outbox.runOnce();
+    assert.deepEqual(
+      receiver.received.map((r) => r.type),
+      ['refund.succeeded'],
+    );
+  });
+
+  test('live endpoints must use https; unknown event types are refused', async () => {
+    const bad = await atlas.post('/v1/webhook_endpoints', { url: 'ftp://example.ma/x' });
+    assert.equal(bad.status, 400);
+    const unknown = await atlas.post('/v1/webhook_endpoints', {
+      url: 'https://example.ma/x',
+      events: ['payment.teleported'],
+    });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.code, 'invalid_event_type');
+  });
+
+  test('the list of events pages newest first', async () => {
+    const page = await atlas.get<{ data: { id: string; type: string }[] }>('/v1/events?limit=2');
+    assert.equal(page.body.data.length, 2);
+    assert.ok(page.body.data[0]!.id > page.body.data[1]!.id);
+  });
+});
+
+describe('signature verification', () => {
+  test('rejects a changed body, another secret and a stale timestamp', () => {
+    const now = new Date('2026-11-24T12:00:00Z');
+    const header = signWebhook('whsec_a', '{"x":1}', now);
+    assert.equal(verifyWebhook(header, '{"x":1}', 'whsec_a', 300, now), true);
+    assert.equal(verifyWebhook(header, '{"x":2}', 'whsec_a', 300, now), false);
+    assert.equal(verifyWebhook(header, '{"x":1}', 'whsec_b', 300, now), false);
+    assert.equal(verifyWebhook(header, '{"x":1}', 'whsec_a', 300, new Date(now.getTime() + 301_000)), false);
+    assert.equal(verifyWebhook('garbage', '{"x":1}', 'whsec_a', 300, now), false);
+  });
+});
