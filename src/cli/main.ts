@@ -1,8 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig, publicUrl, type SettingName } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
-import { createPlatform, openStore, type Platform } from '../platform.js';
+import { createPlatform, keyringFor, openStore, type Platform } from '../platform.js';
 import { migrate } from '../store/migrations.js';
+import { parseRatesCsv } from '../switch/fx.js';
+import { saveRates } from '../switch/rates.js';
+import { rotateVaultKeys } from '../vault/rotate.js';
+import { createVaultService } from '../vault/service.js';
 import { isSeeded, seedDemoData } from './seed.js';
 
 const EXIT_USAGE = 2;
@@ -128,6 +133,34 @@ async function runWorker(flags: Flags): Promise<void> {
   logger.info({ database: describeDatabase(config) }, 'worker running; Ctrl-C to stop');
 }
 
+async function runKeysRotate(flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const store = openStore(config);
+  try {
+    await migrate(store);
+    const vault = createVaultService({ store, keyring: keyringFor(config) });
+    process.stdout.write(`${await rotateVaultKeys(vault)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runRatesImport(file: string, flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const parsed = parseRatesCsv(await readFile(file, 'utf8'));
+  for (const { line, reason } of parsed.rejected)
+    process.stderr.write(`${file}:${line}: rejected: ${reason}\n`);
+  const store = openStore(config);
+  try {
+    await migrate(store);
+    const saved = await store.transaction((trx) => saveRates(trx, parsed.rates));
+    process.stdout.write(`${saved} rate(s) imported, ${parsed.rejected.length} line(s) rejected\n`);
+    if (parsed.rejected.length > 0) process.exitCode = 1;
+  } finally {
+    await store.close();
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('tijara')
     .description('Tijara: the open platform for card-based e-commerce in Morocco')
@@ -160,6 +193,26 @@ export function buildProgram(): Command {
       .command('worker')
       .description('run the background workers only (outbox delivery, …), for scaling out'),
   ).action(runWorker);
+
+  const keys = program.command('keys').description('manage the vault keys that protect card numbers');
+  databaseOptions(
+    keys
+      .command('rotate')
+      .description(
+        'start a new data key and re-wrap every key under the current master key (set TIJARA_PREVIOUS_MASTER_KEY to the old one)',
+      ),
+  ).action(runKeysRotate);
+
+  const rates = program
+    .command('rates')
+    .description('reference exchange rates used to convert foreign-currency payments to MAD');
+  databaseOptions(
+    rates
+      .command('import <file>')
+      .description(
+        'import a CSV of currency,date,mad_per_unit lines (e.g. EUR,2026-11-24,10.8512); rejected lines are listed',
+      ),
+  ).action(runRatesImport);
 
   return program;
 }

@@ -4,13 +4,13 @@ import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { CurrencyCode, MinorUnits } from '../core/money.js';
 import type { ResponseCode } from '../core/response-codes.js';
-import { moroccanDate } from '../core/time.js';
 import type { IssuerService } from '../issuer/service.js';
 import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { convertToMad, proportionalMad, type RateLine } from './fx.js';
 import { builtinIssuerLink, type IssuerLink } from './links.js';
 import type { BinRoute, Issuer, SwitchTables } from './model.js';
+import { rateOn, saveRates } from './rates.js';
 
 export interface AuthorizationRequest {
   /** Unique per attempt; the issuer sees it and reversals name it. */
@@ -118,18 +118,6 @@ export function createSwitchService(deps: {
 
   function route(pan: string) {
     return routes.find((r) => pan.startsWith(r.prefix));
-  }
-
-  async function rateOn(currency: string, at: Date, db?: SharedDb) {
-    const row = await tables(db)
-      .selectFrom('switch_fx_rates')
-      .select('mad_per_unit_micro')
-      .where('currency', '=', currency)
-      .where('rate_date', '<=', moroccanDate(at))
-      .orderBy('rate_date', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row?.mad_per_unit_micro;
   }
 
   /** Waits for the issuer at most its timeout; a late answer is still awaited so it can be reversed in turn. */
@@ -245,20 +233,8 @@ export function createSwitchService(deps: {
     route,
     reload,
 
-    async setRates(rates, db) {
-      for (const rate of rates) {
-        await tables(db)
-          .insertInto('switch_fx_rates')
-          .values({ currency: rate.currency, rate_date: rate.date, mad_per_unit_micro: rate.madPerUnitMicro })
-          .onConflict((oc) =>
-            oc.columns(['currency', 'rate_date']).doUpdateSet({ mad_per_unit_micro: rate.madPerUnitMicro }),
-          )
-          .execute();
-      }
-      return rates.length;
-    },
-
-    rateOn,
+    setRates: (rates, db) => saveRates(db ?? deps.store.db, rates),
+    rateOn: (currency, at, db) => rateOn(db ?? deps.store.db, currency, at),
 
     async requiresAuthentication(pan, db) {
       const binRoute = route(pan);
@@ -287,7 +263,7 @@ export function createSwitchService(deps: {
       let amountMad = request.amount;
       let fxRateMicro: bigint | null = null;
       if (request.currency !== 'MAD') {
-        const rate = await rateOn(request.currency, now, db);
+        const rate = await rateOn(db, request.currency, now);
         if (rate === undefined) {
           logger.error({ currency: request.currency }, 'no reference rate for the currency; declining');
           return record(db, request, { ...base, responseCode: '96', international, amountMad: null });

@@ -1,0 +1,154 @@
+// npm run bench:payments — payments/s and latency of create+confirm (automatic capture, frictionless
+// card) over HTTP at several concurrencies, on PGlite and on PostgreSQL, with pgbench's TPC-B-like TPS
+// against the same PostgreSQL, measured in the same run, as the reference.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedDemoData } from '../src/cli/seed.js';
+import { luhnCheckDigit } from '../src/core/card.js';
+import { loadConfig } from '../src/core/config.js';
+import { createLogger } from '../src/core/logger.js';
+import { createPlatform } from '../src/platform.js';
+import { freshPostgres, measure, table } from './support.js';
+
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,4,16').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CARDS = 300;
+const KEY = 'sk_test_AtlasVoyagesDemo0000000000000001';
+const masterKey = randomBytes(32).toString('base64');
+
+const cardNumber = (i: number) => {
+  const partial = `455555${String(i).padStart(9, '0')}`;
+  return partial + luhnCheckDigit(partial);
+};
+
+/** Demo data plus a bank with many cards: real traffic comes from many cardholders, not one. */
+async function prepare(env: Record<string, string>) {
+  const config = { ...loadConfig(env), logLevel: 'silent' as const, workers: false };
+  const platform = await createPlatform({ config, logger: createLogger('silent') });
+  await seedDemoData(platform);
+  const { switch: network, issuer } = platform.services;
+  await network.registerIssuer({ id: 'bnk_bench', name: 'Banque du Banc', country: 'MA' });
+  await network.addBinRange({ prefix: '455555', issuerId: 'bnk_bench', brand: 'visa', country: 'MA' });
+  await platform.store.transaction(async (trx) => {
+    for (let i = 0; i < CARDS; i++) {
+      const accountId = await issuer.openAccount({ bankId: 'bnk_bench', holderName: `Bench ${i}`, openingBalance: 10n ** 12n }, trx);
+      await issuer.issueCard(
+        { bankId: 'bnk_bench', accountId, pan: cardNumber(i), expMonth: 12, expYear: 2030, holderName: `Bench ${i}`, dailyLimit: 10n ** 12n },
+        trx,
+      );
+    }
+  });
+  await platform.stop();
+}
+
+async function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['bin/tijara.js', 'start'], {
+    env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'error', TIJARA_SEED: 'false' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /API\s+(http:\/\/\S+)\/v1/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return {
+    baseUrl,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function payOnce(baseUrl: string, cardIndex: number) {
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  const created = await fetch(`${baseUrl}/v1/payments`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ amount: 10_000, currency: 'MAD', order_reference: `bench-${cardIndex}` }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  const confirmed = await fetch(`${baseUrl}/v1/payments/${id}/confirm`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ card: { number: cardNumber(cardIndex), exp_month: 12, exp_year: 2030, cvc: '123' } }),
+  });
+  const payment = (await confirmed.json()) as { status: string };
+  if (payment.status !== 'succeeded') throw new Error(`payment ${id} ended ${payment.status}`);
+}
+
+async function benchPayments(database: string, env: Record<string, string>) {
+  await prepare(env);
+  const server = await startServer(env);
+  const rows = [];
+  try {
+    let next = 0;
+    const op = () => payOnce(server.baseUrl, next++ % CARDS);
+    await measure(4, 1, op); // warm-up: JIT, caches, connection pool
+    for (const concurrency of CONCURRENCIES) {
+      const result = await measure(concurrency, SECONDS, op);
+      rows.push({
+        database,
+        concurrency,
+        'payments/s': Math.round(result.perSecond),
+        'p50 ms': result.p50.toFixed(1),
+        'p99 ms': result.p99.toFixed(1),
+      });
+    }
+  } finally {
+    await server.stop();
+  }
+  return rows;
+}
+
+function pgbench(url: string, clients: number): number | undefined {
+  const init = spawnSync('pgbench', ['-i', '-q', '-s', '1', url], { encoding: 'utf8' });
+  if (init.status !== 0) return undefined;
+  const run = spawnSync('pgbench', ['-c', String(clients), '-j', '2', '-T', String(SECONDS), '-b', 'tpcb-like', url], { encoding: 'utf8' });
+  const tps = /tps = ([\d.]+)/.exec(run.stdout)?.[1];
+  return tps ? Number(tps) : undefined;
+}
+
+const rows: Record<string, string | number>[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), 'tijara-bench-'));
+try {
+  rows.push(...(await benchPayments('PGlite', { TIJARA_DATA_DIR: join(dataDir, 'data'), TIJARA_MASTER_KEY: masterKey })));
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const postgres = await freshPostgres('tijara_bench_payments');
+let reference: number | undefined;
+if (postgres) {
+  try {
+    rows.push(...(await benchPayments('PostgreSQL', { DATABASE_URL: postgres.url, TIJARA_MASTER_KEY: masterKey })));
+    const pgbenchDb = await freshPostgres('tijara_bench_pgbench');
+    if (pgbenchDb) {
+      reference = pgbench(pgbenchDb.url, Math.max(...CONCURRENCIES));
+      await pgbenchDb.drop();
+    }
+  } finally {
+    await postgres.drop();
+  }
+} else {
+  console.log('PostgreSQL: skipped (none answered; set TEST_DATABASE_URL)');
+}
+
+console.log(`\nPayments: create + confirm over HTTP, automatic capture, ${SECONDS} s per measurement\n`);
+console.log(table(rows));
+if (reference) {
+  const best = Math.max(...rows.filter((r) => r.database === 'PostgreSQL').map((r) => Number(r['payments/s'])));
+  console.log(`\npgbench tpcb-like on the same PostgreSQL, ${Math.max(...CONCURRENCIES)} clients: ${reference.toFixed(0)} TPS`);
+  console.log(`Best PostgreSQL payments/s relative to pgbench: ${Math.round((best / reference) * 100)}%`);
+} else if (postgres) {
+  console.log('\npgbench: not found or failed (apt-get install postgresql-client)');
+}
+console.log('\nGoals: PostgreSQL ≥ 50% of pgbench TPS with p99 ≤ 50 ms; PGlite ≥ 1,000 payments/s.');
