@@ -34,9 +34,20 @@ async function prepare(env: Record<string, string>) {
   await network.addBinRange({ prefix: '455555', issuerId: 'bnk_bench', brand: 'visa', country: 'MA' });
   await platform.store.transaction(async (trx) => {
     for (let i = 0; i < CARDS; i++) {
-      const accountId = await issuer.openAccount({ bankId: 'bnk_bench', holderName: `Bench ${i}`, openingBalance: 10n ** 12n }, trx);
+      const accountId = await issuer.openAccount(
+        { bankId: 'bnk_bench', holderName: `Bench ${i}`, openingBalance: 10n ** 12n },
+        trx,
+      );
       await issuer.issueCard(
-        { bankId: 'bnk_bench', accountId, pan: cardNumber(i), expMonth: 12, expYear: 2030, holderName: `Bench ${i}`, dailyLimit: 10n ** 12n },
+        {
+          bankId: 'bnk_bench',
+          accountId,
+          pan: cardNumber(i),
+          expMonth: 12,
+          expYear: 2030,
+          holderName: `Bench ${i}`,
+          dailyLimit: 10n ** 12n,
+        },
         trx,
       );
     }
@@ -79,7 +90,9 @@ async function payOnce(baseUrl: string, cardIndex: number) {
   const confirmed = await fetch(`${baseUrl}/v1/payments/${id}/confirm`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ card: { number: cardNumber(cardIndex), exp_month: 12, exp_year: 2030, cvc: '123' } }),
+    body: JSON.stringify({
+      card: { number: cardNumber(cardIndex), exp_month: 12, exp_year: 2030, cvc: '123' },
+    }),
   });
   const payment = (await confirmed.json()) as { status: string };
   if (payment.status !== 'succeeded') throw new Error(`payment ${id} ended ${payment.status}`);
@@ -112,7 +125,11 @@ async function benchPayments(database: string, env: Record<string, string>) {
 function pgbench(url: string, clients: number): number | undefined {
   const init = spawnSync('pgbench', ['-i', '-q', '-s', '1', url], { encoding: 'utf8' });
   if (init.status !== 0) return undefined;
-  const run = spawnSync('pgbench', ['-c', String(clients), '-j', '2', '-T', String(SECONDS), '-b', 'tpcb-like', url], { encoding: 'utf8' });
+  const run = spawnSync(
+    'pgbench',
+    ['-c', String(clients), '-j', '2', '-T', String(SECONDS), '-b', 'tpcb-like', url],
+    { encoding: 'utf8' },
+  );
   const tps = /tps = ([\d.]+)/.exec(run.stdout)?.[1];
   return tps ? Number(tps) : undefined;
 }
@@ -120,7 +137,12 @@ function pgbench(url: string, clients: number): number | undefined {
 const rows: Record<string, string | number>[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'tijara-bench-'));
 try {
-  rows.push(...(await benchPayments('PGlite', { TIJARA_DATA_DIR: join(dataDir, 'data'), TIJARA_MASTER_KEY: masterKey })));
+  rows.push(
+    ...(await benchPayments('PGlite', {
+      TIJARA_DATA_DIR: join(dataDir, 'data'),
+      TIJARA_MASTER_KEY: masterKey,
+    })),
+  );
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -129,7 +151,9 @@ const postgres = await freshPostgres('tijara_bench_payments');
 let reference: number | undefined;
 if (postgres) {
   try {
-    rows.push(...(await benchPayments('PostgreSQL', { DATABASE_URL: postgres.url, TIJARA_MASTER_KEY: masterKey })));
+    rows.push(
+      ...(await benchPayments('PostgreSQL', { DATABASE_URL: postgres.url, TIJARA_MASTER_KEY: masterKey })),
+    );
     const pgbenchDb = await freshPostgres('tijara_bench_pgbench');
     if (pgbenchDb) {
       reference = pgbench(pgbenchDb.url, Math.max(...CONCURRENCIES));
@@ -145,8 +169,12 @@ if (postgres) {
 console.log(`\nPayments: create + confirm over HTTP, automatic capture, ${SECONDS} s per measurement\n`);
 console.log(table(rows));
 if (reference) {
-  const best = Math.max(...rows.filter((r) => r.database === 'PostgreSQL').map((r) => Number(r['payments/s'])));
-  console.log(`\npgbench tpcb-like on the same PostgreSQL, ${Math.max(...CONCURRENCIES)} clients: ${reference.toFixed(0)} TPS`);
+  const best = Math.max(
+    ...rows.filter((r) => r.database === 'PostgreSQL').map((r) => Number(r['payments/s'])),
+  );
+  console.log(
+    `\npgbench tpcb-like on the same PostgreSQL, ${Math.max(...CONCURRENCIES)} clients: ${reference.toFixed(0)} TPS`,
+  );
   console.log(`Best PostgreSQL payments/s relative to pgbench: ${Math.round((best / reference) * 100)}%`);
 } else if (postgres) {
   console.log('\npgbench: not found or failed (apt-get install postgresql-client)');
