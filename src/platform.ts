@@ -78,13 +78,14 @@ export function keyringFor(config: Config): Keyring {
 export function createServices(deps: {
   store: SharedStore;
   config: Config;
+  keyring: Keyring;
   logger: Logger;
   clock: Clock;
   baseUrl: () => string;
 }): Services {
   const { store, logger, clock } = deps;
   const ledger = createLedgerService({ store });
-  const vault = createVaultService({ store, keyring: keyringFor(deps.config) });
+  const vault = createVaultService({ store, keyring: deps.keyring });
   const merchants = createMerchantService({ store });
   const issuer = createIssuerService({
     store,
@@ -123,13 +124,15 @@ export function createServices(deps: {
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  // Settle the master key before touching the database: a missing key is a configuration error.
+  const keyring = keyringFor(config);
   const store = openStore(config);
   if (options.migrate ?? true) {
     await migrate(store, undefined, (name) => logger.info({ migration: name }, 'migration applied'));
   }
   let boundPort: number | undefined;
   const baseUrl = () => publicUrl(config, boundPort);
-  const services = createServices({ store, config, logger, clock, baseUrl });
+  const services = createServices({ store, config, keyring, logger, clock, baseUrl });
   await services.switch.reload();
 
   const outbox = createOutboxWorker({

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { luhnCheckDigit } from '../src/core/card.js';
 import { manualClock } from '../src/core/clock.js';
+import { Problem } from '../src/core/problem.js';
 import { moroccanDate } from '../src/core/time.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
@@ -100,6 +101,26 @@ describe('test cards', () => {
     const payment = await pay(atlas, '4188880000000076');
     assert.equal(payment.status, 'requires_action');
     assert.match(payment.next_action?.url ?? '', new RegExp(`/pay/${payment.id}$`));
+  });
+
+  test('3-D Secure passed: the payment is authorized with the result recorded; failed: it fails', async () => {
+    const { payments } = platform.services;
+    const passed = await pay(atlas, '4188880000000076', 7_000);
+    const done = await platform.store.transaction((trx) =>
+      payments.completeAuthentication(passed.id, { status: 'authenticated', eci: '05' }, trx),
+    );
+    assert.ok(!(done instanceof Problem));
+    assert.equal(done.status, 'succeeded');
+    const shown = await atlas.get<Payment & { three_d_secure: { status: string; eci: string } }>(
+      `/v1/payments/${passed.id}`,
+    );
+    assert.deepEqual(shown.body.three_d_secure, { status: 'authenticated', eci: '05' });
+    const refused = await pay(atlas, '4188880000000076', 7_000);
+    const failed = await platform.store.transaction((trx) =>
+      payments.completeAuthentication(refused.id, { status: 'failed', eci: '07' }, trx),
+    );
+    assert.ok(!(failed instanceof Problem));
+    assert.equal(failed.status, 'failed');
   });
 
   test('a foreign card at a Moroccan merchant is accepted', async () => {

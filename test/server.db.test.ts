@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ after(() => database.drop());
 const dataDir = mkdtempSync(join(tmpdir(), 'tijara-start-'));
 // A fresh PGlite folder, or a fresh PostgreSQL database (migrated from the template, with no data).
 const env: Record<string, string> = database.url
-  ? { DATABASE_URL: database.url }
+  ? { DATABASE_URL: database.url, TIJARA_MASTER_KEY: randomBytes(32).toString('base64') }
   : { TIJARA_DATA_DIR: dataDir };
 
 describe('tijara start', () => {
@@ -59,6 +60,20 @@ describe('tijara start', () => {
     tijara.child.kill('SIGINT');
     assert.equal(await tijara.exited, 0);
     assert.doesNotMatch(tijara.output(), /Demo data loaded/);
+  });
+
+  test('PostgreSQL without a master key refuses to start, with one line', () => {
+    const result = spawnSync(process.execPath, [tijaraBin, 'start'], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+        TIJARA_MASTER_KEY: '',
+      },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr.trim(), /^tijara: TIJARA_MASTER_KEY is required/);
   });
 
   test('a bad setting is one clear line and exit code 2', () => {

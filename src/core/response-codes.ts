@@ -6,6 +6,13 @@ export const responseCodes = {
     fr: 'Paiement accepté.',
     ar: 'تمت الموافقة على الدفع.',
   },
+  // Visa's soft decline for strong customer authentication: authenticate the cardholder, then try again.
+  '1A': {
+    meaning: 'authentication_required',
+    en: 'Your bank asks you to confirm this payment (3-D Secure).',
+    fr: 'Votre banque vous demande de confirmer ce paiement (3-D Secure).',
+    ar: 'يطلب منك البنك تأكيد هذا الأداء (3-D Secure).',
+  },
   '05': {
     meaning: 'do_not_honor',
     en: 'Your bank declined the payment. Contact your bank or use another card.',

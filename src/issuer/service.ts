@@ -22,6 +22,8 @@ export interface AuthorizationMessage {
   capture: boolean;
   /** A Moroccan card at a merchant abroad: consumes the yearly allowance. */
   international: boolean;
+  /** The cardholder passed 3-D Secure for this payment. */
+  authenticated: boolean;
 }
 
 export interface IssuerAnswer {
@@ -191,6 +193,52 @@ export function createIssuerService(deps: {
   ) {
     await giveBackDailyUsage(db, auth, amount);
     await giveBackAllowance(db, auth, amount);
+  }
+
+  /** Adds to the day's spending unless that would pass the limit; false when it would. */
+  async function consumeDailyUsage(
+    db: SharedDb,
+    cardId: string,
+    day: string,
+    amount: MinorUnits,
+    limit: MinorUnits,
+  ) {
+    if (amount > limit) return false;
+    const row = await tables(db)
+      .insertInto('issuer_daily_usage')
+      .values({ card_id: cardId, day, used: amount })
+      .onConflict((oc) =>
+        oc
+          .columns(['card_id', 'day'])
+          .doUpdateSet((eb) => ({ used: eb('issuer_daily_usage.used', '+', amount) }))
+          .where((eb) => eb(eb('issuer_daily_usage.used', '+', amount), '<=', limit)),
+      )
+      .returning('used')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Adds to the year's international spending unless that would pass the allowance. */
+  async function consumeAllowance(
+    db: SharedDb,
+    cardId: string,
+    year: number,
+    amount: MinorUnits,
+    allowance: MinorUnits,
+  ) {
+    if (amount > allowance) return false;
+    const row = await tables(db)
+      .insertInto('issuer_allowance_usage')
+      .values({ card_id: cardId, year, used: amount })
+      .onConflict((oc) =>
+        oc
+          .columns(['card_id', 'year'])
+          .doUpdateSet((eb) => ({ used: eb('issuer_allowance_usage.used', '+', amount) }))
+          .where((eb) => eb(eb('issuer_allowance_usage.used', '+', amount), '<=', allowance)),
+      )
+      .returning('used')
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async function allowanceUsed(cardId: string, year: number, db: SharedDb) {
@@ -390,24 +438,20 @@ export function createIssuerService(deps: {
         return { code: '54' };
       }
       if (message.international && !card.international_enabled) return { code: '57' };
+      if (card.requires_3ds && !message.authenticated) return { code: '1A' };
 
-      const dailyUsed =
-        (
-          await tables(db)
-            .selectFrom('issuer_daily_usage')
-            .select('used')
-            .where('card_id', '=', card.id)
-            .where('day', '=', day)
-            .executeTakeFirst()
-        )?.used ?? 0n;
-      if (dailyUsed + message.amount > card.daily_limit) return { code: '61' };
+      // Limits are consumed atomically (a conditional upsert on the locked card's counters) and given
+      // back if the authorization goes no further.
+      const spend = { card_id: card.id, day, year, international: message.international };
+      if (!(await consumeDailyUsage(db, card.id, day, message.amount, card.daily_limit)))
+        return { code: '61' };
       if (
         message.international &&
-        (await allowanceUsed(card.id, year, db)) + message.amount > card.international_allowance
+        !(await consumeAllowance(db, card.id, year, message.amount, card.international_allowance))
       ) {
+        await giveBackDailyUsage(db, spend, message.amount);
         return { code: '61' };
       }
-
       const books = await booksOf(bankId, db);
       const entry = await ledger.post(
         {
@@ -421,28 +465,9 @@ export function createIssuerService(deps: {
         },
         db,
       );
-      if (entry === 'insufficient_funds') return { code: '51' };
-      if (isLedgerError(entry)) return { code: '96' };
-
-      await tables(db)
-        .insertInto('issuer_daily_usage')
-        .values({ card_id: card.id, day, used: message.amount })
-        .onConflict((oc) =>
-          oc
-            .columns(['card_id', 'day'])
-            .doUpdateSet((eb) => ({ used: eb('issuer_daily_usage.used', '+', message.amount) })),
-        )
-        .execute();
-      if (message.international) {
-        await tables(db)
-          .insertInto('issuer_allowance_usage')
-          .values({ card_id: card.id, year, used: message.amount })
-          .onConflict((oc) =>
-            oc
-              .columns(['card_id', 'year'])
-              .doUpdateSet((eb) => ({ used: eb('issuer_allowance_usage.used', '+', message.amount) })),
-          )
-          .execute();
+      if (isLedgerError(entry)) {
+        await giveBack(db, spend, message.amount);
+        return { code: entry === 'insufficient_funds' ? '51' : '96' };
       }
       const authCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
       await tables(db)

@@ -5,6 +5,7 @@ import { inTransaction, type SharedDb, type Store } from '../store/store.js';
 import { LedgerError } from './errors.js';
 import {
   type Account,
+  type AccountRow,
   type Entry,
   type LedgerTables,
   type NewAccount,
@@ -138,10 +139,6 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
   async function postIn(trx: Db, entry: NewEntry): Promise<Entry | LedgerError> {
     const invalid = validateEntry(entry);
     if (invalid) return invalid;
-    if (entry.externalRef) {
-      const replay = await replayOrConflict(trx, entry, entry.externalRef);
-      if (replay) return replay;
-    }
     const movements = netByAccount(entry.postings);
     // Locking in id order means two entries touching the same accounts can never deadlock.
     const accounts = await trx
@@ -151,15 +148,11 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       .orderBy('id')
       .forUpdate()
       .execute();
-    if (accounts.length !== movements.size) return LedgerError.UnknownAccount;
-    for (const account of accounts) {
-      if (account.currency !== entry.currency) return LedgerError.CurrencyMismatch;
-      const net = movements.get(account.id) ?? 0n;
-      const debits = account.debits_posted + (net > 0n ? net : 0n);
-      const credits = account.credits_posted + (net < 0n ? -net : 0n);
-      if (!account.may_go_negative && normalBalance(account.type, debits, credits) < 0n) {
-        return LedgerError.InsufficientFunds;
-      }
+    const refusal = refuseEntry(entry, accounts, movements);
+    if (refusal) {
+      // A replay is not refused: funds may look short precisely because the first posting went through.
+      const replay = entry.externalRef ? await replayOrConflict(trx, entry, entry.externalRef) : undefined;
+      return replay ?? refusal;
     }
     const id = newId('je');
     const inserted = await trx
@@ -175,7 +168,7 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       .returning('posted_at')
       .executeTakeFirst();
     if (!inserted) {
-      // Another transaction recorded this reference between our look-up and our insert.
+      // This reference is recorded already (a retry, or another transaction just before us).
       return (await replayOrConflict(trx, entry, entry.externalRef!)) ?? LedgerError.ReferenceConflict;
     }
     const sorted = [...entry.postings].sort((a, b) => a.accountId.localeCompare(b.accountId));
@@ -303,6 +296,25 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       return violations;
     },
   };
+}
+
+/** Why the locked accounts cannot take the entry, if they cannot. */
+function refuseEntry(
+  entry: NewEntry,
+  accounts: AccountRow[],
+  movements: Map<string, MinorUnits>,
+): LedgerError | undefined {
+  if (accounts.length !== movements.size) return LedgerError.UnknownAccount;
+  for (const account of accounts) {
+    if (account.currency !== entry.currency) return LedgerError.CurrencyMismatch;
+    const net = movements.get(account.id) ?? 0n;
+    const debits = account.debits_posted + (net > 0n ? net : 0n);
+    const credits = account.credits_posted + (net < 0n ? -net : 0n);
+    if (!account.may_go_negative && normalBalance(account.type, debits, credits) < 0n) {
+      return LedgerError.InsufficientFunds;
+    }
+  }
+  return undefined;
 }
 
 function validateEntry(entry: NewEntry): LedgerError | undefined {

@@ -185,12 +185,15 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     pan: string,
     card: StoredCard,
     threeDSecure: ThreeDSecure | null,
+    /** Changes the caller made to the payment, written with the outcome in one statement. */
+    attempt: Updateable<PaymentTables['payments']> = {},
   ): Promise<PaymentRow> {
     const sale = payment.capture_method === 'automatic';
+    const attempts = attempt.attempts ?? payment.attempts;
     const currency = payment.currency as CurrencyCode;
     const result = await deps.switch.authorize(
       {
-        reference: `${payment.id}:${payment.attempts}`,
+        reference: `${payment.id}:${attempts}`,
         pan,
         expMonth: card.expMonth,
         expYear: card.expYear,
@@ -198,15 +201,28 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         currency,
         merchant: { id: merchant.id, country: merchant.country },
         capture: sale,
+        authenticated: threeDSecure !== null,
       },
       db,
     );
     const common = {
+      ...attempt,
       issuer_id: result.issuerId,
       card_country: result.cardCountry,
       switch_authorization_id: result.id,
       three_d_secure: threeDSecure ? JSON.stringify(threeDSecure) : null,
     };
+    if (result.responseCode === '1A') {
+      // The issuer wants the cardholder authenticated first: send them to 3-D Secure, then authorize again.
+      const waiting = await update(db, payment.id, {
+        ...common,
+        status: 'requires_action',
+        decline_code: null,
+        decline_message: null,
+      });
+      await emit(db, waiting, 'payment.requires_action');
+      return waiting;
+    }
     if (!result.approved) {
       const failed = await update(db, payment.id, {
         ...common,
@@ -361,7 +377,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         card = stored;
         pan = revealed;
       }
-      const attempt = await update(db, payment.id, {
+      const attempt = {
         attempts: payment.attempts + 1,
         card_token: card.token,
         card_bin: card.bin,
@@ -369,17 +385,8 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         card_brand: card.brand,
         card_exp_month: card.expMonth,
         card_exp_year: card.expYear,
-      });
-      if (await deps.switch.requiresAuthentication(pan, db)) {
-        const waiting = await update(db, payment.id, {
-          status: 'requires_action',
-          decline_code: null,
-          decline_message: null,
-        });
-        await emit(db, waiting, 'payment.requires_action');
-        return waiting;
-      }
-      return authorize(db, attempt, caller.merchant, pan, card, null);
+      };
+      return authorize(db, payment, caller.merchant, pan, card, null, attempt);
     },
 
     async completeAuthentication(id, result, db) {
@@ -406,7 +413,8 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       const card = payment.card_token ? await vault.getCard(payment.card_token, db) : undefined;
       const pan = payment.card_token ? await vault.revealPan(payment.card_token, db) : undefined;
       if (!merchant || !card || !pan) throw new Error(`payment ${id} lost its merchant or card`);
-      return authorize(db, payment, merchant, pan, card, result);
+      // A new attempt: the switch journals every authorization under its own reference.
+      return authorize(db, payment, merchant, pan, card, result, { attempts: payment.attempts + 1 });
     },
 
     async capture(caller, id, amount, db) {

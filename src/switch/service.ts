@@ -23,6 +23,8 @@ export interface AuthorizationRequest {
   merchant: { id: string; country: string };
   /** Capture at once (a sale) instead of placing a hold. */
   capture: boolean;
+  /** The cardholder passed 3-D Secure. */
+  authenticated: boolean;
 }
 
 export interface AuthorizationResult {
@@ -61,8 +63,6 @@ export interface SwitchService {
   /** The reference rate of the day (the latest published on or before it). */
   rateOn(currency: string, at: Date, db?: SharedDb): Promise<bigint | undefined>;
 
-  /** Whether the issuer wants the cardholder authenticated (3-D Secure) before it authorizes. */
-  requiresAuthentication(pan: string, db: SharedDb): Promise<boolean>;
   authorize(request: AuthorizationRequest, db: SharedDb): Promise<AuthorizationResult>;
   capture(authorizationId: string, amount: MinorUnits, db: SharedDb): Promise<void>;
   release(authorizationId: string, db: SharedDb): Promise<void>;
@@ -236,14 +236,6 @@ export function createSwitchService(deps: {
     setRates: (rates, db) => saveRates(db ?? deps.store.db, rates),
     rateOn: (currency, at, db) => rateOn(db ?? deps.store.db, currency, at),
 
-    async requiresAuthentication(pan, db) {
-      const binRoute = route(pan);
-      const issuer = binRoute && issuers.get(binRoute.issuerId);
-      if (!issuer?.available) return false;
-      const profile = await linkFor(issuer.id).cardProfile(pan, clock.now(), db);
-      return profile?.requires3ds ?? false;
-    },
-
     async authorize(request, db) {
       const now = clock.now();
       const binRoute = route(request.pan);
@@ -296,6 +288,7 @@ export function createSwitchService(deps: {
           amount: amountMad,
           capture: request.capture,
           international,
+          authenticated: request.authenticated,
         },
         db,
       );
