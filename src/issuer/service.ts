@@ -5,6 +5,7 @@ import { newId } from '../core/ids.js';
 import type { MinorUnits } from '../core/money.js';
 import type { ResponseCode } from '../core/response-codes.js';
 import { moroccanDate, moroccanYear } from '../core/time.js';
+import { createAccountResolver, shardCode } from '../ledger/accounts.js';
 import { isLedgerError } from '../ledger/errors.js';
 import type { Posting } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
@@ -101,40 +102,36 @@ export function createIssuerService(deps: {
 }): IssuerService {
   const { ledger, clock } = deps;
   const tables = (db?: SharedDb) => ownTables<IssuerTables>(db ?? deps.store.db);
-  const bankAccounts = new Map<string, { holds: string; network: string; funding: string }>();
+  const accountId = createAccountResolver(ledger);
 
-  /** The bank's own ledger accounts, created on first use and then remembered. */
-  async function booksOf(bankId: string, db: SharedDb) {
-    const known = bankAccounts.get(bankId);
-    if (known) return known;
+  /**
+   * The bank's own ledger accounts. Holds and what is owed to the network move with every payment, so
+   * they are sharded by the authorization's reference (its hold, capture and refund share a shard).
+   */
+  async function booksOf(bankId: string, reference: string, db: SharedDb) {
     const codes = bankAccountCodes(bankId);
-    const holds = await ledger.ensureAccount(
-      { code: codes.holds, name: `${bankId} card holds`, type: 'liability', currency: 'MAD' },
-      db,
-    );
-    const network = await ledger.ensureAccount(
-      {
-        code: codes.network,
+    return {
+      holds: await accountId(db, {
+        code: shardCode(codes.holds, reference),
+        name: `${bankId} card holds`,
+        type: 'liability',
+        currency: 'MAD',
+      }),
+      network: await accountId(db, {
+        code: shardCode(codes.network, reference),
         name: `${bankId} owed to the network`,
         type: 'liability',
         currency: 'MAD',
         mayGoNegative: true,
-      },
-      db,
-    );
-    const funding = await ledger.ensureAccount(
-      {
+      }),
+      funding: await accountId(db, {
         code: codes.funding,
         name: `${bankId} deposits funding`,
         type: 'equity',
         currency: 'MAD',
         mayGoNegative: true,
-      },
-      db,
-    );
-    const books = { holds: holds.id, network: network.id, funding: funding.id };
-    bankAccounts.set(bankId, books);
-    return books;
+      }),
+    };
   }
 
   async function post(db: SharedDb, externalRef: string, description: string, postings: Posting[]) {
@@ -254,7 +251,7 @@ export function createIssuerService(deps: {
   async function release(reference: string, db: SharedDb) {
     const auth = await loadAuthorization(reference, db);
     if (auth?.status !== 'held') return;
-    const books = await booksOf(auth.bank_id, db);
+    const books = await booksOf(auth.bank_id, reference, db);
     await post(db, `iss:${reference}:release`, 'hold released', [
       { accountId: books.holds, amount: auth.amount },
       { accountId: auth.ledger_account_id, amount: -auth.amount },
@@ -272,7 +269,7 @@ export function createIssuerService(deps: {
     if (auth?.status !== 'captured') throw new Error(`no captured authorization ${reference} to refund`);
     if (auth.refunded + amount > auth.captured)
       throw new Error(`refund of ${reference} exceeds what was captured`);
-    const books = await booksOf(auth.bank_id, db);
+    const books = await booksOf(auth.bank_id, reference, db);
     await post(db, `iss:${reference}:refund:${auth.refunded + amount}`, 'refund', [
       { accountId: books.network, amount },
       { accountId: auth.ledger_account_id, amount: -amount },
@@ -289,8 +286,8 @@ export function createIssuerService(deps: {
   return {
     openAccount(input, db) {
       return inTransaction(deps.store, db, async (trx) => {
-        const books = await booksOf(input.bankId, trx);
         const id = newId('ica');
+        const books = await booksOf(input.bankId, id, trx);
         const account = await ledger.createAccount(
           {
             code: bankAccountCodes(input.bankId).cardholder(id),
@@ -452,7 +449,7 @@ export function createIssuerService(deps: {
         await giveBackDailyUsage(db, spend, message.amount);
         return { code: '61' };
       }
-      const books = await booksOf(bankId, db);
+      const books = await booksOf(bankId, message.reference, db);
       const entry = await ledger.post(
         {
           externalRef: `iss:${message.reference}:auth`,
@@ -493,7 +490,7 @@ export function createIssuerService(deps: {
       if (auth?.status !== 'held') throw new Error(`no held authorization ${reference} to capture`);
       if (amount <= 0n || amount > auth.amount)
         throw new Error(`capture of ${amount} outside the hold of ${auth.amount}`);
-      const books = await booksOf(auth.bank_id, db);
+      const books = await booksOf(auth.bank_id, reference, db);
       await post(db, `iss:${reference}:capture`, 'capture', [
         { accountId: books.holds, amount: auth.amount },
         { accountId: books.network, amount: -amount },

@@ -47,8 +47,9 @@ export interface LedgerService {
   getEntryByRef(externalRef: string, db?: SharedDb): Promise<Entry | undefined>;
   /** The balance now, or as it stood at `asOf` (postings dated at or before it). */
   balance(accountId: string, asOf?: Date, db?: SharedDb): Promise<AccountBalance | undefined>;
-  /** How much the account's balance moved from `from` (included) to `to` (excluded). */
-  change(accountId: string, from: Date, to: Date, db?: SharedDb): Promise<MinorUnits | undefined>;
+  findAccountsByCodes(codes: string[], db?: SharedDb): Promise<Account[]>;
+  /** How much the accounts' balance (added up, all of one type) moved from `from` (included) to `to` (excluded). */
+  change(accountIds: string[], from: Date, to: Date, db?: SharedDb): Promise<MinorUnits>;
   /** Re-adds every posting and compares with the stored totals; an empty list means all is well. */
   checkInvariants(db?: SharedDb): Promise<LedgerInvariantViolation[]>;
 }
@@ -256,21 +257,23 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
         asOf,
       };
     },
-    async change(accountId: string, from: Date, to: Date, db: Db = store.db) {
-      const account = await db
-        .selectFrom('ledger_accounts')
-        .select('type')
-        .where('id', '=', accountId)
-        .executeTakeFirst();
-      if (!account) return undefined;
-      const sums = await db
-        .selectFrom('ledger_postings')
-        .select(sql<bigint>`coalesce(sum(amount), 0)::bigint`.as('net'))
-        .where('account_id', '=', accountId)
-        .where('posted_at', '>=', from)
-        .where('posted_at', '<', to)
-        .executeTakeFirstOrThrow();
-      return normalBalance(account.type, sums.net, 0n);
+    async findAccountsByCodes(codes: string[], db: Db = store.db) {
+      if (codes.length === 0) return [];
+      const rows = await db.selectFrom('ledger_accounts').selectAll().where('code', 'in', codes).execute();
+      return rows.map(toAccount);
+    },
+    async change(accountIds: string[], from: Date, to: Date, db: Db = store.db) {
+      if (accountIds.length === 0) return 0n;
+      const rows = await db
+        .selectFrom('ledger_accounts as a')
+        .leftJoin('ledger_postings as p', (join) =>
+          join.onRef('p.account_id', '=', 'a.id').on('p.posted_at', '>=', from).on('p.posted_at', '<', to),
+        )
+        .select(['a.type', sql<bigint>`coalesce(sum(p.amount), 0)::bigint`.as('net')])
+        .where('a.id', 'in', accountIds)
+        .groupBy('a.type')
+        .execute();
+      return rows.reduce((total, row) => total + normalBalance(row.type, row.net, 0n), 0n);
     },
     async checkInvariants(db: Db = store.db) {
       const violations: LedgerInvariantViolation[] = [];

@@ -1,9 +1,9 @@
 import type { CurrencyCode } from '../core/money.js';
-import type { Account } from '../ledger/model.js';
+import { allShardCodes, createAccountResolver, shardCode } from '../ledger/accounts.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { SharedDb } from '../store/store.js';
 
-type Mode = 'live' | 'test';
+const mode = (livemode: boolean) => (livemode ? 'live' : 'test');
 
 /**
  * The gateway's ledger accounts. Test and live money never share an account, nor do two currencies.
@@ -12,52 +12,61 @@ type Mode = 'live' | 'test';
  *  - merchant pending (liability): authorized for the merchant, not yet captured;
  *  - merchant payable (liability): owed to the merchant (may go negative when refunds outrun sales);
  *  - revenue: Tijara's fees.
+ * Each is sharded by payment id (see SHARDS).
  */
 export function createGatewayBooks(ledger: LedgerService) {
-  const known = new Map<string, string>();
-
-  async function account(
-    db: SharedDb,
-    code: string,
-    spec: Omit<Parameters<LedgerService['ensureAccount']>[0], 'code'>,
-  ): Promise<string> {
-    const cached = known.get(code);
-    if (cached) return cached;
-    const created: Account = await ledger.ensureAccount({ code, ...spec }, db);
-    known.set(code, created.id);
-    return created.id;
-  }
-
-  const mode = (livemode: boolean): Mode => (livemode ? 'live' : 'test');
-
+  const accountId = createAccountResolver(ledger);
   return {
-    cardHolds: (db: SharedDb, livemode: boolean, currency: CurrencyCode) =>
-      account(db, `gw:${mode(livemode)}:${currency}:card-holds`, {
+    cardHolds: (db: SharedDb, livemode: boolean, currency: CurrencyCode, paymentId: string) =>
+      accountId(db, {
+        code: shardCode(`gw:${mode(livemode)}:${currency}:card-holds`, paymentId),
         name: 'Card holds',
         type: 'asset',
         currency,
       }),
-    issuerReceivable: (db: SharedDb, livemode: boolean, currency: CurrencyCode, issuerId: string) =>
-      account(db, `gw:${mode(livemode)}:${currency}:receivable:${issuerId}`, {
+    issuerReceivable: (
+      db: SharedDb,
+      livemode: boolean,
+      currency: CurrencyCode,
+      issuerId: string,
+      paymentId: string,
+    ) =>
+      accountId(db, {
+        code: shardCode(`gw:${mode(livemode)}:${currency}:receivable:${issuerId}`, paymentId),
         name: `Receivable from ${issuerId}`,
         type: 'asset',
         currency,
         mayGoNegative: true,
       }),
-    revenue: (db: SharedDb, livemode: boolean, currency: CurrencyCode) =>
-      account(db, `gw:${mode(livemode)}:${currency}:revenue`, {
+    revenue: (db: SharedDb, livemode: boolean, currency: CurrencyCode, paymentId: string) =>
+      accountId(db, {
+        code: shardCode(`gw:${mode(livemode)}:${currency}:revenue`, paymentId),
         name: 'Fee revenue',
         type: 'revenue',
         currency,
       }),
-    merchantPending: (db: SharedDb, livemode: boolean, currency: CurrencyCode, merchantId: string) =>
-      account(db, merchantAccountCode(merchantId, livemode, currency, 'pending'), {
+    merchantPending: (
+      db: SharedDb,
+      livemode: boolean,
+      currency: CurrencyCode,
+      merchantId: string,
+      paymentId: string,
+    ) =>
+      accountId(db, {
+        code: shardCode(merchantAccountCode(merchantId, livemode, currency, 'pending'), paymentId),
         name: `${merchantId} pending`,
         type: 'liability',
         currency,
       }),
-    merchantPayable: (db: SharedDb, livemode: boolean, currency: CurrencyCode, merchantId: string) =>
-      account(db, merchantAccountCode(merchantId, livemode, currency, 'payable'), {
+    merchantPayable: (
+      db: SharedDb,
+      livemode: boolean,
+      currency: CurrencyCode,
+      merchantId: string,
+      paymentId: string,
+    ) =>
+      accountId(db, {
+        code: shardCode(merchantAccountCode(merchantId, livemode, currency, 'payable'), paymentId),
         name: `${merchantId} payable`,
         type: 'liability',
         currency,
@@ -72,7 +81,17 @@ export function merchantAccountCode(
   currency: string,
   kind: 'pending' | 'payable',
 ): string {
-  return `mer:${merchantId}:${livemode ? 'live' : 'test'}:${currency}:${kind}`;
+  return `mer:${merchantId}:${mode(livemode)}:${currency}:${kind}`;
+}
+
+/** Every shard of a merchant's account, to add them up. */
+export function merchantAccountCodes(
+  merchantId: string,
+  livemode: boolean,
+  currency: string,
+  kind: 'pending' | 'payable',
+): string[] {
+  return allShardCodes(merchantAccountCode(merchantId, livemode, currency, kind));
 }
 
 export type GatewayBooks = ReturnType<typeof createGatewayBooks>;

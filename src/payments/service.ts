@@ -243,15 +243,15 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         currency,
         postings: [
           {
-            accountId: await books.issuerReceivable(db, payment.livemode, currency, issuerId),
+            accountId: await books.issuerReceivable(db, payment.livemode, currency, issuerId, payment.id),
             amount: payment.amount,
           },
           {
-            accountId: await books.merchantPayable(db, payment.livemode, currency, merchant.id),
+            accountId: await books.merchantPayable(db, payment.livemode, currency, merchant.id, payment.id),
             amount: fee - payment.amount,
           },
           ...(fee > 0n
-            ? [{ accountId: await books.revenue(db, payment.livemode, currency), amount: -fee }]
+            ? [{ accountId: await books.revenue(db, payment.livemode, currency, payment.id), amount: -fee }]
             : []),
         ],
       });
@@ -270,9 +270,12 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       description: `authorization ${payment.id}`,
       currency,
       postings: [
-        { accountId: await books.cardHolds(db, payment.livemode, currency), amount: payment.amount },
         {
-          accountId: await books.merchantPending(db, payment.livemode, currency, merchant.id),
+          accountId: await books.cardHolds(db, payment.livemode, currency, payment.id),
+          amount: payment.amount,
+        },
+        {
+          accountId: await books.merchantPending(db, payment.livemode, currency, merchant.id, payment.id),
           amount: -payment.amount,
         },
       ],
@@ -436,20 +439,38 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         currency,
         postings: [
           {
-            accountId: await books.merchantPending(db, payment.livemode, currency, payment.merchant_id),
+            accountId: await books.merchantPending(
+              db,
+              payment.livemode,
+              currency,
+              payment.merchant_id,
+              payment.id,
+            ),
             amount: held,
           },
-          { accountId: await books.cardHolds(db, payment.livemode, currency), amount: -held },
+          { accountId: await books.cardHolds(db, payment.livemode, currency, payment.id), amount: -held },
           {
-            accountId: await books.issuerReceivable(db, payment.livemode, currency, payment.issuer_id!),
+            accountId: await books.issuerReceivable(
+              db,
+              payment.livemode,
+              currency,
+              payment.issuer_id!,
+              payment.id,
+            ),
             amount: captured,
           },
           {
-            accountId: await books.merchantPayable(db, payment.livemode, currency, payment.merchant_id),
+            accountId: await books.merchantPayable(
+              db,
+              payment.livemode,
+              currency,
+              payment.merchant_id,
+              payment.id,
+            ),
             amount: fee - captured,
           },
           ...(fee > 0n
-            ? [{ accountId: await books.revenue(db, payment.livemode, currency), amount: -fee }]
+            ? [{ accountId: await books.revenue(db, payment.livemode, currency, payment.id), amount: -fee }]
             : []),
         ],
       });
@@ -478,11 +499,17 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
           currency,
           postings: [
             {
-              accountId: await books.merchantPending(db, payment.livemode, currency, payment.merchant_id),
+              accountId: await books.merchantPending(
+                db,
+                payment.livemode,
+                currency,
+                payment.merchant_id,
+                payment.id,
+              ),
               amount: payment.amount_capturable,
             },
             {
-              accountId: await books.cardHolds(db, payment.livemode, currency),
+              accountId: await books.cardHolds(db, payment.livemode, currency, payment.id),
               amount: -payment.amount_capturable,
             },
           ],
@@ -512,11 +539,23 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         currency,
         postings: [
           {
-            accountId: await books.merchantPayable(db, payment.livemode, currency, payment.merchant_id),
+            accountId: await books.merchantPayable(
+              db,
+              payment.livemode,
+              currency,
+              payment.merchant_id,
+              payment.id,
+            ),
             amount,
           },
           {
-            accountId: await books.issuerReceivable(db, payment.livemode, currency, payment.issuer_id!),
+            accountId: await books.issuerReceivable(
+              db,
+              payment.livemode,
+              currency,
+              payment.issuer_id!,
+              payment.id,
+            ),
             amount: -amount,
           },
         ],

@@ -9,7 +9,7 @@ import {
 import { moroccanDayBounds } from '../core/time.js';
 import type { LedgerService } from '../ledger/service.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { merchantAccountCode } from './books.js';
+import { merchantAccountCodes } from './books.js';
 import type { Scope } from './events.js';
 import type { PaymentTables } from './model.js';
 
@@ -73,11 +73,17 @@ export async function settlementReport(
   const refunded = { count: lines.filter((l) => l.kind === 'refund').length, amount: sum('refund') };
   const fees = lines.reduce((t, l) => t + l.fee, 0n);
   const payable = captured.amount - refunded.amount - fees;
-  const account = await deps.ledger.findAccountByCode(
-    merchantAccountCode(scope.merchantId, scope.livemode, currency, 'payable'),
+  // The merchant's payable is sharded: its movement is the sum of its shards'.
+  const shards = await deps.ledger.findAccountsByCodes(
+    merchantAccountCodes(scope.merchantId, scope.livemode, currency, 'payable'),
     db,
   );
-  const ledgerPayable = account ? ((await deps.ledger.change(account.id, start, end, db)) ?? 0n) : 0n;
+  const ledgerPayable = await deps.ledger.change(
+    shards.map((a) => a.id),
+    start,
+    end,
+    db,
+  );
   return {
     date,
     currency,

@@ -1,0 +1,40 @@
+import type { SharedDb } from '../store/store.js';
+import type { NewAccount } from './model.js';
+import type { LedgerService } from './service.js';
+
+/**
+ * Accounts that every payment touches (fee revenue, an issuer's receivable, a busy merchant's payable)
+ * are split into shards, so concurrent postings lock one of several rows instead of queueing on one.
+ * A payment always lands on the same shard (hold, capture and refund alike); the account's balance is
+ * the sum of its shards.
+ */
+export const SHARDS = 8;
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+export function shardCode(code: string, key: string): string {
+  return `${code}#${fnv1a(key) % SHARDS}`;
+}
+
+export function allShardCodes(code: string): string[] {
+  return Array.from({ length: SHARDS }, (_, shard) => `${code}#${shard}`);
+}
+
+/** Account ids by code, created on first use and then remembered (accounts are never deleted). */
+export function createAccountResolver(ledger: LedgerService) {
+  const known = new Map<string, string>();
+  return async function accountId(db: SharedDb, account: NewAccount): Promise<string> {
+    const cached = known.get(account.code);
+    if (cached) return cached;
+    const { id } = await ledger.ensureAccount(account, db);
+    known.set(account.code, id);
+    return id;
+  };
+}
