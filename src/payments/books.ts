@@ -95,3 +95,50 @@ export function merchantAccountCodes(
 }
 
 export type GatewayBooks = ReturnType<typeof createGatewayBooks>;
+
+/** What one payment's postings need to know of it. */
+export interface PaymentForBooks {
+  id: string;
+  livemode: boolean;
+  currency: string;
+  merchant_id: string;
+  issuer_id: string | null;
+}
+
+/**
+ * The postings of each money movement of a payment, between its accounts (all on its shard):
+ *  - hold: card holds ↔ merchant pending;
+ *  - release: the reverse of a hold (on capture or cancel);
+ *  - sale: issuer receivable → merchant payable, less the fee to revenue;
+ *  - refund: merchant payable → issuer receivable.
+ */
+export function paymentPostings(books: GatewayBooks, db: SharedDb, payment: PaymentForBooks) {
+  const currency = payment.currency as CurrencyCode;
+  const { livemode, id } = payment;
+  const pending = () => books.merchantPending(db, livemode, currency, payment.merchant_id, id);
+  const holds = () => books.cardHolds(db, livemode, currency, id);
+  const payable = () => books.merchantPayable(db, livemode, currency, payment.merchant_id, id);
+  const receivable = () => {
+    if (!payment.issuer_id) throw new Error(`payment ${id} has no issuer to owe it`);
+    return books.issuerReceivable(db, livemode, currency, payment.issuer_id, id);
+  };
+  return {
+    hold: async (amount: bigint) => [
+      { accountId: await holds(), amount },
+      { accountId: await pending(), amount: -amount },
+    ],
+    release: async (amount: bigint) => [
+      { accountId: await pending(), amount },
+      { accountId: await holds(), amount: -amount },
+    ],
+    sale: async (amount: bigint, fee: bigint) => [
+      { accountId: await receivable(), amount },
+      { accountId: await payable(), amount: fee - amount },
+      ...(fee > 0n ? [{ accountId: await books.revenue(db, livemode, currency, id), amount: -fee }] : []),
+    ],
+    refund: async (amount: bigint) => [
+      { accountId: await payable(), amount },
+      { accountId: await receivable(), amount: -amount },
+    ],
+  };
+}

@@ -13,7 +13,7 @@ import type { MerchantService } from '../merchants/service.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import type { SwitchService } from '../switch/service.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
-import { createGatewayBooks } from './books.js';
+import { createGatewayBooks, paymentPostings } from './books.js';
 import { paymentProblems } from './errors.js';
 import type { EventLog, EventType, Scope } from './events.js';
 import {
@@ -241,19 +241,10 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         externalRef: `pay:${payment.id}:sale`,
         description: `sale ${payment.id}`,
         currency,
-        postings: [
-          {
-            accountId: await books.issuerReceivable(db, payment.livemode, currency, issuerId, payment.id),
-            amount: payment.amount,
-          },
-          {
-            accountId: await books.merchantPayable(db, payment.livemode, currency, merchant.id, payment.id),
-            amount: fee - payment.amount,
-          },
-          ...(fee > 0n
-            ? [{ accountId: await books.revenue(db, payment.livemode, currency, payment.id), amount: -fee }]
-            : []),
-        ],
+        postings: await paymentPostings(books, db, { ...payment, issuer_id: issuerId }).sale(
+          payment.amount,
+          fee,
+        ),
       });
       await recordMovement(db, payment, 'capture', payment.amount, fee, entryId);
       const succeeded = await update(db, payment.id, {
@@ -269,16 +260,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       externalRef: `pay:${payment.id}:hold`,
       description: `authorization ${payment.id}`,
       currency,
-      postings: [
-        {
-          accountId: await books.cardHolds(db, payment.livemode, currency, payment.id),
-          amount: payment.amount,
-        },
-        {
-          accountId: await books.merchantPending(db, payment.livemode, currency, merchant.id, payment.id),
-          amount: -payment.amount,
-        },
-      ],
+      postings: await paymentPostings(books, db, { ...payment, issuer_id: issuerId }).hold(payment.amount),
     });
     const held = await update(db, payment.id, {
       ...approved,
@@ -433,46 +415,12 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       const currency = payment.currency as CurrencyCode;
       const fee = merchantFee(caller.merchant, captured);
       const held = payment.amount_capturable;
+      const postings = paymentPostings(books, db, payment);
       const entryId = await post(db, {
         externalRef: `pay:${payment.id}:capture`,
         description: `capture ${payment.id}`,
         currency,
-        postings: [
-          {
-            accountId: await books.merchantPending(
-              db,
-              payment.livemode,
-              currency,
-              payment.merchant_id,
-              payment.id,
-            ),
-            amount: held,
-          },
-          { accountId: await books.cardHolds(db, payment.livemode, currency, payment.id), amount: -held },
-          {
-            accountId: await books.issuerReceivable(
-              db,
-              payment.livemode,
-              currency,
-              payment.issuer_id!,
-              payment.id,
-            ),
-            amount: captured,
-          },
-          {
-            accountId: await books.merchantPayable(
-              db,
-              payment.livemode,
-              currency,
-              payment.merchant_id,
-              payment.id,
-            ),
-            amount: fee - captured,
-          },
-          ...(fee > 0n
-            ? [{ accountId: await books.revenue(db, payment.livemode, currency, payment.id), amount: -fee }]
-            : []),
-        ],
+        postings: [...(await postings.release(held)), ...(await postings.sale(captured, fee))],
       });
       await recordMovement(db, payment, 'capture', captured, fee, entryId);
       const succeeded = await update(db, id, {
@@ -497,22 +445,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
           externalRef: `pay:${payment.id}:release`,
           description: `cancel ${payment.id}`,
           currency,
-          postings: [
-            {
-              accountId: await books.merchantPending(
-                db,
-                payment.livemode,
-                currency,
-                payment.merchant_id,
-                payment.id,
-              ),
-              amount: payment.amount_capturable,
-            },
-            {
-              accountId: await books.cardHolds(db, payment.livemode, currency, payment.id),
-              amount: -payment.amount_capturable,
-            },
-          ],
+          postings: await paymentPostings(books, db, payment).release(payment.amount_capturable),
         });
       }
       const canceled = await update(db, id, { status: 'canceled', amount_capturable: 0n });
@@ -537,28 +470,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         externalRef: `re:${id}`,
         description: `refund ${id} of ${payment.id}`,
         currency,
-        postings: [
-          {
-            accountId: await books.merchantPayable(
-              db,
-              payment.livemode,
-              currency,
-              payment.merchant_id,
-              payment.id,
-            ),
-            amount,
-          },
-          {
-            accountId: await books.issuerReceivable(
-              db,
-              payment.livemode,
-              currency,
-              payment.issuer_id!,
-              payment.id,
-            ),
-            amount: -amount,
-          },
-        ],
+        postings: await paymentPostings(books, db, payment).refund(amount),
       });
       const refund = await tables(db)
         .insertInto('refunds')
