@@ -190,6 +190,12 @@ describe('payment lifecycle', () => {
     assert.equal(await cardholderBalance('5555555555554444'), before - 60_000n);
   });
 
+  test('a payment so small that the fee takes it all still balances', async () => {
+    const tiny = await pay(atlas, '5555555555554444', 100);
+    assert.equal(tiny.status, 'succeeded');
+    assert.equal(tiny.fee, 100);
+  });
+
   test('capturing more than the hold is refused and changes nothing', async () => {
     const held = await pay(atlas, '5555555555554444', 10_000, { capture: 'manual' });
     const tooMuch = await atlas.post(`/v1/payments/${held.id}/capture`, { amount: 10_001 });

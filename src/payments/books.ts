@@ -131,11 +131,13 @@ export function paymentPostings(books: GatewayBooks, db: SharedDb, payment: Paym
       { accountId: await pending(), amount },
       { accountId: await holds(), amount: -amount },
     ],
-    sale: async (amount: bigint, fee: bigint) => [
-      { accountId: await receivable(), amount },
-      { accountId: await payable(), amount: fee - amount },
-      ...(fee > 0n ? [{ accountId: await books.revenue(db, livemode, currency, id), amount: -fee }] : []),
-    ],
+    // A fee can take the whole of a tiny payment: a posting of zero is left out, not written.
+    sale: async (amount: bigint, fee: bigint) =>
+      [
+        { accountId: await receivable(), amount },
+        { accountId: await payable(), amount: fee - amount },
+        { accountId: await books.revenue(db, livemode, currency, id), amount: -fee },
+      ].filter((posting) => posting.amount !== 0n),
     refund: async (amount: bigint) => [
       { accountId: await payable(), amount },
       { accountId: await receivable(), amount: -amount },
