@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import formbody from '@fastify/formbody';
+import { cmiRoutes } from './cmi/routes.js';
+import { type CmiService, createCmiService } from './cmi/service.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Config, publicUrl } from './core/config.js';
 import type { Logger } from './core/logger.js';
@@ -19,6 +22,7 @@ import { createStore, type SharedStore } from './store/store.js';
 import { createSwitchService, type SwitchService } from './switch/service.js';
 import { type Keyring, keyringFromKeys, loadKeyring } from './vault/keyring.js';
 import { createVaultService, type VaultService } from './vault/service.js';
+import { assetRoutes } from './web/assets.js';
 
 export interface Services {
   ledger: LedgerService;
@@ -29,6 +33,7 @@ export interface Services {
   events: EventLog;
   payments: PaymentService;
   webhooks: WebhookService;
+  cmi: CmiService;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -118,7 +123,17 @@ export function createServices(deps: {
     logger: logger.child({ module: 'webhooks' }),
     retryBaseMs: deps.config.webhookRetryBaseMs,
   });
-  return { ledger, vault, merchants, issuer, switch: switchService, events, payments, webhooks };
+  const cmi = createCmiService({
+    store,
+    vault,
+    payments,
+    merchants,
+    logger: logger.child({ module: 'cmi' }),
+    clock,
+    baseUrl: deps.baseUrl,
+    retryBaseMs: deps.config.webhookRetryBaseMs,
+  });
+  return { ledger, vault, merchants, issuer, switch: switchService, events, payments, webhooks, cmi };
 }
 
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
@@ -137,12 +152,18 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   const outbox = createOutboxWorker({
     store,
-    handlers: [...services.switch.outboxHandlers, ...services.webhooks.outboxHandlers],
+    handlers: [
+      ...services.switch.outboxHandlers,
+      ...services.webhooks.outboxHandlers,
+      ...services.cmi.outboxHandlers,
+    ],
     logger: logger.child({ worker: 'outbox' }),
   });
 
   const server = await createServer({ logger });
+  await server.register(formbody);
   await server.register(healthRoutes(store));
+  await server.register(assetRoutes());
   await server.register(
     paymentRoutes({
       store,
@@ -152,6 +173,20 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       webhooks: services.webhooks,
       authenticate: merchantAuthentication(services.merchants) as never,
       payPageUrl: (id) => `${baseUrl()}/pay/${id}`,
+    }),
+  );
+
+  await server.register(
+    cmiRoutes({
+      store,
+      vault: services.vault,
+      payments: services.payments,
+      merchants: services.merchants,
+      logger,
+      clock,
+      baseUrl,
+      retryBaseMs: config.webhookRetryBaseMs,
+      cmi: services.cmi,
     }),
   );
 

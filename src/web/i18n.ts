@@ -1,0 +1,49 @@
+import type { Locale } from '../core/response-codes.js';
+
+export type { Locale };
+export const LOCALES: readonly Locale[] = ['ar', 'fr', 'en'];
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+export function direction(locale: Locale): 'rtl' | 'ltr' {
+  return locale === 'ar' ? 'rtl' : 'ltr';
+}
+
+/**
+ * The page language: an explicit choice (the switcher, or the merchant's request) first, then the
+ * browser's Accept-Language, then French, the language of Moroccan commerce online.
+ */
+export function pickLocale(explicit: unknown, acceptLanguage: string | undefined): Locale {
+  if (isLocale(explicit)) return explicit;
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = Number(params.find((p) => p.trim().startsWith('q='))?.split('=')[1] ?? 1);
+      return { language: tag.toLowerCase().split('-')[0], q: Number.isFinite(q) ? q : 0 };
+    })
+    .sort((a, b) => b.q - a.q);
+  return (ranked.find((r) => isLocale(r.language))?.language as Locale | undefined) ?? 'fr';
+}
+
+/** A catalogue with the same keys in every language, checked by the compiler. */
+export function defineMessages<K extends string>(catalogue: Record<Locale, Record<K, string>>) {
+  return (locale: Locale) => catalogue[locale];
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** An amount in minor units shown the way each language writes money (MAD as "درهم", "MAD" or "DH"). */
+export function formatMoney(minorUnits: bigint, currency: string, locale: Locale): string {
+  const key = `${locale}:${currency}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    const tag = { ar: 'ar-MA', fr: 'fr-MA', en: 'en-GB' }[locale];
+    format = new Intl.NumberFormat(tag, { style: 'currency', currency, minimumFractionDigits: 2 });
+    numberFormats.set(key, format);
+  }
+  // Exact for any amount a payment can hold (< 2^53 centimes).
+  return format.format(Number(minorUnits) / 100);
+}
