@@ -8,10 +8,12 @@ import { type Config, publicUrl } from './core/config.js';
 import type { Logger } from './core/logger.js';
 import { healthRoutes } from './http/health.js';
 import { type App, createServer } from './http/server.js';
+import { type AccessControlServer, createAccessControlServer } from './issuer/acs.js';
 import { createIssuerService, type IssuerService } from './issuer/service.js';
 import { createLedgerService, type LedgerService } from './ledger/service.js';
 import { merchantAuthentication } from './merchants/auth.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
+import { checkoutRoutes } from './payments/checkout/routes.js';
 import { createEventLog, type EventLog } from './payments/events.js';
 import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
@@ -29,6 +31,7 @@ export interface Services {
   vault: VaultService;
   merchants: MerchantService;
   issuer: IssuerService;
+  acs: AccessControlServer;
   switch: SwitchService;
   events: EventLog;
   payments: PaymentService;
@@ -133,7 +136,8 @@ export function createServices(deps: {
     baseUrl: deps.baseUrl,
     retryBaseMs: deps.config.webhookRetryBaseMs,
   });
-  return { ledger, vault, merchants, issuer, switch: switchService, events, payments, webhooks, cmi };
+  const acs = createAccessControlServer({ store, clock, logger: logger.child({ module: 'acs' }) });
+  return { ledger, vault, merchants, issuer, acs, switch: switchService, events, payments, webhooks, cmi };
 }
 
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
@@ -176,6 +180,15 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     }),
   );
 
+  await server.register(
+    checkoutRoutes({
+      store,
+      payments: services.payments,
+      merchants: services.merchants,
+      switch: services.switch,
+      acs: services.acs,
+    }),
+  );
   await server.register(
     cmiRoutes({
       store,

@@ -1,0 +1,264 @@
+import type { Challenge, SentCode } from '../../issuer/acs.js';
+import { formatMoney, type Locale } from '../../web/i18n.js';
+import { Page } from '../../web/render.js';
+import { checkoutMessages, fill } from './messages.js';
+
+export interface PaymentSummary {
+  id: string;
+  merchantName: string;
+  amount: bigint;
+  currency: string;
+  orderReference: string | null;
+}
+
+function Summary({ payment, locale }: { payment: PaymentSummary; locale: Locale }) {
+  const t = checkoutMessages(locale);
+  return (
+    <dl class="summary">
+      <div>
+        <dt>{t.merchant}</dt>
+        <dd>{payment.merchantName}</dd>
+      </div>
+      <div>
+        <dt>{t.amount}</dt>
+        <dd class="amount">{formatMoney(payment.amount, payment.currency, locale)}</dd>
+      </div>
+      {payment.orderReference ? (
+        <div>
+          <dt>{t.order}</dt>
+          <dd>{payment.orderReference}</dd>
+        </div>
+      ) : null}
+    </dl>
+  );
+}
+
+export interface CardFormProps {
+  locale: Locale;
+  path: string;
+  payment: PaymentSummary;
+  /** A field problem (by field name) or a decline, in the page language. */
+  fieldError?: { field: 'number' | 'expiry' | 'cvc'; message: string };
+  decline?: string;
+  holderName?: string;
+}
+
+export function CardFormPage({ locale, path, payment, fieldError, decline, holderName }: CardFormProps) {
+  const t = checkoutMessages(locale);
+  const invalid = (field: string) =>
+    fieldError?.field === field
+      ? { 'aria-invalid': true as const, 'aria-describedby': `${field}-error` }
+      : {};
+  const errorOf = (field: string) =>
+    fieldError?.field === field ? (
+      <p class="field-error" id={`${field}-error`} role="alert">
+        {fieldError.message}
+      </p>
+    ) : null;
+  return (
+    <Page
+      locale={locale}
+      title={`${t.title} · ${payment.merchantName}`}
+      path={path}
+      scripts={['/assets/pay.js']}
+    >
+      <h1>{t.title}</h1>
+      <Summary payment={payment} locale={locale} />
+      {decline ? (
+        <div class="decline" role="alert">
+          <p>
+            <strong>{t.failed}.</strong> {decline}
+          </p>
+          <p>{t.tryAgain}</p>
+        </div>
+      ) : null}
+      <form
+        method="post"
+        action={`/pay/${payment.id}?lang=${locale}`}
+        class="card-form"
+        novalidate
+        data-messages={JSON.stringify({
+          number: t.invalid_card_number,
+          expiry: t.invalid_expiry,
+          cvc: t.invalid_cvc,
+        })}
+      >
+        <div class="field">
+          <label for="number">{t.cardNumber}</label>
+          <input
+            id="number"
+            name="number"
+            inputmode="numeric"
+            autocomplete="cc-number"
+            dir="ltr"
+            required
+            maxlength={23}
+            {...invalid('number')}
+          />
+          <span class="brand-hint" id="brand" aria-live="polite" />
+          {errorOf('number')}
+        </div>
+        <div class="row">
+          <div class="field">
+            <label for="expiry">{t.expiry}</label>
+            <input
+              id="expiry"
+              name="expiry"
+              inputmode="numeric"
+              autocomplete="cc-exp"
+              placeholder="MM/YY"
+              dir="ltr"
+              required
+              maxlength={7}
+              {...invalid('expiry')}
+            />
+            {errorOf('expiry')}
+          </div>
+          <div class="field">
+            <label for="cvc">{t.cvc}</label>
+            <input
+              id="cvc"
+              name="cvc"
+              inputmode="numeric"
+              autocomplete="cc-csc"
+              dir="ltr"
+              required
+              maxlength={4}
+              aria-describedby="cvc-hint"
+              {...invalid('cvc')}
+            />
+            <small id="cvc-hint">{t.cvcHint}</small>
+            {errorOf('cvc')}
+          </div>
+        </div>
+        <div class="field">
+          <label for="holder_name">{t.holder}</label>
+          <input
+            id="holder_name"
+            name="holder_name"
+            autocomplete="cc-name"
+            maxlength={100}
+            value={holderName ?? ''}
+          />
+        </div>
+        <button type="submit">
+          {fill(t.pay, { amount: formatMoney(payment.amount, payment.currency, locale) })}
+        </button>
+        <p class="note">{t.secureNote}</p>
+      </form>
+    </Page>
+  );
+}
+
+export function ResultPage(props: {
+  locale: Locale;
+  path: string;
+  payment: PaymentSummary;
+  status: 'succeeded' | 'requires_capture' | 'canceled';
+  returnUrl: string | null;
+}) {
+  const { locale, payment } = props;
+  const t = checkoutMessages(locale);
+  const heading =
+    props.status === 'canceled' ? t.canceled : props.status === 'succeeded' ? t.succeeded : t.authorized;
+  return (
+    <Page locale={locale} title={`${heading} · ${payment.merchantName}`} path={props.path}>
+      <h1 class={props.status === 'canceled' ? '' : 'ok'}>{heading}</h1>
+      {props.status !== 'canceled' ? (
+        <p>
+          {fill(t.paidNote, {
+            amount: formatMoney(payment.amount, payment.currency, locale),
+            merchant: payment.merchantName,
+            id: payment.id,
+          })}
+        </p>
+      ) : null}
+      {props.returnUrl ? (
+        <p>
+          <a class="button" href={props.returnUrl}>
+            {fill(t.returnToMerchant, { merchant: payment.merchantName })}
+          </a>
+        </p>
+      ) : null}
+    </Page>
+  );
+}
+
+export function ChallengePage(props: {
+  locale: Locale;
+  path: string;
+  challenge: Challenge;
+  bankName: string;
+  payment: PaymentSummary;
+  error?: string;
+}) {
+  const { locale, challenge } = props;
+  const t = checkoutMessages(locale);
+  return (
+    <Page locale={locale} title={`${t.challengeTitle} · ${props.bankName}`} path={props.path}>
+      <h1>{t.challengeTitle}</h1>
+      <p class="bank">{props.bankName}</p>
+      <Summary payment={props.payment} locale={locale} />
+      <p>{fill(t.challengeIntro, { bank: props.bankName, last4: challenge.cardLast4 })}</p>
+      {props.error ? (
+        <p class="field-error" role="alert" id="code-error">
+          {props.error}
+        </p>
+      ) : null}
+      <form method="post" action={`/acs/${challenge.id}?lang=${locale}`}>
+        <div class="field">
+          <label for="code">{t.code}</label>
+          <input
+            id="code"
+            name="code"
+            inputmode="numeric"
+            autocomplete="one-time-code"
+            dir="ltr"
+            required
+            maxlength={6}
+            {...(props.error ? { 'aria-invalid': true as const, 'aria-describedby': 'code-error' } : {})}
+          />
+        </div>
+        <button type="submit">{t.confirm}</button>
+      </form>
+      <p class="note">
+        <a href={`/demo/inbox?lang=${locale}`} target="_blank" rel="noopener">
+          {t.demoInbox}
+        </a>
+      </p>
+    </Page>
+  );
+}
+
+export function InboxPage({ locale, path, codes }: { locale: Locale; path: string; codes: SentCode[] }) {
+  const t = checkoutMessages(locale);
+  return (
+    <Page locale={locale} title={t.inboxTitle} path={path}>
+      <h1>{t.inboxTitle}</h1>
+      {codes.length === 0 ? (
+        <p>{t.inboxEmpty}</p>
+      ) : (
+        <ul class="inbox">
+          {codes.map((c) => (
+            <li key={c.challengeId} data-challenge={c.challengeId}>
+              <span dir="ltr">•••• {c.cardLast4}</span>{' '}
+              <strong class="code" dir="ltr">
+                {c.code}
+              </strong>{' '}
+              <time dateTime={c.sentAt.toISOString()}>{c.sentAt.toISOString().slice(11, 19)}</time>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Page>
+  );
+}
+
+export function NotFoundPage({ locale, path }: { locale: Locale; path: string }) {
+  const t = checkoutMessages(locale);
+  return (
+    <Page locale={locale} title={t.notFound} path={path}>
+      <h1>{t.notFound}</h1>
+    </Page>
+  );
+}
