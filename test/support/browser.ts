@@ -1,0 +1,44 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const artifactsDir = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+/** Headless Debian Chromium, shared by a test file and closed at its end. */
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  after(() => browser.close());
+  return browser;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(artifactsDir, { recursive: true });
+  await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Runs axe-core in the page and returns the violations of WCAG 2.1 A/AA rules. The page's CSP forbids
+ * inline scripts, so the context that runs it is opened with bypassCSP.
+ */
+export async function accessibilityViolations(
+  page: Page,
+): Promise<{ id: string; help: string; nodes: number }[]> {
+  const axePath = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'));
+  await page.addScriptTag({ path: axePath });
+  return page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time.
+    const result = await (globalThis as any).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] },
+    });
+    return result.violations.map((v: { id: string; help: string; nodes: unknown[] }) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.length,
+    }));
+  });
+}
