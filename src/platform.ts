@@ -13,6 +13,7 @@ import { createIssuerService, type IssuerService } from './issuer/service.js';
 import { createLedgerService, type LedgerService } from './ledger/service.js';
 import { merchantAuthentication } from './merchants/auth.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
+import { createReturnSigner } from './payments/checkout/return-token.js';
 import { checkoutRoutes } from './payments/checkout/routes.js';
 import { createEventLog, type EventLog } from './payments/events.js';
 import { paymentRoutes } from './payments/routes.js';
@@ -183,6 +184,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await server.register(
     checkoutRoutes({
       store,
+      returnSigner: createReturnSigner({ store, vault: services.vault }),
       payments: services.payments,
       merchants: services.merchants,
       switch: services.switch,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { createServer } from 'node:http';
+import { after, describe, test } from 'node:test';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Page } from 'playwright-core';
 import { accessibilityViolations, launchBrowser, screenshot } from './support/browser.js';
 import { demoKeys, testPlatform } from './support/platform.js';
@@ -210,6 +212,42 @@ describe('3-D Secure', () => {
     assert.deepEqual(await accessibilityViolations(page), []);
     await page.context().close();
   });
+});
+
+test('the browser returns to the merchant with a result signed by Tijara', async () => {
+  const shop = createServer((_request, response) =>
+    response.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Merci</h1>'),
+  );
+  await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  after(() => shop.close());
+  const returnUrl = `http://127.0.0.1:${(shop.address() as { port: number }).port}/order/done`;
+  const created = await atlas.post<{ id: string }>('/v1/payments', {
+    amount: 45_000,
+    currency: 'MAD',
+    order_reference: 'CMD-RET',
+    return_url: returnUrl,
+  });
+  const page = await openPage(`/pay/${created.body.id}?lang=fr`);
+  await fillCard(page, '4111 1111 1111 1111');
+  await page.getByRole('button').click();
+  await page.waitForURL(/\/order\/done/);
+  const landed = new URL(page.url());
+  assert.equal(landed.searchParams.get('payment'), created.body.id);
+  assert.equal(landed.searchParams.get('status'), 'succeeded');
+  const merchant = await atlas.get<{ data: { id: string }[] }>('/v1/payments?limit=1');
+  assert.ok(merchant.status === 200);
+  const jwks = createRemoteJWKSet(new URL(`${baseUrl}/v1/jwks.json`));
+  const { payload } = await jwtVerify(landed.searchParams.get('token') ?? '', jwks, { issuer: 'tijara' });
+  assert.equal(payload.sub, created.body.id);
+  assert.equal(payload.status, 'succeeded');
+  assert.equal(payload.amount, 45_000);
+  // A forged status does not verify.
+  const [header, body, signature] = (landed.searchParams.get('token') ?? '').split('.');
+  const forged = Buffer.from(
+    JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), status: 'failed' }),
+  ).toString('base64url');
+  await assert.rejects(jwtVerify(`${header}.${forged}.${signature}`, jwks, { issuer: 'tijara' }));
+  await page.context().close();
 });
 
 test('the pages carry a strict CSP and load nothing from elsewhere', async () => {

@@ -20,9 +20,11 @@ import {
   type PaymentSummary,
   ResultPage,
 } from './pages.js';
+import type { ReturnSigner } from './return-token.js';
 
 export interface CheckoutDeps {
   store: SharedStore;
+  returnSigner: ReturnSigner;
   payments: PaymentService;
   merchants: MerchantService;
   switch: SwitchService;
@@ -48,21 +50,28 @@ export function parseExpiry(text: string): { month: number; year: number } | und
   return month >= 1 && month <= 12 ? { month, year } : undefined;
 }
 
+/** Pages whose form may end in a redirect to the merchant: the CSP must let the form go there. */
+function sendFor(payment: PaymentRow, ...[reply, page, options = {}]: Parameters<typeof sendPage>) {
+  const formAction = payment.return_url ? [new URL(payment.return_url).origin] : [];
+  return sendPage(reply, page, { ...options, formAction });
+}
+
 function localeOf(request: FastifyRequest): Locale {
   return pickLocale((request.query as { lang?: string }).lang, request.headers['accept-language']);
 }
 
-/** Where the browser goes once the payment is decided: the merchant's return URL, or our result page. */
-function returnTo(payment: PaymentRow, locale: Locale): string {
-  if (!payment.return_url) return `/pay/${payment.id}?lang=${locale}`;
-  const url = new URL(payment.return_url);
-  url.searchParams.set('payment', payment.id);
-  url.searchParams.set('status', payment.status);
-  return url.href;
-}
-
 /** The hosted payment page, the built-in issuer's 3-D Secure challenge, and the demo inbox. */
 export function checkoutRoutes(deps: CheckoutDeps) {
+  /** Where the browser goes once the payment is decided: the merchant's return URL (signed), or our result page. */
+  async function returnTo(payment: PaymentRow, locale: Locale): Promise<string> {
+    if (!payment.return_url) return `/pay/${payment.id}?lang=${locale}`;
+    const url = new URL(payment.return_url);
+    url.searchParams.set('payment', payment.id);
+    url.searchParams.set('status', payment.status);
+    url.searchParams.set('token', await deps.returnSigner.sign(payment));
+    return url.href;
+  }
+
   async function summaryOf(payment: PaymentRow): Promise<PaymentSummary> {
     const merchant = await deps.merchants.getMerchant(payment.merchant_id);
     return {
@@ -94,7 +103,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           path={request.url}
           payment={summary}
           status={payment.status}
-          returnUrl={payment.return_url ? returnTo(payment, locale) : null}
+          returnUrl={payment.return_url ? await returnTo(payment, locale) : null}
         />,
       );
     }
@@ -103,7 +112,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       (payment.status === 'failed' && payment.decline_code && payment.decline_code in responseCodes
         ? declineMessage(payment.decline_code as ResponseCode, locale)
         : undefined);
-    return sendPage(
+    return sendFor(
+      payment,
       reply,
       <CardFormPage locale={locale} path={request.url} payment={summary} {...(decline ? { decline } : {})} />,
     );
@@ -142,7 +152,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         const summary = await summaryOf(payment);
         const expiry = parseExpiry(form.expiry);
         const again = (field: 'number' | 'expiry' | 'cvc', message: string) =>
-          sendPage(
+          sendFor(
+            payment,
             reply,
             <CardFormPage
               locale={locale}
@@ -191,7 +202,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         }
         if (outcome.challengeId) return reply.redirect(`/acs/${outcome.challengeId}?lang=${locale}`, 303);
         if (result.status === 'failed') {
-          return sendPage(
+          return sendFor(
+            payment,
             reply,
             <CardFormPage
               locale={locale}
@@ -204,7 +216,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
             },
           );
         }
-        return reply.redirect(returnTo(result, locale), 303);
+        return reply.redirect(await returnTo(result, locale), 303);
       },
     );
 
@@ -218,7 +230,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         if (!challenge || !payment)
           return sendPage(reply, <NotFoundPage locale={locale} path={request.url} />, { status: 404 });
         if (challenge.status !== 'pending') return reply.redirect(`/pay/${payment.id}?lang=${locale}`, 303);
-        return sendPage(
+        return sendFor(
+          payment,
           reply,
           <ChallengePage
             locale={locale}
@@ -265,7 +278,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         const payment = await deps.payments.getById(answer.challenge.paymentId);
         if (!payment) throw new Error(`challenge ${answer.challenge.id} lost its payment`);
         if (answer.outcome === 'retry') {
-          return sendPage(
+          return sendFor(
+            payment,
             reply,
             <ChallengePage
               locale={locale}
@@ -285,8 +299,19 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           });
         }
         if (payment.status === 'failed') return showPayment(request, reply.code(402), payment);
-        return reply.redirect(returnTo(payment, locale), 303);
+        return reply.redirect(await returnTo(payment, locale), 303);
       },
+    );
+
+    app.get(
+      '/v1/jwks.json',
+      {
+        schema: {
+          tags: ['payments'],
+          summary: 'Public keys that sign the result a browser brings back to the merchant',
+        },
+      },
+      async () => deps.returnSigner.jwks(),
     );
 
     app.get('/demo/inbox', { schema: { hide: true, querystring: LangQuery } }, async (request, reply) =>
