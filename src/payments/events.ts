@@ -1,3 +1,4 @@
+import type { ExpressionBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
 import { enqueueEvent } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
@@ -25,6 +26,16 @@ export const WEBHOOK_FANOUT_TOPIC = 'webhook.event';
 export interface Scope {
   merchantId: string;
   livemode: boolean;
+}
+
+/**
+ * The tenancy rule, in one place: a merchant sees only its own rows, and test and live never mix.
+ * Every table a merchant reads carries merchant_id and livemode.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: shared by every merchant-owned table.
+export function ownedBy(scope: Scope) {
+  return (eb: ExpressionBuilder<any, any>) =>
+    eb.and([eb('merchant_id', '=', scope.merchantId), eb('livemode', '=', scope.livemode)]);
 }
 
 export interface EventRecord {
@@ -105,8 +116,7 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
         .selectFrom('events')
         .selectAll()
         .where('id', '=', id)
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .executeTakeFirst();
       return row && toRecord(row);
     },
@@ -115,8 +125,7 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
       const rows = await tables(db)
         .selectFrom('events')
         .selectAll()
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .$if(query.startingAfter !== undefined, (q) => q.where('id', '<', query.startingAfter!))
         .$if(query.type !== undefined, (q) => q.where('type', '=', query.type!))
         .orderBy('id', 'desc')

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from '../core/problem.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import type { Scope } from './events.js';
+import { ownedBy, type Scope } from './events.js';
 import type { PaymentTables } from './model.js';
 
 export interface Outcome {
@@ -58,8 +58,7 @@ export function createIdempotency(store: SharedStore) {
         const stored = await db
           .selectFrom('idempotency_keys')
           .selectAll()
-          .where('merchant_id', '=', scope.merchantId)
-          .where('livemode', '=', scope.livemode)
+          .where(ownedBy(scope))
           .where('key', '=', key)
           .executeTakeFirstOrThrow();
         if (stored.request_hash !== requestHash) {
@@ -76,8 +75,7 @@ export function createIdempotency(store: SharedStore) {
       await db
         .updateTable('idempotency_keys')
         .set({ response_status: result.status, response_body: JSON.stringify(result.body) })
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .where('key', '=', key)
         .execute();
       return { ...result, replayed: false };

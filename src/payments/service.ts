@@ -15,7 +15,7 @@ import type { SwitchService } from '../switch/service.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
 import { paymentProblems } from './errors.js';
-import type { EventLog, EventType, Scope } from './events.js';
+import { type EventLog, type EventType, ownedBy, type Scope } from './events.js';
 import {
   type CaptureMethod,
   type PaymentRow,
@@ -119,8 +119,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       .selectFrom('payments')
       .selectAll()
       .where('id', '=', id)
-      .where('merchant_id', '=', scope.merchantId)
-      .where('livemode', '=', scope.livemode)
+      .where(ownedBy(scope))
       .forUpdate()
       .executeTakeFirst();
   }
@@ -503,8 +502,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         .selectFrom('payments')
         .selectAll()
         .where('id', '=', id)
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .executeTakeFirst();
     },
 
@@ -516,8 +514,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       return tables(db)
         .selectFrom('payments')
         .selectAll()
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .$if(filters.startingAfter !== undefined, (q) => q.where('id', '<', filters.startingAfter!))
         .$if(filters.status !== undefined, (q) =>
           q.where('status', '=', filters.status as PaymentRow['status']),
@@ -539,8 +536,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         .selectFrom('refunds')
         .selectAll()
         .where('id', '=', id)
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .executeTakeFirst();
     },
 
@@ -548,8 +544,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       return tables(db)
         .selectFrom('refunds')
         .selectAll()
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .$if(query.startingAfter !== undefined, (q) => q.where('id', '<', query.startingAfter!))
         .$if(query.paymentId !== undefined, (q) => q.where('payment_id', '=', query.paymentId!))
         .orderBy('id', 'desc')

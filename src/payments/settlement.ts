@@ -10,7 +10,7 @@ import { moroccanDayBounds } from '../core/time.js';
 import type { LedgerService } from '../ledger/service.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { merchantAccountCodes } from './books.js';
-import type { Scope } from './events.js';
+import { ownedBy, type Scope } from './events.js';
 import type { PaymentTables } from './model.js';
 
 export interface SettlementLine {
@@ -51,8 +51,7 @@ export async function settlementReport(
   const rows = await ownTables<PaymentTables>(db ?? deps.store.db)
     .selectFrom('payment_movements')
     .selectAll()
-    .where('merchant_id', '=', scope.merchantId)
-    .where('livemode', '=', scope.livemode)
+    .where(ownedBy(scope))
     .where('currency', '=', currency)
     .where('created_at', '>=', start)
     .where('created_at', '<', end)

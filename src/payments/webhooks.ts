@@ -6,7 +6,7 @@ import { Problem } from '../core/problem.js';
 import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
-import { EVENT_TYPES, eventJson, type Scope, WEBHOOK_FANOUT_TOPIC } from './events.js';
+import { EVENT_TYPES, eventJson, ownedBy, type Scope, WEBHOOK_FANOUT_TOPIC } from './events.js';
 import type { PaymentTables } from './model.js';
 import { signWebhook } from './signature.js';
 
@@ -103,8 +103,7 @@ export function createWebhookService(deps: {
       .selectFrom('webhook_endpoints')
       .selectAll()
       .where('id', '=', id)
-      .where('merchant_id', '=', scope.merchantId)
-      .where('livemode', '=', scope.livemode)
+      .where(ownedBy(scope))
       .executeTakeFirst();
   }
 
@@ -224,8 +223,7 @@ export function createWebhookService(deps: {
       const rows = await tables(db)
         .selectFrom('webhook_endpoints')
         .selectAll()
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .where('disabled_at', 'is', null)
         .orderBy('id', 'desc')
         .execute();
@@ -237,8 +235,7 @@ export function createWebhookService(deps: {
         .updateTable('webhook_endpoints')
         .set({ disabled_at: deps.clock.now() })
         .where('id', '=', id)
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .where('disabled_at', 'is', null)
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
@@ -270,8 +267,7 @@ export function createWebhookService(deps: {
         .selectFrom('events')
         .select(['id', 'type', 'merchant_id', 'livemode'])
         .where('id', '=', eventId)
-        .where('merchant_id', '=', scope.merchantId)
-        .where('livemode', '=', scope.livemode)
+        .where(ownedBy(scope))
         .executeTakeFirst();
       if (!event) return undefined;
       if (endpointId && !(await ownedEndpoint(scope, endpointId, db))) return undefined;

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { Challenge, SentCode } from '../../issuer/acs.js';
 import { formatMoney, type Locale } from '../../web/i18n.js';
 import { Page } from '../../web/render.js';
@@ -43,18 +44,62 @@ export interface CardFormProps {
   holderName?: string;
 }
 
+type CardField = 'number' | 'expiry' | 'cvc';
+
+/** One labelled card input; its error, when the server found one, is announced and linked to it. */
+function CardInput(props: {
+  id: CardField | 'holder_name';
+  label: string;
+  autocomplete: string;
+  maxlength: number;
+  error?: string | undefined;
+  hint?: string;
+  placeholder?: string;
+  value?: string;
+  numeric?: boolean;
+  children?: ComponentChildren;
+}) {
+  const describedBy = [props.hint ? `${props.id}-hint` : '', props.error ? `${props.id}-error` : '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.id}
+        autocomplete={props.autocomplete}
+        maxlength={props.maxlength}
+        {...(props.numeric ? { inputmode: 'numeric', dir: 'ltr', required: true } : {})}
+        {...(props.placeholder ? { placeholder: props.placeholder } : {})}
+        {...(props.value !== undefined ? { value: props.value } : {})}
+        {...(describedBy ? { 'aria-describedby': describedBy } : {})}
+        {...(props.error ? { 'aria-invalid': true as const } : {})}
+      />
+      {props.children}
+      {props.hint ? <small id={`${props.id}-hint`}>{props.hint}</small> : null}
+      {props.error ? (
+        <p class="field-error" id={`${props.id}-error`} role="alert">
+          {props.error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export interface CardFormProps {
+  locale: Locale;
+  path: string;
+  payment: PaymentSummary;
+  /** A field problem (by field name) or a decline, in the page language. */
+  fieldError?: { field: CardField; message: string };
+  decline?: string;
+  holderName?: string;
+}
+
 export function CardFormPage({ locale, path, payment, fieldError, decline, holderName }: CardFormProps) {
   const t = checkoutMessages(locale);
-  const invalid = (field: string) =>
-    fieldError?.field === field
-      ? { 'aria-invalid': true as const, 'aria-describedby': `${field}-error` }
-      : {};
-  const errorOf = (field: string) =>
-    fieldError?.field === field ? (
-      <p class="field-error" id={`${field}-error`} role="alert">
-        {fieldError.message}
-      </p>
-    ) : null;
+  const errorOf = (field: CardField) => (fieldError?.field === field ? fieldError.message : undefined);
   return (
     <Page
       locale={locale}
@@ -83,64 +128,43 @@ export function CardFormPage({ locale, path, payment, fieldError, decline, holde
           cvc: t.invalid_cvc,
         })}
       >
-        <div class="field">
-          <label for="number">{t.cardNumber}</label>
-          <input
-            id="number"
-            name="number"
-            inputmode="numeric"
-            autocomplete="cc-number"
-            dir="ltr"
-            required
-            maxlength={23}
-            {...invalid('number')}
-          />
+        <CardInput
+          id="number"
+          label={t.cardNumber}
+          autocomplete="cc-number"
+          maxlength={23}
+          numeric
+          error={errorOf('number')}
+        >
           <span class="brand-hint" id="brand" aria-live="polite" />
-          {errorOf('number')}
-        </div>
+        </CardInput>
         <div class="row">
-          <div class="field">
-            <label for="expiry">{t.expiry}</label>
-            <input
-              id="expiry"
-              name="expiry"
-              inputmode="numeric"
-              autocomplete="cc-exp"
-              placeholder="MM/YY"
-              dir="ltr"
-              required
-              maxlength={7}
-              {...invalid('expiry')}
-            />
-            {errorOf('expiry')}
-          </div>
-          <div class="field">
-            <label for="cvc">{t.cvc}</label>
-            <input
-              id="cvc"
-              name="cvc"
-              inputmode="numeric"
-              autocomplete="cc-csc"
-              dir="ltr"
-              required
-              maxlength={4}
-              aria-describedby="cvc-hint"
-              {...invalid('cvc')}
-            />
-            <small id="cvc-hint">{t.cvcHint}</small>
-            {errorOf('cvc')}
-          </div>
-        </div>
-        <div class="field">
-          <label for="holder_name">{t.holder}</label>
-          <input
-            id="holder_name"
-            name="holder_name"
-            autocomplete="cc-name"
-            maxlength={100}
-            value={holderName ?? ''}
+          <CardInput
+            id="expiry"
+            label={t.expiry}
+            autocomplete="cc-exp"
+            maxlength={7}
+            numeric
+            placeholder="MM/YY"
+            error={errorOf('expiry')}
+          />
+          <CardInput
+            id="cvc"
+            label={t.cvc}
+            autocomplete="cc-csc"
+            maxlength={4}
+            numeric
+            hint={t.cvcHint}
+            error={errorOf('cvc')}
           />
         </div>
+        <CardInput
+          id="holder_name"
+          label={t.holder}
+          autocomplete="cc-name"
+          maxlength={100}
+          value={holderName ?? ''}
+        />
         <button type="submit">
           {fill(t.pay, { amount: formatMoney(payment.amount, payment.currency, locale) })}
         </button>
