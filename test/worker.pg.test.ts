@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { after, test } from 'node:test';
+import { apiClient, card, demoKeys } from './support/platform.js';
+import { startTijara, tijaraBin } from './support/process.js';
+import { testDatabase } from './support/store.js';
+
+const database = await testDatabase();
+after(() => database.drop());
+const env = {
+  DATABASE_URL: database.url!,
+  TIJARA_MASTER_KEY: randomBytes(32).toString('base64'),
+  TIJARA_WORKERS: 'false',
+};
+
+test('two `tijara worker` processes share the outbox: every webhook is delivered once', async () => {
+  const received: string[] = [];
+  const receiver = createServer(async (request, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    received.push((JSON.parse(body) as { id: string }).id);
+    response.writeHead(200).end();
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  after(() => receiver.close());
+
+  const server = await startTijara(env);
+  const atlas = apiClient(server.baseUrl, demoKeys.atlas);
+  await atlas.post('/v1/webhook_endpoints', {
+    url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`,
+    events: ['payment.succeeded'],
+  });
+  const payments = 40;
+  for (let i = 0; i < payments; i++) {
+    const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_000 + i, currency: 'MAD' });
+    await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('5555555555554444') });
+  }
+  assert.equal(received.length, 0, 'the server runs no workers');
+
+  const workers = [0, 1].map(() =>
+    spawn(process.execPath, [tijaraBin, 'worker'], {
+      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', ...env },
+      stdio: 'ignore',
+    }),
+  );
+  const exits = workers.map((w) => new Promise<number | null>((resolve) => w.on('exit', resolve)));
+  const deadline = Date.now() + 30_000;
+  while (received.length < payments && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1_000)); // room for a duplicate to show up, if there were one
+  for (const w of workers) w.kill('SIGTERM');
+  assert.deepEqual(await Promise.all(exits), [0, 0]);
+  server.child.kill('SIGTERM');
+  await server.exited;
+
+  assert.equal(received.length, payments);
+  assert.equal(new Set(received).size, payments);
+});
