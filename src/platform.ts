@@ -183,6 +183,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   await server.register(
     checkoutRoutes({
+      demo: config.demo,
       store,
       returnSigner: createReturnSigner({ store, vault: services.vault }),
       payments: services.payments,
@@ -202,6 +203,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       baseUrl,
       retryBaseMs: config.webhookRetryBaseMs,
       cmi: services.cmi,
+      demo: config.demo,
     }),
   );
 

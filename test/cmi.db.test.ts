@@ -19,12 +19,12 @@ const SHOP = 'https://shop.example.ma';
 
 /** CMI's ver3 hash written again here, independently of src/cmi/hash.ts. */
 function ver3(fields: Fields, storeKey: string): string {
-  const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+  const escaped = (value: string) => value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
   const upper = (name: string) => name.toUpperCase();
   const names = Object.keys(fields)
     .filter((name) => !['hash', 'encoding'].includes(name.toLowerCase()))
     .sort((a, b) => (upper(a) < upper(b) ? -1 : upper(a) > upper(b) ? 1 : 0));
-  const plaintext = [...names.map((name) => escape(fields[name] ?? '')), escape(storeKey)].join('|');
+  const plaintext = [...names.map((name) => escaped(fields[name] ?? '')), escaped(storeKey)].join('|');
   return createHash('sha512').update(plaintext, 'utf8').digest('base64');
 }
 
@@ -71,7 +71,11 @@ function shopForm(overrides: Fields = {}, storeKey = STORE_KEY): Fields {
 }
 
 function postForm(fields: Fields) {
-  return fetch(`${baseUrl}/fim/est3Dgate`, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+  return fetch(`${baseUrl}/fim/est3Dgate`, {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+  });
 }
 
 async function startOrder(fields: Fields): Promise<string> {
@@ -114,18 +118,27 @@ const hiddenFields = (html: string): Fields =>
 
 /** GET /fim/return as the hosted page sends the browser there; the form it posts to the shop. */
 async function returnToShop(paymentId: string) {
-  const response = await fetch(`${baseUrl}/fim/return?payment=${paymentId}&status=whatever`, { redirect: 'manual' });
+  const response = await fetch(`${baseUrl}/fim/return?payment=${paymentId}&status=whatever`, {
+    redirect: 'manual',
+  });
   const html = await response.text();
   const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1];
   return { response, html, action: action && decode(action), fields: hiddenFields(html) };
 }
 
 const count = async (table: 'payments' | 'cmi_orders') =>
-  Number((await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(platform.store.db)).rows[0]!.n);
+  Number(
+    (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(platform.store.db))
+      .rows[0]!.n,
+  );
 
 const payment = (id: string) => platform.services.payments.getById(id);
 const cmiOrder = (id: string) =>
-  platform.store.db.selectFrom('cmi_orders').selectAll().where('payment_id', '=', id).executeTakeFirstOrThrow();
+  platform.store.db
+    .selectFrom('cmi_orders')
+    .selectAll()
+    .where('payment_id', '=', id)
+    .executeTakeFirstOrThrow();
 
 async function runOutboxUntil(done: () => boolean, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -137,8 +150,16 @@ async function runOutboxUntil(done: () => boolean, timeoutMs = 10_000) {
 }
 
 async function cc5(body: string, contentType = 'text/xml') {
-  const response = await fetch(`${baseUrl}/fim/api`, { method: 'POST', headers: { 'content-type': contentType }, body });
-  return { status: response.status, type: response.headers.get('content-type') ?? '', xml: await response.text() };
+  const response = await fetch(`${baseUrl}/fim/api`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    xml: await response.text(),
+  };
 }
 
 const historyQuery = (oid: string, password = STORE_KEY, name = '600000001') =>
@@ -146,6 +167,21 @@ const historyQuery = (oid: string, password = STORE_KEY, name = '600000001') =>
   `<ClientId>600000001</ClientId><OrderId>${oid}</OrderId><Extra><ORDERHISTORY>QUERY</ORDERHISTORY></Extra></CC5Request>`;
 
 const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+
+describe('CMI stores', () => {
+  test('the demo store is seeded once, in test mode; a merchant has one store and a client id one merchant', async () => {
+    const { cmi } = platform.services;
+    const again = await platform.store.transaction((trx) => cmi.seedDemoCmiStore(merchant.id, trx));
+    assert.deepEqual([again.clientId, again.merchantId, again.livemode], ['600000001', merchant.id, false]);
+    const stores = await platform.store.db.selectFrom('cmi_stores').selectAll().execute();
+    assert.equal(stores.length, 1);
+    assert.ok(!stores[0]!.store_key_sealed.includes(STORE_KEY), 'the store key is sealed');
+    const taken = await cmi.createStore(merchant.id, { clientId: '600000002', storeKey: 'ANOTHER123' });
+    assert.equal(taken instanceof Problem && taken.status, 409);
+    const short = await cmi.createStore(merchant.id, { clientId: '600000002', storeKey: 'short' });
+    assert.equal(short instanceof Problem && short.code, 'invalid_store_key');
+  });
+});
 
 describe('POST /fim/est3Dgate', () => {
   test('a signed form creates the payment and its order, and sends the cardholder to the hosted page', async () => {
@@ -200,7 +236,13 @@ describe('POST /fim/est3Dgate', () => {
     assert.equal(euros.status, 400);
     assert.match(await euros.text(), /currency<\/code>: seule la devise 504/);
     const bad = await postForm(
-      shopForm({ amount: '12,50', okUrl: 'javascript:alert(1)', TranType: 'Sale', storetype: '3D', lang: 'tr' }),
+      shopForm({
+        amount: '12,50',
+        okUrl: 'javascript:alert(1)',
+        TranType: 'Sale',
+        storetype: '3D',
+        lang: 'tr',
+      }),
     );
     assert.equal(bad.status, 400);
     const html = await bad.text();
@@ -217,6 +259,12 @@ describe('POST /fim/est3Dgate', () => {
     const again = await postForm(shopForm({ oid: first.oid! }));
     assert.equal(again.status, 400);
     assert.match(await again.text(), /oid<\/code>: cet identifiant de commande a déjà servi/);
+    // The same new order posted twice at once (a double click): one payment.
+    const before = await count('payments');
+    const twice = shopForm();
+    const statuses = await Promise.all([postForm(twice), postForm(twice)].map(async (r) => (await r).status));
+    assert.deepEqual(statuses.sort(), [303, 400]);
+    assert.equal(await count('payments'), before + 1);
   });
 });
 
@@ -247,7 +295,10 @@ describe('GET /fim/return', () => {
     assert.match(back.html, /data-autosubmit/);
     assert.match(back.html, /<script src="\/assets\/autosubmit.js"/);
     assert.match(back.html, /<button type="submit">/);
-    assert.match(back.response.headers.get('content-security-policy') ?? '', /form-action 'self' https:\/\/shop.example.ma/);
+    assert.match(
+      back.response.headers.get('content-security-policy') ?? '',
+      /form-action 'self' https:\/\/shop.example.ma/,
+    );
     const order = await cmiOrder(id);
     assert.equal(order.callback_status, 'approved');
     assert.equal(order.callback_attempts, 1);
@@ -257,7 +308,9 @@ describe('GET /fim/return', () => {
     const shop = await startShop();
     const id = await startOrder(shopForm({ callbackUrl: shop.url }));
     await confirm(id, '4111111111111111');
-    const first = await returnToShop(id);
+    // Two tabs at once, then a reload: the order is closed once.
+    const [first, twin] = await Promise.all([returnToShop(id), returnToShop(id)]);
+    assert.deepEqual(twin.fields, first.fields);
     const second = await returnToShop(id);
     assert.deepEqual(second.fields, first.fields);
     assert.equal(second.action, first.action);
@@ -358,11 +411,17 @@ describe('POST /fim/api', () => {
     assert.equal(tag(answer.xml, 'TransId'), id);
     assert.equal(tag(answer.xml, 'ORDERSTATUS'), 'CAPTURED');
     assert.equal(tag(answer.xml, 'TRXCOUNT'), '2');
-    assert.match(tag(answer.xml, 'TRX1') ?? '', new RegExp(`^PreAuth\tApproved\t1800.00\t\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\t${id}$`));
+    assert.match(
+      tag(answer.xml, 'TRX1') ?? '',
+      new RegExp(`^PreAuth\tApproved\t1800.00\t\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\t${id}$`),
+    );
     assert.match(tag(answer.xml, 'TRX2') ?? '', /^PostAuth\tApproved\t1800.00\t/);
 
     // CMI's other way of posting it: the XML in a DATA form field.
-    const asForm = await cc5(`DATA=${encodeURIComponent(historyQuery(form.oid!))}`, 'application/x-www-form-urlencoded');
+    const asForm = await cc5(
+      `DATA=${encodeURIComponent(historyQuery(form.oid!))}`,
+      'application/x-www-form-urlencoded',
+    );
     assert.equal(tag(asForm.xml, 'TransId'), id);
   });
 
@@ -388,15 +447,27 @@ describe('POST /fim/api', () => {
   });
 });
 
+/** The two product forms of the demo shop page. */
+const demoForms = (html: string) =>
+  [...html.matchAll(/<form method="post" action="\/fim\/est3Dgate">(.*?)<\/form>/gs)].map((m) =>
+    hiddenFields(m[1]!),
+  );
+
+/** What the demo shop's callback page received (GET /demo/shop/callbacks). */
+const demoCallbacks = async () =>
+  (await (await fetch(`${baseUrl}/demo/shop/callbacks`)).json()) as {
+    oid: string;
+    hashValid: boolean;
+    answer: string;
+  }[];
+
 describe('the demo shop', () => {
   test('sells with signed forms, hears the callback, captures the car rental and shows the result', async () => {
     const page = await fetch(`${baseUrl}/demo/shop?lang=en`);
     assert.equal(page.status, 200);
     const html = await page.text();
     assert.match(html, /Atlas Voyages/);
-    const forms = [...html.matchAll(/<form method="post" action="\/fim\/est3Dgate">(.*?)<\/form>/gs)].map((m) =>
-      hiddenFields(m[1]!),
-    );
+    const forms = demoForms(html);
     assert.deepEqual(
       forms.map((f) => [f.amount, f.TranType]),
       [
@@ -414,13 +485,8 @@ describe('the demo shop', () => {
     assert.equal(back.action, `${baseUrl}/demo/shop/ok`);
     assert.equal((await payment(id))?.status, 'succeeded', 'the shop answered ACTION=POSTAUTH');
 
-    const callbacks = (await (await fetch(`${baseUrl}/demo/shop/callbacks`)).json()) as {
-      oid: string;
-      hashValid: boolean;
-      answer: string;
-    }[];
     assert.deepEqual(
-      callbacks.filter((c) => c.oid === car.oid).map((c) => [c.hashValid, c.answer]),
+      (await demoCallbacks()).filter((c) => c.oid === car.oid).map((c) => [c.hashValid, c.answer]),
       [[true, 'ACTION=POSTAUTH']],
     );
 
@@ -434,5 +500,27 @@ describe('the demo shop', () => {
       body: new URLSearchParams({ ...back.fields, amount: '1.00' }),
     });
     assert.match(await forged.text(), /Payment not confirmed/);
+  });
+
+  test('through the hosted page: the card form sends the browser to /fim/return, then to the shop', async () => {
+    const flight = demoForms(await (await fetch(`${baseUrl}/demo/shop?lang=fr`)).text())[0]!;
+    const id = await startOrder(flight);
+    const paid = await fetch(`${baseUrl}/pay/${id}?lang=fr`, {
+      method: 'POST',
+      body: new URLSearchParams({ number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' }),
+      redirect: 'manual',
+    });
+    assert.equal(paid.status, 303);
+    const location = new URL(paid.headers.get('location') ?? '', baseUrl);
+    assert.equal(`${location.origin}${location.pathname}`, `${baseUrl}/fim/return`);
+    assert.equal(location.searchParams.get('payment'), id);
+    const back = await fetch(location, { redirect: 'manual' });
+    const html = await back.text();
+    assert.equal(/<form[^>]*action="([^"]*)"/.exec(html)?.[1], `${baseUrl}/demo/shop/ok`);
+    assert.equal(hiddenFields(html).ProcReturnCode, '00');
+    assert.deepEqual(
+      (await demoCallbacks()).filter((c) => c.oid === flight.oid).map((c) => c.answer),
+      ['APPROVED'],
+    );
   });
 });

@@ -14,6 +14,8 @@ function describeDemo(): SeedReport {
   return [
     'Merchant test keys (Authorization: Bearer …):',
     ...demoMerchants.map((m) => `  ${pad(m.name, 26)} ${m.testKey}  (${m.country}, ${m.currency})`),
+    'CMI form post (3D Pay Hosting): POST /fim/est3Dgate, clientid 600000001, store key TEST1234 (Atlas Voyages)',
+    'Demo shop paying through it: /demo/shop; 3-D Secure codes: /demo/inbox',
     'Test cards (any 3-digit CVC; expiry 12/2030 unless said):',
     ...demoCards.map((c) => `  ${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}  ${c.outcome}`),
   ];
@@ -93,6 +95,8 @@ export async function seedDemoData(platform: Platform): Promise<SeedReport> {
         trx,
       );
       await merchants.createApiKey(merchant.id, false, { label: 'demo', secret: demo.testKey }, trx);
+      // CMI-compatible form post: Atlas Voyages' demo store (clientid 600000001, store key TEST1234, test mode).
+      if (demo.name === 'Atlas Voyages') await platform.services.cmi.seedDemoCmiStore(merchant.id, trx);
     }
     await writeMeta(trx, SEEDED_KEY, new Date().toISOString());
   });

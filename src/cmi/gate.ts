@@ -1,4 +1,5 @@
 import { currencies, type MinorUnits, parseDecimalAmount } from '../core/money.js';
+import { callbackUrlProblem } from '../core/urls.js';
 import { isLocale, type Locale } from '../web/i18n.js';
 import type { CmiFields, TranType } from './model.js';
 
@@ -46,9 +47,9 @@ export interface GateOrder {
  * shop signed one value, and which one it meant cannot be told.
  */
 export function readForm(body: unknown): { fields: CmiFields; problems: GateProblem[] } {
-  const fields: CmiFields = {};
+  const entries: [string, string][] = [];
   const problems: GateProblem[] = [];
-  if (body === null || typeof body !== 'object') return { fields, problems };
+  if (body === null || typeof body !== 'object') return { fields: {}, problems };
   const seen = new Set<string>();
   for (const [name, value] of Object.entries(body)) {
     const lower = name.toLowerCase();
@@ -57,9 +58,10 @@ export function readForm(body: unknown): { fields: CmiFields; problems: GateProb
       continue;
     }
     seen.add(lower);
-    fields[name] = value;
+    entries.push([name, value]);
   }
-  return { fields, problems };
+  // fromEntries defines every name as an own field, `__proto__` included.
+  return { fields: Object.fromEntries(entries), problems };
 }
 
 /** A field by its CMI name in any case: plugins write `TranType` or `trantype`, `callbackUrl` or `CallbackURL`. */
@@ -96,16 +98,9 @@ const TRAN_TYPES: Record<string, TranType> = { auth: 'Auth', preauth: 'PreAuth' 
 
 /** A shop's page address: absolute http(s), https for a live store, no credentials in it. */
 function urlProblem(url: string, livemode: boolean): GateProblemCode | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'invalid_url';
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'invalid_url';
-  if (parsed.username || parsed.password) return 'invalid_url';
-  if (livemode && parsed.protocol !== 'https:') return 'insecure_url';
-  return undefined;
+  const problem = callbackUrlProblem(url, livemode);
+  if (!problem) return undefined;
+  return problem === 'insecure_url' ? 'insecure_url' : 'invalid_url';
 }
 
 function positiveAmount(text: string): MinorUnits | undefined {

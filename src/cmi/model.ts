@@ -44,6 +44,7 @@ export interface CmiTables {
 }
 
 export type CmiOrderRow = Selectable<CmiTables['cmi_orders']>;
+export type CmiStoreRow = Selectable<CmiTables['cmi_stores']>;
 
 /** A store as the rest of Tijara sees it: never its key. */
 export interface CmiStore {
@@ -53,7 +54,7 @@ export interface CmiStore {
   createdAt: Date;
 }
 
-export function toCmiStore(row: Selectable<CmiTables['cmi_stores']>): CmiStore {
+export function toCmiStore(row: CmiStoreRow): CmiStore {
   return {
     merchantId: row.merchant_id,
     clientId: row.client_id,

@@ -177,6 +177,14 @@ export const settings = {
     fallback: () => 60_000,
     parse: integerIn(1, 3_600_000),
   }),
+  demo: setting({
+    env: 'TIJARA_DEMO',
+    description:
+      'Serve the demo pages (/demo/shop, and /demo/inbox, which shows 3-D Secure codes): turn off in production',
+    shownDefault: 'true',
+    fallback: () => true,
+    parse: boolean,
+  }),
   shutdownTimeoutMs: setting({
     env: 'TIJARA_SHUTDOWN_TIMEOUT_MS',
     description: 'How long a stop waits for in-flight requests and workers before it closes anyway',

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { Problem } from '../core/problem.js';
+import { type CallbackUrlProblem, callbackUrlProblem } from '../core/urls.js';
 import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
@@ -61,19 +62,11 @@ export interface WebhookService {
   outboxHandlers: OutboxHandler[];
 }
 
-/** Live endpoints must be https; test endpoints may be plain http (a developer's machine). */
-export function webhookUrlProblem(url: string, livemode: boolean): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'url must be an absolute http(s) URL';
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'url must be an http(s) URL';
-  if (livemode && parsed.protocol !== 'https:') return 'live endpoints must use https';
-  if (parsed.username || parsed.password) return 'url must not carry credentials';
-  return undefined;
-}
+const URL_PROBLEMS: Record<CallbackUrlProblem, string> = {
+  invalid_url: 'url must be an absolute http(s) URL',
+  credentials_in_url: 'url must not carry credentials',
+  insecure_url: 'live endpoints must use https',
+};
 
 export function createWebhookService(deps: {
   store: SharedStore;
@@ -190,8 +183,9 @@ export function createWebhookService(deps: {
 
   return {
     async createEndpoint(scope, input, db) {
-      const urlProblem = webhookUrlProblem(input.url, scope.livemode);
-      if (urlProblem) return new Problem(400, 'invalid_webhook_url', 'Invalid webhook URL', urlProblem);
+      const urlProblem = callbackUrlProblem(input.url, scope.livemode);
+      if (urlProblem)
+        return new Problem(400, 'invalid_webhook_url', 'Invalid webhook URL', URL_PROBLEMS[urlProblem]);
       const events = input.events && input.events.length > 0 ? input.events : ['*'];
       const unknown = events.filter((e) => e !== '*' && !(EVENT_TYPES as string[]).includes(e));
       if (unknown.length > 0) {

@@ -41,6 +41,8 @@ export interface CardFormProps {
   /** A field problem (by field name) or a decline, in the page language. */
   fieldError?: { field: 'number' | 'expiry' | 'cvc'; message: string };
   decline?: string;
+  /** After a decline: back to the merchant, who learns the payment failed. */
+  leaveUrl?: string;
   holderName?: string;
 }
 
@@ -94,10 +96,20 @@ export interface CardFormProps {
   /** A field problem (by field name) or a decline, in the page language. */
   fieldError?: { field: CardField; message: string };
   decline?: string;
+  /** After a decline: back to the merchant, who learns the payment failed. */
+  leaveUrl?: string;
   holderName?: string;
 }
 
-export function CardFormPage({ locale, path, payment, fieldError, decline, holderName }: CardFormProps) {
+export function CardFormPage({
+  locale,
+  path,
+  payment,
+  fieldError,
+  decline,
+  leaveUrl,
+  holderName,
+}: CardFormProps) {
   const t = checkoutMessages(locale);
   const errorOf = (field: CardField) => (fieldError?.field === field ? fieldError.message : undefined);
   return (
@@ -115,6 +127,11 @@ export function CardFormPage({ locale, path, payment, fieldError, decline, holde
             <strong>{t.failed}.</strong> {decline}
           </p>
           <p>{t.tryAgain}</p>
+          {leaveUrl ? (
+            <p>
+              <a href={leaveUrl}>{fill(t.giveUp, { merchant: payment.merchantName })}</a>
+            </p>
+          ) : null}
         </div>
       ) : null}
       <form

@@ -23,6 +23,8 @@ import {
 import type { ReturnSigner } from './return-token.js';
 
 export interface CheckoutDeps {
+  /** Serve the demo inbox of 3-D Secure codes (never in production). */
+  demo: boolean;
   store: SharedStore;
   returnSigner: ReturnSigner;
   payments: PaymentService;
@@ -115,7 +117,15 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     return sendFor(
       payment,
       reply,
-      <CardFormPage locale={locale} path={request.url} payment={summary} {...(decline ? { decline } : {})} />,
+      <CardFormPage
+        locale={locale}
+        path={request.url}
+        payment={summary}
+        {...(decline ? { decline } : {})}
+        {...(payment.status === 'failed' && payment.return_url
+          ? { leaveUrl: await returnTo(payment, locale) }
+          : {})}
+      />,
     );
   }
 
@@ -210,6 +220,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
               path={request.url}
               payment={summary}
               decline={declineMessage(result.decline_code as ResponseCode, locale)}
+              {...(result.return_url ? { leaveUrl: await returnTo(result, locale) } : {})}
             />,
             {
               status: 402,
@@ -314,6 +325,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       async () => deps.returnSigner.jwks(),
     );
 
+    if (!deps.demo) return;
     app.get('/demo/inbox', { schema: { hide: true, querystring: LangQuery } }, async (request, reply) =>
       sendPage(reply, <InboxPage locale={localeOf(request)} path={request.url} codes={deps.acs.inbox()} />),
     );
