@@ -11,11 +11,11 @@ const STORE_KEY = 'TEST1234';
 
 /** CMI's ver3 hash, written out again here from its definition so the test checks the code, not itself. */
 function ver3(fields: Record<string, string>, storeKey: string): string {
-  const escape = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('|', '\\|');
+  const escapeValue = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('|', '\\|');
   const names = Object.keys(fields)
     .filter((name) => !['hash', 'encoding'].includes(name.toLowerCase()))
     .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
-  const plain = `${names.map((name) => escape(fields[name]!)).join('|')}|${escape(storeKey)}`;
+  const plain = `${names.map((name) => escapeValue(fields[name]!)).join('|')}|${escapeValue(storeKey)}`;
   return createHash('sha512').update(plain, 'utf8').digest('base64');
 }
 

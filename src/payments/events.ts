@@ -32,8 +32,8 @@ export interface Scope {
  * The tenancy rule, in one place: a merchant sees only its own rows, and test and live never mix.
  * Every table a merchant reads carries merchant_id and livemode.
  */
-// biome-ignore lint/suspicious/noExplicitAny: shared by every merchant-owned table.
 export function ownedBy(scope: Scope) {
+  // biome-ignore lint/suspicious/noExplicitAny: shared by every merchant-owned table.
   return (eb: ExpressionBuilder<any, any>) =>
     eb.and([eb('merchant_id', '=', scope.merchantId), eb('livemode', '=', scope.livemode)]);
 }
