@@ -115,6 +115,13 @@ describe('test cards', () => {
       `/v1/payments/${passed.id}`,
     );
     assert.deepEqual(shown.body.three_d_secure, { status: 'authenticated', eci: '05' });
+    const authorization = await platform.store.db
+      .selectFrom('switch_authorizations')
+      .select(['three_d_secure', 'eci', 'response_code'])
+      .where('reference', 'like', `${passed.id}:%`)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(authorization, { three_d_secure: 'authenticated', eci: '05', response_code: '00' });
     const refused = await pay(atlas, '4188880000000076', 7_000);
     const failed = await platform.store.transaction((trx) =>
       payments.completeAuthentication(refused.id, { status: 'failed', eci: '07' }, trx),

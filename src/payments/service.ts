@@ -200,7 +200,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         currency,
         merchant: { id: merchant.id, country: merchant.country },
         capture: sale,
-        authenticated: threeDSecure !== null,
+        threeDSecure,
       },
       db,
     );

@@ -31,6 +31,8 @@ export interface SwitchTables {
     status: SwitchAuthorizationStatus;
     captured: Generated<bigint>;
     refunded: Generated<bigint>;
+    three_d_secure: 'authenticated' | 'attempted' | 'failed' | null;
+    eci: string | null;
     created_at: Generated<Date>;
   };
 }

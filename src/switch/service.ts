@@ -23,8 +23,8 @@ export interface AuthorizationRequest {
   merchant: { id: string; country: string };
   /** Capture at once (a sale) instead of placing a hold. */
   capture: boolean;
-  /** The cardholder passed 3-D Secure. */
-  authenticated: boolean;
+  /** The 3-D Secure outcome, when the cardholder went through it. */
+  threeDSecure?: { status: 'authenticated' | 'attempted' | 'failed'; eci: string } | null;
 }
 
 export interface AuthorizationResult {
@@ -170,6 +170,8 @@ export function createSwitchService(deps: {
         auth_code: outcome.authCode,
         status: approved ? (request.capture ? 'captured' : 'approved') : 'declined',
         captured: approved && request.capture ? request.amount : 0n,
+        three_d_secure: request.threeDSecure?.status ?? null,
+        eci: request.threeDSecure?.eci ?? null,
       })
       .execute();
     const { fxRateMicro: _, ...result } = outcome;
@@ -288,7 +290,8 @@ export function createSwitchService(deps: {
           amount: amountMad,
           capture: request.capture,
           international,
-          authenticated: request.authenticated,
+          // An attempted authentication (ECI 06) counts, as it does for liability shift.
+          authenticated: request.threeDSecure != null && request.threeDSecure.status !== 'failed',
         },
         db,
       );
