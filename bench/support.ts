@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { dropDatabaseWhenFree } from '../test/support/postgres.js';
 
 export const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -19,12 +20,7 @@ export async function freshPostgres(
   url.pathname = `/${name}`;
   return {
     url: url.href,
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
+    drop: () => dropDatabaseWhenFree(adminUrl, name),
   };
 }
 

@@ -2,6 +2,7 @@ import { after } from 'node:test';
 import pg from 'pg';
 import { migrate } from '../../src/store/migrations.js';
 import { createStore, type SharedStore, type StoreOptions } from '../../src/store/store.js';
+import { dropDatabaseWhenFree } from './postgres.js';
 
 export type TestDbKind = 'pglite' | 'postgres';
 
@@ -40,21 +41,7 @@ export async function testDatabase(): Promise<{ url: string | undefined; drop():
   url.pathname = `/${name}`;
   return {
     url: url.href,
-    async drop() {
-      const cleanup = new pg.Client({ connectionString: adminUrl });
-      await cleanup.connect();
-      // pg's pool.end() resolves before its connections have closed; wait for them rather than kill them.
-      for (let attempt = 1; attempt <= 50; attempt++) {
-        try {
-          await cleanup.query(`drop database if exists ${name}`);
-          break;
-        } catch (error) {
-          if ((error as { code?: string }).code !== '55006') throw error;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-      await cleanup.end();
-    },
+    drop: () => dropDatabaseWhenFree(adminUrl, name),
   };
 }
 
