@@ -109,6 +109,7 @@ const rows = [];
     kind: 'pglite',
     db,
     transaction: (fn) => db.transaction().execute(fn),
+    onRollback: () => {},
     close: () => db.destroy(),
   };
   const direct: DirectClient = {

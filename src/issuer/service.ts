@@ -102,7 +102,7 @@ export function createIssuerService(deps: {
 }): IssuerService {
   const { ledger, clock } = deps;
   const tables = (db?: SharedDb) => ownTables<IssuerTables>(db ?? deps.store.db);
-  const accountId = createAccountResolver(ledger);
+  const accountId = createAccountResolver(ledger, deps.store);
 
   /**
    * The bank's own ledger accounts. Holds and what is owed to the network move with every payment, so

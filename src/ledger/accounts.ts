@@ -1,4 +1,4 @@
-import type { SharedDb } from '../store/store.js';
+import type { SharedDb, SharedStore } from '../store/store.js';
 import type { NewAccount } from './model.js';
 import type { LedgerService } from './service.js';
 
@@ -27,9 +27,13 @@ export function allShardCodes(code: string): string[] {
   return Array.from({ length: SHARDS }, (_, shard) => `${code}#${shard}`);
 }
 
-/** Account ids by code, created on first use and then remembered (accounts are never deleted). */
-export function createAccountResolver(ledger: LedgerService) {
+/**
+ * Account ids by code, created on first use and then remembered (accounts are never deleted); a
+ * rollback may have undone a creation, so it empties the memory.
+ */
+export function createAccountResolver(ledger: LedgerService, store: SharedStore) {
   const known = new Map<string, string>();
+  store.onRollback(() => known.clear());
   return async function accountId(db: SharedDb, account: NewAccount): Promise<string> {
     const cached = known.get(account.code);
     if (cached) return cached;

@@ -226,6 +226,43 @@ describe('ledger', () => {
     assert.equal((await ledger.balance(b.id, new Date(first.postedAt.getTime() - 1)))?.balance, 0n);
   });
 
+  test('an account created in a transaction that rolled back is forgotten, not posted to', async () => {
+    const cash = await account('asset', true);
+    let ghostId = '';
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        const ghost = await ledger.createAccount(
+          { code: `ghost:${unique++}`, name: 'ghost', type: 'liability', currency: 'MAD' },
+          trx,
+        );
+        ghostId = ghost.id;
+        const entry = await ledger.transfer(
+          {
+            description: 'x',
+            currency: 'MAD',
+            debitAccountId: cash.id,
+            creditAccountId: ghost.id,
+            amount: 5n,
+          },
+          trx,
+        );
+        assertEntry(entry);
+        throw new Error('the payment failed after all');
+      }),
+      /failed after all/,
+    );
+    assert.equal(
+      await ledger.transfer({
+        description: 'x',
+        currency: 'MAD',
+        debitAccountId: cash.id,
+        creditAccountId: ghostId,
+        amount: 5n,
+      }),
+      LedgerError.UnknownAccount,
+    );
+  });
+
   test('concurrent transfers on the same accounts lose no update', async () => {
     const source = await account('asset', true);
     const target = await account('liability');

@@ -6,6 +6,7 @@ import { LedgerError } from './errors.js';
 import {
   type Account,
   type AccountRow,
+  type AccountType,
   type Entry,
   type LedgerTables,
   type NewAccount,
@@ -137,59 +138,87 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       : LedgerError.ReferenceConflict;
   }
 
+  // An account's type, currency and overdraft rule never change, so they are remembered (and
+  // forgotten on a rollback, which may have taken a new account with it).
+  const traits = new Map<string, AccountTraits>();
+  store.onRollback(() => traits.clear());
+
+  async function traitsOf(trx: Db, ids: string[]): Promise<Map<string, AccountTraits>> {
+    const missing = ids.filter((id) => !traits.has(id));
+    if (missing.length > 0) {
+      const rows = await trx
+        .selectFrom('ledger_accounts')
+        .select(['id', 'type', 'currency', 'may_go_negative'])
+        .where('id', 'in', missing)
+        .execute();
+      for (const row of rows)
+        traits.set(row.id, { type: row.type, currency: row.currency, mayGoNegative: row.may_go_negative });
+    }
+    return new Map(ids.flatMap((id) => (traits.has(id) ? [[id, traits.get(id)!] as const] : [])));
+  }
+
   async function postIn(trx: Db, entry: NewEntry): Promise<Entry | LedgerError> {
     const invalid = validateEntry(entry);
     if (invalid) return invalid;
     const movements = netByAccount(entry.postings);
-    // Locking in id order means two entries touching the same accounts can never deadlock.
-    const accounts = await trx
-      .selectFrom('ledger_accounts')
-      .selectAll()
-      .where('id', 'in', [...movements.keys()])
-      .orderBy('id')
-      .forUpdate()
-      .execute();
-    const refusal = refuseEntry(entry, accounts, movements);
+    const known = await traitsOf(trx, [...movements.keys()]);
+    let refusal: LedgerError | undefined =
+      known.size !== movements.size
+        ? LedgerError.UnknownAccount
+        : [...known.values()].some((t) => t.currency !== entry.currency)
+          ? LedgerError.CurrencyMismatch
+          : undefined;
+    // Only an entry that lowers an account that may not go negative needs its accounts locked and
+    // read first; the rest (sales crediting fee revenue, say) lock them as the postings land.
+    const lowersGuardedAccount = [...known].some(([id, t]) =>
+      lowersBelowZeroPossible(t, movements.get(id) ?? 0n),
+    );
+    if (!refusal && lowersGuardedAccount) {
+      // Locking in id order means two entries touching the same accounts can never deadlock.
+      const accounts = await trx
+        .selectFrom('ledger_accounts')
+        .selectAll()
+        .where('id', 'in', [...movements.keys()])
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      refusal = refuseEntry(entry, accounts, movements);
+    }
     if (refusal) {
       // A replay is not refused: funds may look short precisely because the first posting went through.
       const replay = entry.externalRef ? await replayOrConflict(trx, entry, entry.externalRef) : undefined;
       return replay ?? refusal;
     }
     const id = newId('je');
-    const inserted = await trx
-      .insertInto('ledger_entries')
-      .values({
-        id,
-        external_ref: entry.externalRef ?? null,
-        description: entry.description,
-        currency: entry.currency,
-        metadata: JSON.stringify(entry.metadata ?? {}),
-      })
-      .onConflict((oc) => oc.column('external_ref').doNothing())
-      .returning('posted_at')
-      .executeTakeFirst();
-    if (!inserted) {
+    // Postings in account id order: the trigger locks the accounts in that order.
+    const sorted = [...entry.postings].sort((a, b) => a.accountId.localeCompare(b.accountId));
+    const values = sql.join(
+      sorted.map((p, position) => sql`(${p.accountId}, ${p.amount}::bigint, ${position}::int)`),
+    );
+    // One statement writes the entry and its postings; nothing is written if the reference exists.
+    const written = await sql<{ posted_at: Date }>`
+      with entry as (
+        insert into ledger_entries (id, external_ref, description, currency, metadata)
+        values (${id}, ${entry.externalRef ?? null}, ${entry.description}, ${entry.currency}, ${JSON.stringify(entry.metadata ?? {})}::jsonb)
+        on conflict (external_ref) do nothing
+        returning id, posted_at
+      )
+      insert into ledger_postings (entry_id, account_id, amount, posted_at)
+      select entry.id, p.account_id, p.amount, entry.posted_at
+        from entry cross join (values ${values}) as p (account_id, amount, position)
+       order by p.position
+      returning posted_at`.execute(trx);
+    const postedAt = written.rows[0]?.posted_at;
+    if (!postedAt) {
       // This reference is recorded already (a retry, or another transaction just before us).
       return (await replayOrConflict(trx, entry, entry.externalRef!)) ?? LedgerError.ReferenceConflict;
     }
-    const sorted = [...entry.postings].sort((a, b) => a.accountId.localeCompare(b.accountId));
-    await trx
-      .insertInto('ledger_postings')
-      .values(
-        sorted.map((p) => ({
-          entry_id: id,
-          account_id: p.accountId,
-          amount: p.amount,
-          posted_at: inserted.posted_at,
-        })),
-      )
-      .execute();
     return {
       id,
       externalRef: entry.externalRef ?? null,
       description: entry.description,
       currency: entry.currency,
-      postedAt: inserted.posted_at,
+      postedAt,
       postings: entry.postings,
     };
   }
@@ -299,6 +328,18 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       return violations;
     },
   };
+}
+
+interface AccountTraits {
+  type: AccountType;
+  currency: string;
+  mayGoNegative: boolean;
+}
+
+/** Whether this net movement lowers an account that may not go negative (a debit lowers credit-normal accounts). */
+function lowersBelowZeroPossible(account: AccountTraits, net: MinorUnits): boolean {
+  if (account.mayGoNegative) return false;
+  return normalBalance(account.type, net, 0n) < 0n;
 }
 
 /** Why the locked accounts cannot take the entry, if they cannot. */

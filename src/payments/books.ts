@@ -1,7 +1,7 @@
 import type { CurrencyCode } from '../core/money.js';
 import { allShardCodes, createAccountResolver, shardCode } from '../ledger/accounts.js';
 import type { LedgerService } from '../ledger/service.js';
-import type { SharedDb } from '../store/store.js';
+import type { SharedDb, SharedStore } from '../store/store.js';
 
 const mode = (livemode: boolean) => (livemode ? 'live' : 'test');
 
@@ -14,8 +14,8 @@ const mode = (livemode: boolean) => (livemode ? 'live' : 'test');
  *  - revenue: Tijara's fees.
  * Each is sharded by payment id (see SHARDS).
  */
-export function createGatewayBooks(ledger: LedgerService) {
-  const accountId = createAccountResolver(ledger);
+export function createGatewayBooks(ledger: LedgerService, store: SharedStore) {
+  const accountId = createAccountResolver(ledger, store);
   return {
     cardHolds: (db: SharedDb, livemode: boolean, currency: CurrencyCode, paymentId: string) =>
       accountId(db, {

@@ -110,7 +110,7 @@ const CANCELABLE = new Set(['requires_payment_method', 'requires_action', 'requi
 
 export function createPaymentService(deps: PaymentDeps): PaymentService {
   const { ledger, vault, clock } = deps;
-  const books = createGatewayBooks(ledger);
+  const books = createGatewayBooks(ledger, deps.store);
   const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
   const scopeOf = (caller: Caller): Scope => ({ merchantId: caller.merchant.id, livemode: caller.livemode });
 

@@ -29,6 +29,8 @@ export interface Store<DB> {
    * because of a serialization failure or a deadlock: fn must only touch the database.
    */
   transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Called after any transaction rolls back: caches of rows created in it must forget them. */
+  onRollback(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 }
 
 function wrap<DB>(kind: StoreKind, db: Kysely<DB>): Store<DB> {
+  const rollbackListeners: (() => void)[] = [];
   return {
     kind,
     db,
@@ -111,6 +114,7 @@ function wrap<DB>(kind: StoreKind, db: Kysely<DB>): Store<DB> {
             fn,
           );
         } catch (error) {
+          for (const listener of rollbackListeners) listener();
           if (attempt >= attempts || !isRetryableTransactionError(error)) throw error;
           // Jittered exponential backoff so the transactions that collided do not collide again.
           const delay = Math.min(200, 2 ** attempt) * (0.5 + Math.random());
@@ -118,6 +122,7 @@ function wrap<DB>(kind: StoreKind, db: Kysely<DB>): Store<DB> {
         }
       }
     },
+    onRollback: (listener) => void rollbackListeners.push(listener),
     close: () => db.destroy(),
   };
 }
