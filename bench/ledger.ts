@@ -21,40 +21,60 @@ interface DirectClient {
   ): Promise<void>;
 }
 
+/**
+ * The SQL the service issues for a transfer out of an account that may not go negative: lock both
+ * accounts in id order (and read them for the funds check), then one statement for the entry and its
+ * postings.
+ */
 async function directTransfer(client: DirectClient, from: string, to: string, amount: bigint) {
   await client.transaction(async (query) => {
     await query('select * from ledger_accounts where id in ($1, $2) order by id for update', [from, to]);
-    const id = newId('je');
-    const entry = await query(
-      `insert into ledger_entries (id, external_ref, description, currency, metadata) values ($1, $2, $3, $4, $5)
-       on conflict (external_ref) do nothing returning posted_at`,
-      [id, null, 'bench', 'MAD', '{}'],
-    );
     const [first, second] = from < to ? [from, to] : [to, from];
     const amounts = from < to ? [amount, -amount] : [-amount, amount];
     await query(
-      'insert into ledger_postings (entry_id, account_id, amount, posted_at) values ($1, $2, $3, $4), ($5, $6, $7, $8)',
-      [id, first, amounts[0], entry.rows[0]!.posted_at, id, second, amounts[1], entry.rows[0]!.posted_at],
+      `with entry as (
+         insert into ledger_entries (id, external_ref, description, currency, metadata)
+         values ($1, $2, $3, $4, $5::jsonb) on conflict (external_ref) do nothing returning id, posted_at)
+       insert into ledger_postings (entry_id, account_id, amount, posted_at)
+       select entry.id, p.account_id, p.amount, entry.posted_at
+         from entry cross join (values ($6, $7::bigint, 0), ($8, $9::bigint, 1)) as p (account_id, amount, position)
+        order by p.position
+       returning posted_at`,
+      [newId('je'), null, 'bench', 'MAD', '{}', first, amounts[0], second, amounts[1]],
     );
   });
 }
 
+/** Ten customer accounts that may not go negative, each funded with plenty, so every transfer is checked. */
 async function setUp(store: SharedStore) {
   await migrate(store);
   const ledger = createLedgerService({ store });
-  const accounts = [];
+  const funding = await ledger.createAccount({
+    code: 'bench:funding',
+    name: 'funding',
+    type: 'equity',
+    currency: 'MAD',
+    mayGoNegative: true,
+  });
+  const ids: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) {
-    accounts.push(
-      await ledger.createAccount({
-        code: `bench:${i}`,
-        name: `bench ${i}`,
-        type: 'asset',
-        currency: 'MAD',
-        mayGoNegative: true,
-      }),
-    );
+    const account = await ledger.createAccount({
+      code: `bench:${i}`,
+      name: `bench ${i}`,
+      type: 'liability',
+      currency: 'MAD',
+    });
+    const opened = await ledger.transfer({
+      description: 'opening',
+      currency: 'MAD',
+      debitAccountId: funding.id,
+      creditAccountId: account.id,
+      amount: 10n ** 12n,
+    });
+    if (typeof opened === 'string') throw new Error(opened);
+    ids.push(account.id);
   }
-  return { ledger, ids: accounts.map((a) => a.id) };
+  return { ledger, ids };
 }
 
 function pick(ids: string[], worker: number, i: number): [string, string] {
