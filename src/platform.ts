@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import formbody from '@fastify/formbody';
+import { type AuditLog, createAuditLog } from './audit/service.js';
 import { cmiRoutes } from './cmi/routes.js';
 import { type CmiService, createCmiService } from './cmi/service.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -38,6 +39,7 @@ export interface Services {
   payments: PaymentService;
   webhooks: WebhookService;
   cmi: CmiService;
+  audit: AuditLog;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -138,7 +140,20 @@ export function createServices(deps: {
     retryBaseMs: deps.config.webhookRetryBaseMs,
   });
   const acs = createAccessControlServer({ store, clock, logger: logger.child({ module: 'acs' }) });
-  return { ledger, vault, merchants, issuer, acs, switch: switchService, events, payments, webhooks, cmi };
+  const audit = createAuditLog({ store, clock });
+  return {
+    ledger,
+    vault,
+    merchants,
+    issuer,
+    acs,
+    switch: switchService,
+    events,
+    payments,
+    webhooks,
+    cmi,
+    audit,
+  };
 }
 
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {

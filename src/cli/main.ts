@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
+import { exportAuditCommand, verifyAuditCommand } from '../audit/cli.js';
 import { type Config, ConfigError, loadConfig, publicUrl, type SettingName } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { createPlatform, keyringFor, openStore, type Platform } from '../platform.js';
@@ -161,6 +162,36 @@ async function runRatesImport(file: string, flags: Flags): Promise<void> {
   }
 }
 
+async function runAuditVerify(flags: Flags): Promise<void> {
+  const store = openStore(configFrom(flags));
+  try {
+    await migrate(store);
+    const { exitCode, message } = await verifyAuditCommand(store);
+    (exitCode === 0 ? process.stdout : process.stderr).write(`${message}\n`);
+    process.exitCode = exitCode;
+  } finally {
+    await store.close();
+  }
+}
+
+async function runAuditExport(flags: Flags): Promise<void> {
+  const store = openStore(configFrom(flags));
+  const range = {
+    ...(typeof flags.from === 'string' ? { from: new Date(flags.from) } : {}),
+    ...(typeof flags.until === 'string' ? { until: new Date(flags.until) } : {}),
+  };
+  if (Object.values(range).some((d) => Number.isNaN(d.getTime()))) {
+    throw new ConfigError('--from/--until', 'must be dates like 2026-11-01 or 2026-11-01T10:00:00Z');
+  }
+  try {
+    await migrate(store);
+    const written = await exportAuditCommand(store, process.stdout, range);
+    process.stderr.write(`${written} audit record(s) exported\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('tijara')
     .description('Tijara: the open platform for card-based e-commerce in Morocco')
@@ -202,6 +233,20 @@ export function buildProgram(): Command {
         'start a new data key and re-wrap every key under the current master key (set TIJARA_PREVIOUS_MASTER_KEY to the old one)',
       ),
   ).action(runKeysRotate);
+
+  const audit = program.command('audit').description('the tamper-evident audit trail');
+  databaseOptions(
+    audit
+      .command('verify')
+      .description('recompute the hash chain; name the first broken record (exit 1) or say it is intact'),
+  ).action(runAuditVerify);
+  databaseOptions(
+    audit
+      .command('export')
+      .description('write the audit trail as CSV to standard output, for the supervising authority')
+      .option('--from <date>', 'first instant included')
+      .option('--until <date>', 'first instant excluded'),
+  ).action(runAuditExport);
 
   const rates = program
     .command('rates')

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import type { AuditRecord, AuditRow, JsonObject } from './model.js';
+
+/** The prev_hash of the first record. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Everything a record's hash covers: all of it but the hash itself. */
+export type ChainedFields = Omit<AuditRecord, 'hash'>;
+
+/** Where the chain stands after a record: its number and hash. */
+export interface ChainLink {
+  seq: bigint;
+  hash: string;
+}
+
+/** The link before the first record. */
+export const GENESIS_LINK: ChainLink = { seq: 0n, hash: GENESIS_HASH };
+
+/**
+ * JSON with object keys sorted (recursively) and nothing optional: one value has one text, so anyone
+ * can recompute a hash from an export. bigints become decimal strings, dates ISO strings (via toJSON).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'bigint':
+      return JSON.stringify(value.toString());
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'object':
+      return canonicalObject(value);
+    default:
+      throw new TypeError(`a ${typeof value} has no JSON form`);
+  }
+}
+
+function canonicalObject(value: object): string {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return canonicalJson(toJSON.call(value));
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const fields = Object.entries(value)
+    .filter(([, field]) => field !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${fields.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+}
+
+/** Details as they will be stored and read back from jsonb, so the hash computed now is the one verify recomputes. */
+export function normalizeDetails(details: Record<string, unknown>): JsonObject {
+  return JSON.parse(canonicalJson(details)) as JsonObject;
+}
+
+export type ChainedColumns = Omit<AuditRow, 'seq' | 'at' | 'hash'> & { seq: string; at: string };
+
+/** A record under its column names, seq and at as text: as the hash sees it and the export writes it. */
+export function chainedColumns(record: ChainedFields): ChainedColumns {
+  return {
+    seq: record.seq.toString(),
+    id: record.id,
+    at: record.at.toISOString(),
+    actor_type: record.actorType,
+    actor_id: record.actorId,
+    organisation_id: record.organisationId,
+    action: record.action,
+    target_type: record.targetType,
+    target_id: record.targetId,
+    details: record.details,
+    ip: record.ip,
+    request_id: record.requestId,
+    prev_hash: record.prevHash,
+  };
+}
+
+/** SHA-256 (hex) of prev_hash, a newline, and the canonical JSON of every column but hash. */
+export function recordHash(record: ChainedFields): string {
+  return createHash('sha256')
+    .update(`${record.prevHash}\n${canonicalJson(chainedColumns(record))}`)
+    .digest('hex');
+}
+
+/** Why `record` cannot follow `previous` in the chain, or undefined when it can. */
+export function chainBreak(previous: ChainLink, record: AuditRecord): string | undefined {
+  const expected = previous.seq + 1n;
+  if (record.seq !== expected) {
+    const last = record.seq - 1n;
+    return last === expected
+      ? `record #${expected} is missing`
+      : `records #${expected} to #${last} are missing`;
+  }
+  if (record.prevHash !== previous.hash) {
+    return previous.seq === 0n
+      ? 'prev_hash of the first record is not the genesis hash'
+      : `prev_hash is not the hash of record #${previous.seq}`;
+  }
+  if (recordHash(record) !== record.hash) return 'hash mismatch: the record was changed after it was written';
+  return undefined;
+}
