@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { dropDatabaseWhenFree } from '../test/support/postgres.js';
+import { databaseUrl, dropDatabaseWhenFree } from '../test/support/postgres.js';
 
 export const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -16,10 +16,8 @@ export async function freshPostgres(
   const name = `${prefix}_${Date.now().toString(36)}_${process.pid}`;
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
   return {
-    url: url.href,
+    url: databaseUrl(adminUrl, name),
     drop: () => dropDatabaseWhenFree(adminUrl, name),
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import formbody from '@fastify/formbody';
 import { type AuditLog, createAuditLog } from './audit/service.js';
+import { type AuthService, createAuthService } from './auth/service.js';
 import { cmiRoutes } from './cmi/routes.js';
 import { type CmiService, createCmiService } from './cmi/service.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -40,6 +41,7 @@ export interface Services {
   webhooks: WebhookService;
   cmi: CmiService;
   audit: AuditLog;
+  auth: AuthService;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -141,7 +143,14 @@ export function createServices(deps: {
   });
   const acs = createAccessControlServer({ store, clock, logger: logger.child({ module: 'acs' }) });
   const audit = createAuditLog({ store, clock });
+  const auth = createAuthService({
+    store,
+    clock,
+    seal: (secret, db) => vault.sealSecret(secret, db),
+    open: (sealed, db) => vault.openSecret(sealed, db),
+  });
   return {
+    auth,
     ledger,
     vault,
     merchants,

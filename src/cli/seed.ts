@@ -1,3 +1,4 @@
+import { describeDemoAccounts, seedDemoAccounts } from '../auth/seed.js';
 import { moroccanDate } from '../core/time.js';
 import type { Platform } from '../platform.js';
 import { readMeta, writeMeta } from '../store/meta.js';
@@ -18,6 +19,7 @@ function describeDemo(): SeedReport {
     'Demo shop paying through it: /demo/shop; 3-D Secure codes: /demo/inbox',
     'Test cards (any 3-digit CVC; expiry 12/2030 unless said):',
     ...demoCards.map((c) => `  ${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}  ${c.outcome}`),
+    ...describeDemoAccounts(),
   ];
 }
 
@@ -81,6 +83,7 @@ export async function seedDemoData(platform: Platform): Promise<SeedReport> {
         trx,
       );
     }
+    const merchantIds: Record<string, string> = {};
     for (const demo of demoMerchants) {
       const merchant = await merchants.createMerchant(
         {
@@ -94,10 +97,12 @@ export async function seedDemoData(platform: Platform): Promise<SeedReport> {
         },
         trx,
       );
+      merchantIds[demo.name] = merchant.id;
       await merchants.createApiKey(merchant.id, false, { label: 'demo', secret: demo.testKey }, trx);
       // CMI-compatible form post: Atlas Voyages' demo store (clientid 600000001, store key TEST1234, test mode).
       if (demo.name === 'Atlas Voyages') await platform.services.cmi.seedDemoCmiStore(merchant.id, trx);
     }
+    await seedDemoAccounts(platform.services.auth, { merchantIds, db: trx });
     await writeMeta(trx, SEEDED_KEY, new Date().toISOString());
   });
   await network.reload();

@@ -1,5 +1,12 @@
 import pg from 'pg';
 
+/** The URL of database `name` on the server `adminUrl` points at. */
+export function databaseUrl(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
 /**
  * Drops a database once its connections are gone. pg's pool.end() resolves before its connections
  * have closed, so a forced drop would kill them mid-goodbye and crash their owner: wait instead.

@@ -2,7 +2,7 @@ import { after } from 'node:test';
 import pg from 'pg';
 import { migrate } from '../../src/store/migrations.js';
 import { createStore, type SharedStore, type StoreOptions } from '../../src/store/store.js';
-import { dropDatabaseWhenFree } from './postgres.js';
+import { databaseUrl, dropDatabaseWhenFree } from './postgres.js';
 
 export type TestDbKind = 'pglite' | 'postgres';
 
@@ -37,10 +37,8 @@ export async function testDatabase(): Promise<{ url: string | undefined; drop():
   } finally {
     await admin.end();
   }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
   return {
-    url: url.href,
+    url: databaseUrl(adminUrl, name),
     drop: () => dropDatabaseWhenFree(adminUrl, name),
   };
 }

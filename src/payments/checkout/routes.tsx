@@ -89,7 +89,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     request: FastifyRequest,
     reply: FastifyReply,
     payment: PaymentRow,
-    extra: { decline?: string } = {},
+    extra: { decline?: string; status?: number } = {},
   ) {
     const locale = localeOf(request);
     const summary = await summaryOf(payment);
@@ -126,6 +126,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           ? { leaveUrl: await returnTo(payment, locale) }
           : {})}
       />,
+      { status: extra.status ?? 200 },
     );
   }
 
@@ -211,22 +212,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           return again(field, message);
         }
         if (outcome.challengeId) return reply.redirect(`/acs/${outcome.challengeId}?lang=${locale}`, 303);
-        if (result.status === 'failed') {
-          return sendFor(
-            payment,
-            reply,
-            <CardFormPage
-              locale={locale}
-              path={request.url}
-              payment={summary}
-              decline={declineMessage(result.decline_code as ResponseCode, locale)}
-              {...(result.return_url ? { leaveUrl: await returnTo(result, locale) } : {})}
-            />,
-            {
-              status: 402,
-            },
-          );
-        }
+        if (result.status === 'failed') return showPayment(request, reply, result, { status: 402 });
         return reply.redirect(await returnTo(result, locale), 303);
       },
     );
@@ -305,11 +291,12 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         }
         if (answer.outcome === 'failed') {
           const reason = answer.reason === 'expired' ? t.codeExpired : t.tooManyAttempts;
-          return showPayment(request, reply.code(402), payment, {
+          return showPayment(request, reply, payment, {
             decline: `${reason} ${declineMessage('05', locale)}`,
+            status: 402,
           });
         }
-        if (payment.status === 'failed') return showPayment(request, reply.code(402), payment);
+        if (payment.status === 'failed') return showPayment(request, reply, payment, { status: 402 });
         return reply.redirect(await returnTo(payment, locale), 303);
       },
     );

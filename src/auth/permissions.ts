@@ -1,0 +1,41 @@
+import { type Organisation, type Role, roleAllowed, type User } from './model.js';
+
+export type Permission =
+  | 'payments.read'
+  | 'payments.refund'
+  | 'keys.manage'
+  | 'webhooks.manage'
+  | 'settlements.read'
+  | 'cards.read'
+  | 'cards.block'
+  | 'cards.international'
+  | 'merchants.review'
+  | 'merchants.approve_high_risk'
+  | 'audit.read'
+  | 'privacy.manage'
+  | 'organisations.manage'
+  | 'supervision.handover';
+
+/** What each role may do. Scope (this merchant's payments, this bank's cards) is the caller's to apply. */
+export const permissionsByRole: Record<Role, readonly Permission[]> = {
+  owner: ['payments.read', 'payments.refund', 'keys.manage', 'webhooks.manage', 'settlements.read'],
+  developer: ['payments.read', 'keys.manage', 'webhooks.manage'],
+  accountant: ['payments.read', 'settlements.read'],
+  operator: ['cards.read', 'cards.block', 'cards.international'],
+  reviewer: ['merchants.review'],
+  senior_reviewer: ['merchants.review', 'merchants.approve_high_risk'],
+  analyst: ['audit.read'],
+  dpo: ['privacy.manage', 'audit.read'],
+  admin: ['organisations.manage', 'supervision.handover'],
+};
+
+/**
+ * Whether this user, acting for this organisation, holds the permission. An authority's people hold
+ * theirs only while it is the supervising organisation: a hand-over takes them away at once.
+ */
+export function can(user: User, organisation: Organisation, permission: Permission): boolean {
+  if (user.disabledAt !== null || user.organisationId !== organisation.id) return false;
+  if (!roleAllowed(organisation.kind, user.role)) return false;
+  if (organisation.kind === 'authority' && !organisation.supervising) return false;
+  return permissionsByRole[user.role].includes(permission);
+}
