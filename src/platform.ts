@@ -5,6 +5,7 @@ import { type AuditLog, createAuditLog } from './audit/service.js';
 import { type AuthService, createAuthService } from './auth/service.js';
 import { cmiRoutes } from './cmi/routes.js';
 import { type CmiService, createCmiService } from './cmi/service.js';
+import { consoleRoutes } from './console/routes.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Config, publicUrl } from './core/config.js';
 import type { Logger } from './core/logger.js';
@@ -230,6 +231,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       demo: config.demo,
     }),
   );
+
+  await server.register(consoleRoutes({ auth: services.auth, payments: services.payments }));
 
   let stopping: Promise<void> | undefined;
   return {

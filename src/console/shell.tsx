@@ -1,0 +1,51 @@
+import type { ComponentChildren } from 'preact';
+import type { AuthenticatedSession } from '../auth/service.js';
+import { fill } from '../payments/checkout/messages.js';
+import type { Locale } from '../web/i18n.js';
+import { Page } from '../web/render.js';
+import { consoleMessages } from './messages.js';
+
+/** The sections each kind of organisation sees; a link appears only when its page exists. */
+export function navigationFor(
+  signedIn: AuthenticatedSession,
+): { href: string; label: keyof ReturnType<typeof consoleMessages> }[] {
+  return signedIn.organisation.kind === 'merchant' ? [{ href: '/console/payments', label: 'payments' }] : [];
+}
+
+/** Every console page: the signed-in person, the sections of their role, and sign-out (a CSRF-protected POST). */
+export function ConsolePage(props: {
+  locale: Locale;
+  path: string;
+  title: string;
+  signedIn: AuthenticatedSession;
+  children: ComponentChildren;
+}) {
+  const t = consoleMessages(props.locale);
+  const { user, organisation, session } = props.signedIn;
+  return (
+    <Page locale={props.locale} title={`${props.title} · Tijara`} path={props.path}>
+      <nav aria-label="Console" class="console-nav">
+        {navigationFor(props.signedIn).map((item) => (
+          <a
+            href={`${item.href}?lang=${props.locale}`}
+            key={item.href}
+            aria-current={props.path.startsWith(item.href) ? 'page' : undefined}
+          >
+            {t[item.label]}
+          </a>
+        ))}
+        <form method="post" action={`/console/sign-out?lang=${props.locale}`} class="inline">
+          <input type="hidden" name="csrf" value={session.csrfToken} />
+          <button type="submit" class="link">
+            {t.signOut}
+          </button>
+        </form>
+      </nav>
+      <p class="note">
+        {fill(t.welcome, { name: user.name, role: user.role, organisation: organisation.name })}
+      </p>
+      <h1>{props.title}</h1>
+      {props.children}
+    </Page>
+  );
+}
