@@ -23,7 +23,7 @@ export function ConsolePage(props: {
   const t = consoleMessages(props.locale);
   const { user, organisation, session } = props.signedIn;
   return (
-    <Page locale={props.locale} title={`${props.title} · Tijara`} path={props.path}>
+    <Page locale={props.locale} title={`${props.title} · Tijara`} path={props.path} wide>
       <nav aria-label="Console" class="console-nav">
         {navigationFor(props.signedIn).map((item) => (
           <a

@@ -13,6 +13,8 @@ export interface PageProps {
   children: ComponentChildren;
   /** Scripts of our own (under /assets) that improve the page; it works without them. */
   scripts?: string[];
+  /** Console pages hold tables: give them the width. */
+  wide?: boolean;
 }
 
 function withLang(path: string, locale: Locale): string {
@@ -22,7 +24,7 @@ function withLang(path: string, locale: Locale): string {
 }
 
 /** The shell every page shares: language, direction, the switcher, our stylesheet, nothing third-party. */
-export function Page({ locale, title, path, children, scripts = [] }: PageProps) {
+export function Page({ locale, title, path, children, scripts = [], wide = false }: PageProps) {
   return (
     <html lang={locale} dir={direction(locale)}>
       <head>
@@ -48,7 +50,9 @@ export function Page({ locale, title, path, children, scripts = [] }: PageProps)
             )}
           </nav>
         </header>
-        <main id="main">{children}</main>
+        <main id="main" class={wide ? 'wide' : undefined}>
+          {children}
+        </main>
         {scripts.map((src) => (
           <script src={src} defer key={src} />
         ))}
