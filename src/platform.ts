@@ -232,7 +232,15 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     }),
   );
 
-  await server.register(consoleRoutes({ auth: services.auth, payments: services.payments }));
+  await server.register(
+    consoleRoutes({
+      store,
+      auth: services.auth,
+      payments: services.payments,
+      issuer: services.issuer,
+      audit: services.audit,
+    }),
+  );
 
   let stopping: Promise<void> | undefined;
   return {

@@ -6,7 +6,8 @@ import { DEMO_TOTP_SECRET } from '../src/auth/seed.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
-const { baseUrl, api } = await testPlatform();
+const platformHandle = await testPlatform();
+const { baseUrl, api } = platformHandle;
 const browser = await launchBrowser();
 
 async function signIn(page: Page, email: string, password: string, code?: string) {
@@ -79,4 +80,72 @@ test('a wrong password is refused without saying which part was wrong', async ()
   await signIn(page, 'nobody@atlas-voyages.example', 'not-the-password-2026');
   assert.equal((await page.locator('#sign-in-error').textContent())?.trim(), 'Wrong email or password.');
   await page.close();
+});
+
+test('a bank operator grants a card international use: the card then pays abroad, and the audit trail shows it', async () => {
+  const { platform } = platformHandle;
+  const totp = new OTPAuth.TOTP({
+    secret: OTPAuth.Secret.fromBase32(DEMO_TOTP_SECRET),
+    digits: 6,
+    period: 30,
+  });
+  const paris = api(demoKeys.paris);
+  const payAbroad = async () => {
+    const created = await paris.post<{ id: string }>('/v1/payments', { amount: 5_000, currency: 'EUR' });
+    return (
+      await paris.post<{ status: string; decline: { code: string } | null }>(
+        `/v1/payments/${created.body.id}/confirm`,
+        { card: card('4111111111111111') },
+      )
+    ).body;
+  };
+  assert.equal((await payAbroad()).decline?.code, '57');
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // The previous test used this period's code, and a code is accepted once: take the next period's.
+  await signIn(page, 'operator@banque-atlas.example', 'demo-operator-2026!', totp.generate({ timestamp: Date.now() + 30_000 }));
+  await page.waitForURL(/\/console(\?|$)/);
+  await page.goto(`${baseUrl}/console/cards?lang=en`);
+  await page.getByLabel('Card last 4').fill('1111');
+  await page.getByRole('button', { name: 'Find' }).click();
+  const section = page.locator('section[data-card]');
+  assert.equal(await section.count(), 1);
+  assert.equal((await section.locator('.card-international').textContent())?.trim(), 'not granted');
+  await section.getByRole('button', { name: 'Grant international use' }).click();
+  await page.waitForURL(/last4=1111/);
+  assert.equal(
+    (await page.locator('section[data-card] .card-international').textContent())?.trim(),
+    'granted',
+  );
+  assert.match((await page.locator('section[data-card] .card-allowance').textContent()) ?? '', /20,000\.00/);
+  await screenshot(page, 'console-bank-card-en');
+  assert.equal((await payAbroad()).status, 'succeeded');
+
+  // Another bank's card, even with its real id, is not found for this operator.
+  const otherId = (
+    await platform.store.db
+      .selectFrom('issuer_cards')
+      .select('id')
+      .where('bank_id', '=', 'bnk_souss')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+  const foreign = await page.request.post(`${baseUrl}/console/cards/${otherId}/block`, {
+    form: { csrf, last4: '4444' },
+  });
+  assert.equal(foreign.status(), 404);
+  const withoutCsrf = await page.request.post(`${baseUrl}/console/cards/${otherId}/block`, {
+    form: { csrf: 'nope', last4: '4444' },
+  });
+  assert.equal(withoutCsrf.status(), 403);
+  await context.close();
+
+  const analyst = await browser.newContext();
+  const auditPage = await analyst.newPage();
+  await signIn(auditPage, 'analyst@dgssi.example', 'demo-analyst-2026!', totp.generate());
+  await auditPage.goto(`${baseUrl}/console/audit?lang=en`);
+  assert.equal(await auditPage.locator('tr[data-action="card.international.grant"]').count(), 1);
+  await analyst.close();
+  assert.deepEqual(await platform.services.audit.verify(), { ok: true, records: 1 });
 });

@@ -1,13 +1,17 @@
 import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type { AuditLog } from '../audit/service.js';
 import { can } from '../auth/permissions.js';
 import type { AuthenticatedSession, AuthService } from '../auth/service.js';
 import type { App } from '../http/server.js';
+import type { IssuerService } from '../issuer/service.js';
 import { fill } from '../payments/checkout/messages.js';
 import type { PaymentService } from '../payments/service.js';
+import type { SharedStore } from '../store/store.js';
 import { formatMoney, type Locale, pickLocale } from '../web/i18n.js';
 import { Page, sendPage } from '../web/render.js';
+import { bankPages } from './bank-pages.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
 
@@ -15,8 +19,11 @@ const SESSION_COOKIE = 'tijara_session';
 const PAGE_SIZE = 25;
 
 export interface ConsoleDeps {
+  store: SharedStore;
   auth: AuthService;
   payments: PaymentService;
+  issuer: IssuerService;
+  audit: AuditLog;
 }
 
 function localeOf(request: FastifyRequest): Locale {
@@ -102,8 +109,30 @@ export function consoleRoutes(deps: ConsoleDeps) {
     return signedIn;
   }
 
+  function forbidden(request: FastifyRequest, reply: FastifyReply) {
+    const t = consoleMessages(localeOf(request));
+    return sendPage(
+      reply,
+      <Page locale={localeOf(request)} title={t.forbidden} path={request.url}>
+        <h1>{t.forbidden}</h1>
+      </Page>,
+      { status: 403 },
+    );
+  }
+
   return async (app: App) => {
     await app.register(cookie);
+    await app.register(
+      bankPages({
+        store: deps.store,
+        auth: deps.auth,
+        issuer: deps.issuer,
+        audit: deps.audit,
+        signedIn: signedInOrRedirect,
+        localeOf,
+        forbidden,
+      }),
+    );
 
     app.get('/console/sign-in', { schema: { hide: true } }, async (request, reply) =>
       sendPage(reply, <SignInPage locale={localeOf(request)} path={request.url} />),
@@ -194,15 +223,8 @@ export function consoleRoutes(deps: ConsoleDeps) {
       const locale = localeOf(request);
       const t = consoleMessages(locale);
       const merchantId = signedIn.organisation.merchantId;
-      if (!merchantId || !can(signedIn.user, signedIn.organisation, 'payments.read')) {
-        return sendPage(
-          reply,
-          <Page locale={locale} title={t.forbidden} path={request.url}>
-            <h1>{t.forbidden}</h1>
-          </Page>,
-          { status: 403 },
-        );
-      }
+      if (!merchantId || !can(signedIn.user, signedIn.organisation, 'payments.read'))
+        return forbidden(request, reply);
       const q = request.query as PaymentQuery;
       const livemode = q.mode === 'live';
       const csv = q.format === 'csv';

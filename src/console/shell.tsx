@@ -9,7 +9,12 @@ import { consoleMessages } from './messages.js';
 export function navigationFor(
   signedIn: AuthenticatedSession,
 ): { href: string; label: keyof ReturnType<typeof consoleMessages> }[] {
-  return signedIn.organisation.kind === 'merchant' ? [{ href: '/console/payments', label: 'payments' }] : [];
+  const { kind, supervising } = signedIn.organisation;
+  if (kind === 'merchant') return [{ href: '/console/payments', label: 'payments' }];
+  if (kind === 'bank') return [{ href: '/console/cards', label: 'cards' }];
+  if ((kind === 'authority' && supervising) || kind === 'operator')
+    return [{ href: '/console/audit', label: 'auditTrail' }];
+  return [];
 }
 
 /** Every console page: the signed-in person, the sections of their role, and sign-out (a CSRF-protected POST). */
