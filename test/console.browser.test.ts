@@ -104,7 +104,12 @@ test('a bank operator grants a card international use: the card then pays abroad
   const context = await browser.newContext();
   const page = await context.newPage();
   // The previous test used this period's code, and a code is accepted once: take the next period's.
-  await signIn(page, 'operator@banque-atlas.example', 'demo-operator-2026!', totp.generate({ timestamp: Date.now() + 30_000 }));
+  await signIn(
+    page,
+    'operator@banque-atlas.example',
+    'demo-operator-2026!',
+    totp.generate({ timestamp: Date.now() + 30_000 }),
+  );
   await page.waitForURL(/\/console(\?|$)/);
   await page.goto(`${baseUrl}/console/cards?lang=en`);
   await page.getByLabel('Card last 4').fill('1111');
