@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import type { Page } from 'playwright-core';
 import { DEMO_TOTP_SECRET } from '../src/auth/seed.js';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { accessibilityViolations, launchBrowser, screenshot } from './support/browser.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 const platformHandle = await testPlatform();
@@ -153,4 +153,20 @@ test('a bank operator grants a card international use: the card then pays abroad
   assert.equal(await auditPage.locator('tr[data-action="card.international.grant"]').count(), 1);
   await analyst.close();
   assert.deepEqual(await platform.services.audit.verify(), { ok: true, records: 1 });
+});
+
+test('the sign-in and payments pages pass axe-core in Arabic, French and English', async () => {
+  for (const lang of ['ar', 'fr', 'en']) {
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/console/sign-in?lang=${lang}`);
+    assert.deepEqual(await accessibilityViolations(page), [], `sign-in ${lang}`);
+    await page.getByLabel(/Email|Adresse e-mail|البريد الإلكتروني/).fill('accountant@atlas-voyages.example');
+    await page.locator('#password').fill('demo-accountant-2026!');
+    await page.locator('form button').click();
+    await page.waitForURL(/\/console\/payments/);
+    assert.equal(await page.locator('html').getAttribute('dir'), lang === 'ar' ? 'rtl' : 'ltr');
+    assert.deepEqual(await accessibilityViolations(page), [], `payments ${lang}`);
+    await context.close();
+  }
 });
