@@ -22,6 +22,19 @@ function account(type: Account['type'], mayGoNegative = false, currency: 'MAD' |
   });
 }
 
+/** An entry and its postings written with raw SQL, as someone bypassing the service would. */
+function writeBehindTheLedger(entryId: string, postings: [accountId: string, amount: number][]) {
+  return store.db.transaction().execute(async (trx) => {
+    await sql`insert into ledger_entries (id, description, currency) values (${entryId}, 'raw', 'MAD')`.execute(
+      trx,
+    );
+    for (const [accountId, amount] of postings) {
+      await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+                values (${entryId}, ${accountId}, ${amount}, now())`.execute(trx);
+    }
+  });
+}
+
 function assertEntry(value: Entry | LedgerError): asserts value is Entry {
   assert.equal(typeof value, 'object', `expected an entry, got ${String(value)}`);
 }
@@ -63,15 +76,10 @@ describe('ledger', () => {
     const payable = await account('liability');
     const cash = await account('asset', true);
     await assert.rejects(
-      store.db.transaction().execute(async (trx) => {
-        await sql`insert into ledger_entries (id, description, currency) values ('je_raw_neg', 'raw', 'MAD')`.execute(
-          trx,
-        );
-        await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
-                  values ('je_raw_neg', ${payable.id}, 500, now()), ('je_raw_neg', ${cash.id}, -500, now())`.execute(
-          trx,
-        );
-      }),
+      writeBehindTheLedger('je_raw_neg', [
+        [payable.id, 500],
+        [cash.id, -500],
+      ]),
       /ledger_accounts_not_negative/,
     );
   });
@@ -132,15 +140,10 @@ describe('ledger', () => {
     const a = await account('asset', true);
     const b = await account('asset', true);
     await assert.rejects(
-      store.db.transaction().execute(async (trx) => {
-        await sql`insert into ledger_entries (id, description, currency) values ('je_raw_unbalanced', 'raw', 'MAD')`.execute(
-          trx,
-        );
-        await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
-                  values ('je_raw_unbalanced', ${a.id}, 100, now()), ('je_raw_unbalanced', ${b.id}, -99, now())`.execute(
-          trx,
-        );
-      }),
+      writeBehindTheLedger('je_raw_unbalanced', [
+        [a.id, 100],
+        [b.id, -99],
+      ]),
       /unbalanced/,
     );
     await assert.rejects(
