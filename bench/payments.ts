@@ -55,8 +55,8 @@ async function prepare(env: Record<string, string>) {
   await platform.stop();
 }
 
-async function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['bin/tijara.js', 'start'], {
+async function startServer(env: Record<string, string>, command = ['bin/tijara.js', 'start']) {
+  const child = spawn(process.execPath, command, {
     env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'error', TIJARA_SEED: 'false' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -100,7 +100,10 @@ async function payOnce(baseUrl: string, cardIndex: number) {
 
 async function benchPayments(database: string, env: Record<string, string>) {
   await prepare(env);
-  const server = await startServer(env);
+  return benchServer(database, await startServer(env));
+}
+
+async function benchServer(database: string, server: Awaited<ReturnType<typeof startServer>>) {
   const rows = [];
   try {
     let next = 0;
@@ -135,6 +138,13 @@ function pgbench(url: string, clients: number): number | undefined {
 }
 
 const rows: Record<string, string | number>[] = [];
+// What the machine allows at all: the same HTTP traffic against a server with no database behind it.
+rows.push(
+  ...(await benchServer(
+    'HTTP only (no DB)',
+    await startServer({}, ['--import', 'tsx', 'bench/http-ceiling.ts']),
+  )),
+);
 const dataDir = mkdtempSync(join(tmpdir(), 'tijara-bench-'));
 try {
   rows.push(
@@ -179,4 +189,11 @@ if (reference) {
 } else if (postgres) {
   console.log('\npgbench: not found or failed (apt-get install postgresql-client)');
 }
+const ceiling = Math.max(
+  ...rows.filter((r) => r.database === 'HTTP only (no DB)').map((r) => Number(r['payments/s'])),
+);
+console.log(
+  `HTTP-only ceiling on this machine (same requests, no database): ${ceiling} payments/s` +
+    (reference ? `, which is ${Math.round((ceiling / reference) * 100)}% of pgbench` : ''),
+);
 console.log('\nGoals: PostgreSQL ≥ 50% of pgbench TPS with p99 ≤ 50 ms; PGlite ≥ 1,000 payments/s.');

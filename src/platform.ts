@@ -2,9 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import formbody from '@fastify/formbody';
 import { type AuditLog, createAuditLog } from './audit/service.js';
+import { createOrganisationKeys, type OrganisationKeys } from './auth/org-keys.js';
 import { type AuthService, createAuthService } from './auth/service.js';
+import { billPageRoutes } from './bills/page-routes.js';
+import { billRoutes } from './bills/routes.js';
+import { type BillService, createBillService } from './bills/service.js';
 import { cmiRoutes } from './cmi/routes.js';
 import { type CmiService, createCmiService } from './cmi/service.js';
+import { recordConsoleRoutes } from './console/context.js';
 import { consoleRoutes } from './console/routes.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Config, publicUrl } from './core/config.js';
@@ -15,6 +20,11 @@ import { type AccessControlServer, createAccessControlServer } from './issuer/ac
 import { createIssuerService, type IssuerService } from './issuer/service.js';
 import { createLedgerService, type LedgerService } from './ledger/service.js';
 import { merchantAuthentication } from './merchants/auth.js';
+import { siteCheckConfigFromEnv } from './merchants/onboarding/checks/site.js';
+import { onboardingConsoleRoutes } from './merchants/onboarding/console-routes.js';
+import { merchantConsoleGate } from './merchants/onboarding/gate.js';
+import { onboardingApiRoutes } from './merchants/onboarding/routes.js';
+import { createOnboardingService, type OnboardingService } from './merchants/onboarding/service.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
 import { createReturnSigner } from './payments/checkout/return-token.js';
 import { checkoutRoutes } from './payments/checkout/routes.js';
@@ -22,6 +32,9 @@ import { createEventLog, type EventLog } from './payments/events.js';
 import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
 import { createWebhookService, type WebhookService } from './payments/webhooks.js';
+import type { ScreeningPort } from './screening/port.js';
+import { screeningRoutes } from './screening/routes.js';
+import { createScreeningService, type ScreeningService } from './screening/service.js';
 import { migrate } from './store/migrations.js';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox.js';
 import { createStore, type SharedStore } from './store/store.js';
@@ -43,6 +56,10 @@ export interface Services {
   cmi: CmiService;
   audit: AuditLog;
   auth: AuthService;
+  organisationKeys: OrganisationKeys;
+  bills: BillService;
+  onboarding: OnboardingService;
+  screening: ScreeningService;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -67,6 +84,8 @@ export interface PlatformOptions {
   clock?: Clock;
   /** Apply pending migrations first (true for `start`; the readiness check reports any left). */
   migrate?: boolean;
+  /** Watchlist screening for onboarding (until the screening module is wired in here). */
+  screening?: ScreeningPort;
 }
 
 export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): SharedStore {
@@ -96,6 +115,7 @@ export function createServices(deps: {
   logger: Logger;
   clock: Clock;
   baseUrl: () => string;
+  screening?: ScreeningPort;
 }): Services {
   const { store, logger, clock } = deps;
   const ledger = createLedgerService({ store });
@@ -144,14 +164,43 @@ export function createServices(deps: {
   });
   const acs = createAccessControlServer({ store, clock, logger: logger.child({ module: 'acs' }) });
   const audit = createAuditLog({ store, clock });
+  const bills = createBillService({
+    store,
+    ledger,
+    vault,
+    merchants,
+    payments,
+    clock,
+    logger: logger.child({ module: 'bills' }),
+    retryBaseMs: deps.config.webhookRetryBaseMs,
+  });
   const auth = createAuthService({
     store,
     clock,
     seal: (secret, db) => vault.sealSecret(secret, db),
     open: (sealed, db) => vault.openSecret(sealed, db),
   });
+  const screening = createScreeningService({
+    store,
+    clock,
+    audit,
+    logger: logger.child({ module: 'screening' }),
+  });
+  const onboarding = createOnboardingService({
+    store,
+    merchants,
+    audit,
+    vault,
+    screening: deps.screening ?? screening,
+    clock,
+    logger: logger.child({ module: 'onboarding' }),
+    siteChecks: siteCheckConfigFromEnv(process.env),
+  });
   return {
     auth,
+    organisationKeys: createOrganisationKeys({ store, clock }),
+    onboarding,
+    screening,
     ledger,
     vault,
     merchants,
@@ -163,6 +212,7 @@ export function createServices(deps: {
     webhooks,
     cmi,
     audit,
+    bills,
   };
 }
 
@@ -177,8 +227,17 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   }
   let boundPort: number | undefined;
   const baseUrl = () => publicUrl(config, boundPort);
-  const services = createServices({ store, config, keyring, logger, clock, baseUrl });
+  const services = createServices({
+    store,
+    config,
+    keyring,
+    logger,
+    clock,
+    baseUrl,
+    ...(options.screening ? { screening: options.screening } : {}),
+  });
   await services.switch.reload();
+  await services.screening.load();
 
   const outbox = createOutboxWorker({
     store,
@@ -186,12 +245,19 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       ...services.switch.outboxHandlers,
       ...services.webhooks.outboxHandlers,
       ...services.cmi.outboxHandlers,
+      ...services.bills.outboxHandlers,
+      ...services.onboarding.outboxHandlers,
+      ...services.screening.outboxHandlers,
     ],
     logger: logger.child({ worker: 'outbox' }),
   });
 
   const server = await createServer({ logger });
+  // Before any route: the console's route table then holds every /console page, whoever registers it.
+  recordConsoleRoutes(server);
   await server.register(formbody);
+  // Suspension closes a merchant's console data at once, whichever module serves the page.
+  server.addHook('onRequest', merchantConsoleGate({ auth: services.auth, merchants: services.merchants }));
   await server.register(healthRoutes(store));
   await server.register(assetRoutes());
   await server.register(
@@ -203,6 +269,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       webhooks: services.webhooks,
       authenticate: merchantAuthentication(services.merchants) as never,
       payPageUrl: (id) => `${baseUrl()}/pay/${id}`,
+      audit: services.audit,
     }),
   );
 
@@ -233,16 +300,55 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   );
 
   await server.register(
+    billRoutes({
+      store,
+      ledger: services.ledger,
+      bills: services.bills,
+      authenticate: merchantAuthentication(services.merchants) as never,
+      audit: services.audit,
+    }),
+  );
+  await server.register(billPageRoutes({ bills: services.bills, payments: services.payments, baseUrl }));
+
+  await server.register(
     consoleRoutes({
       store,
       auth: services.auth,
       payments: services.payments,
       issuer: services.issuer,
       audit: services.audit,
+      merchants: services.merchants,
+      webhooks: services.webhooks,
+      ledger: services.ledger,
+      baseUrl,
+    }),
+  );
+  await server.register(
+    onboardingApiRoutes({
+      store,
+      onboarding: services.onboarding,
+      authenticate: merchantAuthentication(services.merchants) as never,
+      now: () => clock.now(),
+    }),
+  );
+  await server.register(
+    onboardingConsoleRoutes({
+      onboarding: services.onboarding,
+      merchants: services.merchants,
+      auth: services.auth,
+      now: () => clock.now(),
+    }),
+  );
+
+  await server.register(
+    screeningRoutes({
+      screening: services.screening,
+      organisationKeys: services.organisationKeys,
     }),
   );
 
   let stopping: Promise<void> | undefined;
+  let stopRescreening: (() => void) | undefined;
   return {
     config,
     logger,
@@ -253,6 +359,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     baseUrl,
     async listen() {
       if (config.workers) outbox.start();
+      // Lists change without telling anyone too: a daily pass screens every watched subject again.
+      if (config.workers) stopRescreening = services.screening.startScheduledRescreen(24 * 60 * 60 * 1000);
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();
       boundPort = typeof address === 'object' && address ? address.port : config.port;
@@ -261,6 +369,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     stop() {
       stopping ??= (async () => {
         await server.close();
+        stopRescreening?.();
         await outbox.stop();
         await store.close();
       })();

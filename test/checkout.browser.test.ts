@@ -183,6 +183,7 @@ describe('3-D Secure', () => {
     await page.waitForURL(/\/acs\/ch_/);
     const real = await codeFromInbox(page);
     const wrong = real === '000000' ? '111111' : '000000';
+    assert.equal(await page.getByLabel('One-time code').getAttribute('aria-invalid'), null);
     for (const attemptsLeft of [2, 1]) {
       await page.getByLabel('One-time code').fill(wrong);
       await page.getByRole('button').click();
@@ -190,6 +191,10 @@ describe('3-D Secure', () => {
         (await page.locator('#code-error').textContent()) ?? '',
         new RegExp(`Attempts left: ${attemptsLeft}`),
       );
+      // The refused field points screen readers at the message.
+      const field = page.getByLabel('One-time code');
+      assert.equal(await field.getAttribute('aria-invalid'), 'true');
+      assert.equal(await field.getAttribute('aria-describedby'), 'code-error');
     }
     await page.getByLabel('One-time code').fill(wrong);
     await page.getByRole('button').click();

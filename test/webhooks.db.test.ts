@@ -110,6 +110,29 @@ describe('webhooks', () => {
     );
   });
 
+  test('an endpoint gets the events that happen once it is registered, not older ones', async () => {
+    const before = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_100, currency: 'MAD' });
+    await atlas.post(`/v1/payments/${before.body.id}/confirm`, { card: card('4111111111111111') });
+    const receiver = await startReceiver(0);
+    const endpoint = await atlas.post<{ secret: string }>('/v1/webhook_endpoints', {
+      url: receiver.url,
+      events: ['payment.succeeded'],
+    });
+    receiver.setSecret(endpoint.body.secret);
+    const after = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_200, currency: 'MAD' });
+    await atlas.post(`/v1/payments/${after.body.id}/confirm`, { card: card('4111111111111111') });
+    await runOutboxUntil(() => receiver.received.length >= 1);
+    await platform.outbox.runOnce();
+    const objects = await Promise.all(
+      receiver.received.map(
+        async (r) =>
+          (await atlas.get<{ data: { object: { id: string } } }>(`/v1/events/${r.eventId}`)).body.data.object
+            .id,
+      ),
+    );
+    assert.deepEqual(objects, [after.body.id]);
+  });
+
   test('live endpoints must use https; unknown event types are refused', async () => {
     const bad = await atlas.post('/v1/webhook_endpoints', { url: 'ftp://example.ma/x' });
     assert.equal(bad.status, 400);
@@ -119,6 +142,33 @@ describe('webhooks', () => {
     });
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.code, 'invalid_event_type');
+  });
+
+  test('what a key changes is in the audit trail under that key, and a refused change is not', async () => {
+    const endpoint = await atlas.post<{ id: string }>('/v1/webhook_endpoints', {
+      url: 'https://example.ma/h',
+    });
+    assert.equal((await atlas.delete(`/v1/webhook_endpoints/${endpoint.body.id}`)).status, 200);
+    const paid = await atlas.post<{ id: string }>('/v1/payments', { amount: 20_000, currency: 'MAD' });
+    await atlas.post(`/v1/payments/${paid.body.id}/confirm`, { card: card('4111111111111111') });
+    const refund = await atlas.post<{ id: string }>('/v1/refunds', { payment: paid.body.id, amount: 5_000 });
+    assert.equal(refund.status, 201);
+    const refundsAudited = async () =>
+      (await platform.services.audit.list({ limit: 1000, action: 'payment.refund' })).length;
+    const before = await refundsAudited();
+    const tooMuch = await atlas.post('/v1/refunds', { payment: paid.body.id, amount: 90_000 });
+    assert.equal(tooMuch.status, 422);
+
+    const records = await platform.services.audit.list({ limit: 50 });
+    const byKey = records.filter((r) => r.actorType === 'api_key');
+    const actions = byKey.map((r) => `${r.action} ${r.targetId}`);
+    assert.ok(actions.includes(`webhook_endpoint.create ${endpoint.body.id}`), actions.join('\n'));
+    assert.ok(actions.includes(`webhook_endpoint.delete ${endpoint.body.id}`));
+    assert.ok(actions.includes(`payment.refund ${refund.body.id}`));
+    assert.ok(actions.includes(`payment.create ${paid.body.id}`));
+    assert.ok(actions.includes(`payment.confirm ${paid.body.id}`));
+    assert.equal(await refundsAudited(), before);
+    assert.deepEqual(await platform.services.audit.verify(), { ok: true, records: records.length });
   });
 
   test('the list of events pages newest first', async () => {

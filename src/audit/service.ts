@@ -61,6 +61,8 @@ export interface AuditLog {
   list(query: AuditQuery, db?: SharedDb): Promise<AuditRecord[]>;
   /** The header, then one CSV record per audit record in sequence order, each ending in CRLF. */
   exportCsv(range?: AuditExportRange, db?: SharedDb): AsyncIterable<string>;
+  /** The same records as a JSON array (the export columns as keys, details as an object), in pieces. */
+  exportJson(range?: AuditExportRange, db?: SharedDb): AsyncIterable<string>;
 }
 
 /**
@@ -155,12 +157,22 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
     for await (const record of recordsInOrder(db, range)) yield csvRow(csvValues(record));
   }
 
+  async function* exportJson(range: AuditExportRange = {}, db: Db = store.db): AsyncGenerator<string> {
+    let separator = '[\n';
+    for await (const record of recordsInOrder(db, range)) {
+      yield `${separator}${JSON.stringify(exportObject(record))}`;
+      separator = ',\n';
+    }
+    yield separator === '[\n' ? '[]\n' : '\n]\n';
+  }
+
   return {
     // The record must commit with the change it records: outside a transaction, open one.
     append: (entry, db) => inTransaction(store, db, (trx) => appendIn(trx, entry)),
     verify,
     list,
     exportCsv,
+    exportJson,
   };
 }
 
@@ -182,6 +194,12 @@ function sealed(head: ChainLink, entry: AuditEntry, at: Date): AuditRecord {
     prevHash: head.hash,
   };
   return { ...fields, hash: recordHash(fields) };
+}
+
+/** A record as one JSON object keyed by the export columns; details stay an object. */
+function exportObject(record: AuditRecord): Record<string, unknown> {
+  const columns: Record<string, unknown> = { ...chainedColumns(record), hash: record.hash };
+  return Object.fromEntries(AUDIT_COLUMNS.map((column) => [column, columns[column]]));
 }
 
 /** A record's export fields in AUDIT_COLUMNS order; details as canonical JSON, as hashed. */

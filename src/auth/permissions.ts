@@ -13,6 +13,7 @@ export type Permission =
   | 'merchants.approve_high_risk'
   | 'audit.read'
   | 'privacy.manage'
+  | 'organisations.read'
   | 'organisations.manage'
   | 'supervision.handover';
 
@@ -22,11 +23,11 @@ export const permissionsByRole: Record<Role, readonly Permission[]> = {
   developer: ['payments.read', 'keys.manage', 'webhooks.manage'],
   accountant: ['payments.read', 'settlements.read'],
   operator: ['cards.read', 'cards.block', 'cards.international'],
-  reviewer: ['merchants.review'],
-  senior_reviewer: ['merchants.review', 'merchants.approve_high_risk'],
-  analyst: ['audit.read'],
-  dpo: ['privacy.manage', 'audit.read'],
-  admin: ['organisations.manage', 'supervision.handover'],
+  reviewer: ['merchants.review', 'organisations.read'],
+  senior_reviewer: ['merchants.review', 'merchants.approve_high_risk', 'organisations.read'],
+  analyst: ['audit.read', 'organisations.read'],
+  dpo: ['privacy.manage', 'audit.read', 'organisations.read'],
+  admin: ['organisations.read', 'organisations.manage', 'supervision.handover', 'audit.read'],
 };
 
 /**

@@ -124,17 +124,22 @@ export interface AuthService {
   /** Disables the account and ends its sessions. */
   disableUser(userId: string, db?: SharedDb): Promise<User | AuthError>;
 
-  /** An invitation or password-reset link token, returned this once (only its SHA-256 is kept). */
+  /** An invitation, password-reset or authenticator-enrolment link token, returned this once (only its SHA-256 is kept). */
   createOneTimeLink(
     userId: string,
-    purpose: PasswordLinkPurpose,
+    purpose: LinkPurpose,
     ttlMs: number,
     db?: SharedDb,
   ): Promise<{ token: string; expiresAt: Date } | AuthError>;
   /** The person a valid (unused, unexpired) link is for, to greet them before they choose a password. */
   linkUser(token: string, purpose: LinkPurpose): Promise<User | undefined>;
   /** Uses the link once to set the password; also ends the user's other password links and sessions. */
-  useOneTimeLink(token: string, purpose: PasswordLinkPurpose, newPassword: string): Promise<User | AuthError>;
+  useOneTimeLink(
+    token: string,
+    purpose: PasswordLinkPurpose,
+    newPassword: string,
+    db?: SharedDb,
+  ): Promise<User | AuthError>;
 
   /** A new secret for the user's authenticator; stored sealed, and enabled only by confirmTotp. */
   startTotpEnrolment(userId: string, db?: SharedDb): Promise<TotpEnrolment | AuthError>;
@@ -353,9 +358,13 @@ export function createAuthService(deps: {
   }
 
   /** The user of a link that is still good; disabled users have none. */
-  async function validLinkUser(token: string, purpose: LinkPurpose): Promise<UserRow | undefined> {
+  async function validLinkUser(
+    token: string,
+    purpose: LinkPurpose,
+    db?: SharedDb,
+  ): Promise<UserRow | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;
-    return tables()
+    return tables(db)
       .selectFrom('one_time_links as l')
       .innerJoin('users as u', 'u.id', 'l.user_id')
       .selectAll('u')
@@ -367,13 +376,18 @@ export function createAuthService(deps: {
       .executeTakeFirst();
   }
 
-  async function useOneTimeLink(token: string, purpose: PasswordLinkPurpose, newPassword: string) {
+  async function useOneTimeLink(
+    token: string,
+    purpose: PasswordLinkPurpose,
+    newPassword: string,
+    db?: SharedDb,
+  ) {
     const refused = passwordProblem(newPassword);
     if (refused) return refused;
     // Looked at first so a made-up token costs no argon2 hash; used for real below, atomically.
-    if (!(await validLinkUser(token, purpose))) return AuthError.InvalidLink;
+    if (!(await validLinkUser(token, purpose, db))) return AuthError.InvalidLink;
     const passwordHash = await hashPassword(newPassword);
-    return store.transaction(async (trx): Promise<User | AuthError> => {
+    return inTransaction(store, db, async (trx): Promise<User | AuthError> => {
       const now = clock.now();
       const link = await tables(trx)
         .updateTable('one_time_links')

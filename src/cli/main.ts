@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { exportAuditCommand, verifyAuditCommand } from '../audit/cli.js';
+import { importBillsCommand, remittanceCommand } from '../bills/cli.js';
+import { systemClock } from '../core/clock.js';
 import { type Config, ConfigError, loadConfig, publicUrl, type SettingName } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { createPlatform, keyringFor, openStore, type Platform } from '../platform.js';
+import { importListCommand, rescreenCommand } from '../screening/cli.js';
 import { migrate } from '../store/migrations.js';
 import { parseRatesCsv } from '../switch/fx.js';
 import { saveRates } from '../switch/rates.js';
@@ -84,7 +87,8 @@ async function start(flags: Flags): Promise<void> {
   const platform = await createPlatform({ config, logger });
   stopOnSignal(platform, config.shutdownTimeoutMs);
   let seedReport: string[] = [];
-  if (config.seed && !(await isSeeded(platform))) seedReport = await seedDemoData(platform);
+  if (config.seed && !(await isSeeded(platform)))
+    seedReport = await seedDemoData(platform, { payments: true });
   const port = await platform.listen();
   const base = publicUrl(config, port);
   const lines = [
@@ -118,7 +122,7 @@ async function runSeed(flags: Flags): Promise<void> {
   const config = configFrom(flags);
   const platform = await createPlatform({ config, logger: createLogger(config.logLevel) });
   try {
-    const report = await seedDemoData(platform);
+    const report = await seedDemoData(platform, { payments: true });
     process.stdout.write(`Demo data loaded:\n${report.map((line) => `  ${line}\n`).join('')}`);
   } finally {
     await platform.stop();
@@ -146,6 +150,45 @@ async function runKeysRotate(flags: Flags): Promise<void> {
   }
 }
 
+/** Bill commands run on a platform (migrated, not listening): they use the bills service as the API does. */
+async function withPlatform(flags: Flags, fn: (platform: Platform) => Promise<{ exitCode: number }>) {
+  const config = configFrom(flags);
+  // Logs go to stderr: stdout carries the remittance file.
+  const platform = await createPlatform({ config, logger: createLogger(config.logLevel, process.stderr) });
+  try {
+    process.exitCode = (await fn(platform)).exitCode;
+  } finally {
+    await platform.stop();
+  }
+}
+
+async function runBillsImport(file: string, flags: Flags): Promise<void> {
+  await withPlatform(flags, (p) =>
+    importBillsCommand(
+      { ...p.services, store: p.store },
+      file,
+      String(flags.biller),
+      process.stdout,
+      process.stderr,
+    ),
+  );
+}
+
+async function runBillsRemittance(flags: Flags): Promise<void> {
+  await withPlatform(flags, (p) =>
+    remittanceCommand(
+      { ...p.services, store: p.store },
+      {
+        billerId: String(flags.biller),
+        ...(typeof flags.date === 'string' ? { date: flags.date } : {}),
+        ...(typeof flags.format === 'string' ? { format: flags.format } : {}),
+      },
+      process.stdout,
+      process.stderr,
+    ),
+  );
+}
+
 async function runRatesImport(file: string, flags: Flags): Promise<void> {
   const config = configFrom(flags);
   const parsed = parseRatesCsv(await readFile(file, 'utf8'));
@@ -157,6 +200,30 @@ async function runRatesImport(file: string, flags: Flags): Promise<void> {
     const saved = await store.transaction((trx) => saveRates(trx, parsed.rates));
     process.stdout.write(`${saved} rate(s) imported, ${parsed.rejected.length} line(s) rejected\n`);
     if (parsed.rejected.length > 0) process.exitCode = 1;
+  } finally {
+    await store.close();
+  }
+}
+
+async function runListsImport(file: string, flags: Flags): Promise<void> {
+  const store = openStore(configFrom(flags));
+  try {
+    await migrate(store);
+    const options = {
+      format: String(flags.format),
+      ...(typeof flags.list === 'string' ? { list: flags.list } : {}),
+    };
+    process.exitCode = await importListCommand(store, systemClock, file, options, process);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runListsRescreen(flags: Flags): Promise<void> {
+  const store = openStore(configFrom(flags));
+  try {
+    await migrate(store);
+    await rescreenCommand(store, systemClock, process.stdout);
   } finally {
     await store.close();
   }
@@ -248,6 +315,24 @@ export function buildProgram(): Command {
       .option('--until <date>', 'first instant excluded'),
   ).action(runAuditExport);
 
+  const bills = program.command('bills').description('bills and taxes: load bills, read remittance files');
+  databaseOptions(
+    bills
+      .command('import <file>')
+      .description(
+        'load bills from a CSV (external_id, amount, the reference fields, …); rejected lines are listed, running it twice changes nothing',
+      )
+      .requiredOption('--biller <id>', 'the biller the bills belong to (blr_…)'),
+  ).action(runBillsImport);
+  databaseOptions(
+    bills
+      .command('remittance')
+      .description("a biller's remittance file for one day (Moroccan calendar), reconciled with the ledger")
+      .requiredOption('--biller <id>', 'the biller (blr_…)')
+      .option('--date <date>', 'the day, YYYY-MM-DD (default: today in Morocco)')
+      .option('--format <format>', 'csv (default) or json'),
+  ).action(runBillsRemittance);
+
   const rates = program
     .command('rates')
     .description('reference exchange rates used to convert foreign-currency payments to MAD');
@@ -258,6 +343,22 @@ export function buildProgram(): Command {
         'import a CSV of currency,date,mad_per_unit lines (e.g. EUR,2026-11-24,10.8512); rejected lines are listed',
       ),
   ).action(runRatesImport);
+
+  const lists = program
+    .command('lists')
+    .description('watchlists screened against merchants and their people');
+  databaseOptions(
+    lists
+      .command('import <file>')
+      .description(
+        'import a list file as a new snapshot (OFAC CSV: sdn.csv, with alt.csv and add.csv beside it); rejected records are listed',
+      )
+      .requiredOption('--format <format>', 'un, ofac-csv, ofac-xml, opensanctions or national')
+      .option('--list <name>', 'the list this file is a version of (default: by format)'),
+  ).action(runListsImport);
+  databaseOptions(
+    lists.command('rescreen').description('screen every watched merchant and person against every list now'),
+  ).action(runListsRescreen);
 
   return program;
 }

@@ -1,9 +1,13 @@
 import { describeDemoAccounts, seedDemoAccounts } from '../auth/seed.js';
+import { describeDemoBills, seedDemoBills } from '../bills/demo.js';
 import { moroccanDate } from '../core/time.js';
+import { seedDemoOnboarding } from '../merchants/onboarding/seed.js';
 import type { Platform } from '../platform.js';
+import { describeDemoScreening, seedDemoScreening } from '../screening/seed.js';
 import { readMeta, writeMeta } from '../store/meta.js';
 import { parseRate } from '../switch/fx.js';
 import { demoBanks, demoCards, demoMerchants, demoRates } from './demo-data.js';
+import { seedDemoPayments } from './demo-payments.js';
 
 const SEEDED_KEY = 'demo_seeded_at';
 
@@ -20,11 +24,19 @@ function describeDemo(): SeedReport {
     'Test cards (any 3-digit CVC; expiry 12/2030 unless said):',
     ...demoCards.map((c) => `  ${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}  ${c.outcome}`),
     ...describeDemoAccounts(),
+    ...describeDemoScreening(),
+    ...describeDemoBills(),
   ];
 }
 
-/** Loads the demo world in one transaction; when it is there already, changes nothing. */
-export async function seedDemoData(platform: Platform): Promise<SeedReport> {
+/**
+ * Loads the demo world in one transaction; when it is there already, changes nothing. `payments` adds a
+ * few test payments of Atlas Voyages for the console (left out of tests, which count their own).
+ */
+export async function seedDemoData(
+  platform: Platform,
+  options: { payments?: boolean } = {},
+): Promise<SeedReport> {
   const { ledger, merchants, issuer, switch: network } = platform.services;
   if (await readMeta(platform.store.db, SEEDED_KEY)) return ['(demo data already loaded)', ...describeDemo()];
   await platform.store.transaction(async (trx) => {
@@ -103,10 +115,15 @@ export async function seedDemoData(platform: Platform): Promise<SeedReport> {
       if (demo.name === 'Atlas Voyages') await platform.services.cmi.seedDemoCmiStore(merchant.id, trx);
     }
     await seedDemoAccounts(platform.services.auth, { merchantIds, db: trx });
+    await seedDemoBills(platform.services, trx);
     await writeMeta(trx, SEEDED_KEY, new Date().toISOString());
   });
   await network.reload();
-  return describeDemo();
+  // The demo watchlist first: one demo applicant is named like an entry on it.
+  await seedDemoScreening({ store: platform.store, ...platform.services });
+  const onboarding = await seedDemoOnboarding(platform.services);
+  const payments = options.payments ? await seedDemoPayments(platform) : [];
+  return [...describeDemo(), ...payments, ...onboarding];
 }
 
 export async function isSeeded(platform: Platform): Promise<boolean> {

@@ -7,7 +7,7 @@ import type { Merchant } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import type { PaymentRow } from '../payments/model.js';
 import type { PaymentService } from '../payments/service.js';
-import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
+import { enqueueEvent, exponentialBackoff, type OutboxHandler } from '../store/outbox.js';
 import { isUniqueViolation, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
 import type { Locale } from '../web/i18n.js';
@@ -136,8 +136,16 @@ export function createCmiService(deps: CmiDeps): CmiService {
         'use 8 to 128 printable ASCII characters, no spaces',
       );
     }
-    if (!(await deps.merchants.getMerchant(merchantId, db)))
-      return new Problem(404, 'resource_missing', 'Not found', `no merchant ${merchantId}`);
+    const merchant = await deps.merchants.getMerchant(merchantId, db);
+    if (!merchant) return new Problem(404, 'resource_missing', 'Not found', `no merchant ${merchantId}`);
+    // A live clientid, like a live key, exists only for an approved merchant.
+    if (input.livemode && merchant.status !== 'active')
+      return new Problem(
+        403,
+        'merchant_not_approved',
+        'Merchant not approved',
+        'a live clientid needs an approved merchant',
+      );
     const row = await tables(db)
       .insertInto('cmi_stores')
       .values({
@@ -545,7 +553,7 @@ export function createCmiService(deps: CmiDeps): CmiService {
       {
         topic: CALLBACK_TOPIC,
         maxAttempts: CALLBACK_MAX_ATTEMPTS,
-        retryDelayMs: (attempts) => deps.retryBaseMs * Math.min(360, 2 ** (attempts - 1)),
+        retryDelayMs: exponentialBackoff(deps.retryBaseMs, deps.retryBaseMs * 360),
         async deliver(event) {
           const { paymentId } = event.payload as { paymentId: string };
           const attempt = await attemptCallback(paymentId, event.attempts >= CALLBACK_MAX_ATTEMPTS);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { isReadPurpose, READ_PURPOSES, sensitiveRead } from '../audit/sensitive.js';
 import type { AuditLog } from '../audit/service.js';
 import { can } from '../auth/permissions.js';
 import type { AuthenticatedSession, AuthService } from '../auth/service.js';
@@ -10,6 +11,9 @@ import type { IssuerService } from '../issuer/service.js';
 import type { SharedStore } from '../store/store.js';
 import { formatMoney, type Locale } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
+import { authorityMessages } from './authority-messages.js';
+import { byPerson, csrfRefused, notFound } from './context.js';
+import { merchantMessages } from './merchant-messages.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
 
@@ -23,8 +27,10 @@ export interface BankPagesDeps {
   forbidden: (request: FastifyRequest, reply: FastifyReply) => FastifyReply;
 }
 
+const AUDIT_PAGE = 100;
+
 const CardAction = Type.Object({
-  csrf: Type.String({ maxLength: 200 }),
+  csrf: Type.Optional(Type.String({ maxLength: 200 })),
   last4: Type.String({ pattern: '^[0-9]{4}$' }),
 });
 
@@ -48,11 +54,24 @@ export function bankPages(deps: BankPagesDeps) {
         return deps.forbidden(request, reply);
       const locale = deps.localeOf(request);
       const t = consoleMessages(locale);
-      const q = request.query as { last4?: string; account?: string };
+      const m = merchantMessages(locale);
+      const q = request.query as { last4?: string; account?: string; purpose?: string };
       const last4 = q.last4 && /^\d{4}$/.test(q.last4) ? q.last4 : undefined;
+      const purpose = isReadPurpose(q.purpose) ? q.purpose : 'cardholder_request';
       const cards = last4
         ? await deps.issuer.findCards(bankId, { last4, ...(q.account ? { accountId: q.account } : {}) })
         : [];
+      // A card's holder and expiry are sensitive: each look-up that shows some is on the record, with why.
+      if (cards.length > 0)
+        await deps.audit.append({
+          ...byPerson(signedIn, request),
+          ...sensitiveRead(
+            'card.details',
+            purpose,
+            { type: 'card', id: cards.map((c) => c.id).join(',') },
+            { last4, bank: bankId },
+          ),
+        });
       const year = moroccanYear(new Date());
       const allowances = await Promise.all(cards.map((c) => deps.issuer.allowanceLeft(c.id, year)));
       return sendPage(
@@ -67,6 +86,16 @@ export function bankPages(deps: BankPagesDeps) {
             <div class="field">
               <label for="account">{t.accountId}</label>
               <input id="account" name="account" value={q.account ?? ''} />
+            </div>
+            <div class="field">
+              <label for="purpose">{m.purpose}</label>
+              <select id="purpose" name="purpose">
+                {READ_PURPOSES.map((p) => (
+                  <option value={p} selected={p === purpose} key={p}>
+                    {m[p]}
+                  </option>
+                ))}
+              </select>
             </div>
             <button type="submit">{t.find}</button>
           </form>
@@ -147,13 +176,11 @@ export function bankPages(deps: BankPagesDeps) {
         const signedIn = await deps.signedIn(request, reply);
         if (!signedIn) return reply;
         const change = changes[request.params.change as keyof typeof changes];
-        if (!deps.auth.checkCsrf(signedIn.session, request.body.csrf)) {
-          return reply.code(403).type('text/plain; charset=utf-8').send('CSRF token missing or wrong');
-        }
+        if (!deps.auth.checkCsrf(signedIn.session, request.body.csrf)) return csrfRefused(reply);
         if (!can(signedIn.user, signedIn.organisation, change.permission))
           return deps.forbidden(request, reply);
         const card = await cardOfMyBank(signedIn, request.params.id);
-        if (!card) return reply.code(404).type('text/plain; charset=utf-8').send('no such card');
+        if (!card) return notFound(request, reply);
         await deps.store.transaction(async (trx) => {
           if (change.action === 'card.block') await deps.issuer.setCardStatus(card.id, 'blocked', trx);
           if (change.action === 'card.unblock') await deps.issuer.setCardStatus(card.id, 'active', trx);
@@ -164,12 +191,10 @@ export function bankPages(deps: BankPagesDeps) {
           // The audit record commits with the change, or not at all.
           await deps.audit.append(
             {
-              actor: { type: 'user', id: signedIn.user.id, organisationId: signedIn.organisation.id },
+              ...byPerson(signedIn, request),
               action: change.action,
               target: { type: 'card', id: card.id },
               details: { last4: card.last4, bank: card.bankId },
-              ip: request.ip,
-              requestId: request.id,
             },
             trx,
           );
@@ -189,10 +214,30 @@ export function bankPages(deps: BankPagesDeps) {
       if (!mayRead) return deps.forbidden(request, reply);
       const locale = deps.localeOf(request);
       const t = consoleMessages(locale);
-      const records = await deps.audit.list({ limit: 100 });
+      const a = authorityMessages(locale);
+      const { before, action } = request.query as { before?: string; action?: string };
+      const wantedAction = action?.trim().slice(0, 100) || undefined;
+      const records = await deps.audit.list({
+        limit: AUDIT_PAGE,
+        ...(before && /^\d{1,18}$/.test(before) ? { before: BigInt(before) } : {}),
+        ...(wantedAction ? { action: wantedAction } : {}),
+      });
+      const oldest = records.at(-1);
       return sendPage(
         reply,
         <ConsolePage locale={locale} path={request.url} title={t.auditTrail} signedIn={signedIn}>
+          <form method="get" action="/console/audit" class="filters">
+            <input type="hidden" name="lang" value={locale} />
+            <div class="field">
+              <label for="action">{t.action}</label>
+              <input id="action" name="action" dir="ltr" value={wantedAction ?? ''} />
+            </div>
+            <button type="submit">{t.filter}</button>
+          </form>
+          <p class="row">
+            <a href="/console/audit/export?format=csv">{a.exportCsv}</a>
+            <a href="/console/audit/export?format=json">{a.exportJson}</a>
+          </p>
           <table>
             <thead>
               <tr>
@@ -219,6 +264,16 @@ export function bankPages(deps: BankPagesDeps) {
               ))}
             </tbody>
           </table>
+          {records.length === AUDIT_PAGE && oldest ? (
+            <p>
+              <a
+                href={`/console/audit?lang=${locale}&before=${oldest.seq}${wantedAction ? `&action=${encodeURIComponent(wantedAction)}` : ''}`}
+                rel="next"
+              >
+                {a.olderRecords}
+              </a>
+            </p>
+          ) : null}
         </ConsolePage>,
       );
     });

@@ -3,19 +3,38 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuditLog } from '../audit/service.js';
 import { can } from '../auth/permissions.js';
-import type { AuthenticatedSession, AuthService } from '../auth/service.js';
+import type { AuthService } from '../auth/service.js';
+import { currencies, parseDecimalAmount } from '../core/money.js';
+import { isCalendarDate, moroccanDayBounds } from '../core/time.js';
 import type { App } from '../http/server.js';
 import type { IssuerService } from '../issuer/service.js';
+import type { LedgerService } from '../ledger/service.js';
+import type { MerchantService } from '../merchants/service.js';
 import { fill } from '../payments/checkout/messages.js';
 import type { PaymentService } from '../payments/service.js';
+import type { WebhookService } from '../payments/webhooks.js';
 import type { SharedStore } from '../store/store.js';
-import { formatMoney, type Locale, pickLocale } from '../web/i18n.js';
+import { FormError, OneTimeCodeField } from '../web/fields.js';
+import { formatMoney, type Locale } from '../web/i18n.js';
 import { Page, sendPage } from '../web/render.js';
+import { accountMessages } from './account-messages.js';
+import { accountPages } from './account-pages.js';
+import { authorityPages } from './authority-pages.js';
 import { bankPages } from './bank-pages.js';
+import { ModeSelect } from './components.js';
+import {
+  byPerson,
+  consoleKit,
+  csrfRefused,
+  localeOf,
+  preSessionToken,
+  preSessionTokenMatches,
+  SESSION_COOKIE,
+} from './context.js';
+import { merchantPages } from './merchant-pages.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
 
-const SESSION_COOKIE = 'tijara_session';
 const PAGE_SIZE = 25;
 
 export interface ConsoleDeps {
@@ -24,23 +43,33 @@ export interface ConsoleDeps {
   payments: PaymentService;
   issuer: IssuerService;
   audit: AuditLog;
+  merchants: MerchantService;
+  webhooks: WebhookService;
+  ledger: LedgerService;
+  /** Where people reach Tijara, for the one-time links the console hands out. */
+  baseUrl: () => string;
 }
 
-function localeOf(request: FastifyRequest): Locale {
-  return pickLocale((request.query as { lang?: string }).lang, request.headers['accept-language']);
-}
-
-function SignInPage(props: { locale: Locale; path: string; error?: string; email?: string }) {
+function SignInPage(props: {
+  locale: Locale;
+  path: string;
+  csrf: string;
+  error?: string;
+  notice?: string;
+  email?: string;
+}) {
   const t = consoleMessages(props.locale);
   return (
     <Page locale={props.locale} title={t.signInTitle} path={props.path}>
       <h1>{t.signInTitle}</h1>
-      {props.error ? (
-        <p class="field-error" role="alert" id="sign-in-error">
-          {props.error}
+      {props.notice ? (
+        <p class="note" role="status" id="sign-in-notice">
+          {props.notice}
         </p>
       ) : null}
+      <FormError id="sign-in-error" message={props.error} />
       <form method="post" action={`/console/sign-in?lang=${props.locale}`}>
+        <input type="hidden" name="csrf" value={props.csrf} />
         <div class="field">
           <label for="email">{t.email}</label>
           <input
@@ -56,17 +85,7 @@ function SignInPage(props: { locale: Locale; path: string; error?: string; email
           <label for="password">{t.password}</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
         </div>
-        <div class="field">
-          <label for="code">{t.code}</label>
-          <input
-            id="code"
-            name="code"
-            inputmode="numeric"
-            autocomplete="one-time-code"
-            dir="ltr"
-            maxlength={6}
-          />
-        </div>
+        <OneTimeCodeField label={t.code} />
         <button type="submit">{t.signIn}</button>
       </form>
     </Page>
@@ -76,11 +95,37 @@ function SignInPage(props: { locale: Locale; path: string; error?: string; email
 type PaymentQuery = {
   order_reference?: string;
   status?: string;
+  amount?: string;
+  from?: string;
+  to?: string;
   last4?: string;
   starting_after?: string;
   mode?: string;
   format?: string;
 };
+
+const PAYMENT_STATUSES = [
+  'requires_payment_method',
+  'requires_action',
+  'requires_capture',
+  'succeeded',
+  'failed',
+  'canceled',
+] as const;
+
+/** The amount (in MAD-like decimals: "250.00") and Moroccan days of the search form, when they make sense. */
+function paymentSearch(q: PaymentQuery) {
+  const amount = q.amount ? parseDecimalAmount(q.amount, currencies.MAD) : undefined;
+  const day = (text: string | undefined) =>
+    text && isCalendarDate(text) ? moroccanDayBounds(text) : undefined;
+  const from = day(q.from);
+  const to = day(q.to);
+  return {
+    ...(amount === undefined ? {} : { amount }),
+    ...(from ? { createdFrom: from.start } : {}),
+    ...(to ? { createdTo: to.end } : {}),
+  };
+}
 
 function csvLine(cells: (string | number | null)[]): string {
   return cells
@@ -96,32 +141,32 @@ function csvLine(cells: (string | number | null)[]): string {
 
 /** The console: sign-in and the first merchant page. Sessions live in an HttpOnly cookie; every POST carries the CSRF token. */
 export function consoleRoutes(deps: ConsoleDeps) {
-  async function signedInOrRedirect(
+  const kit = consoleKit(deps.auth);
+  const { signedIn: signedInOrRedirect, forbidden } = kit;
+
+  /** The sign-in form, with the pre-session CSRF token that proves a POST came from it. */
+  const signInPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-  ): Promise<AuthenticatedSession | undefined> {
-    const token = request.cookies[SESSION_COOKIE];
-    const signedIn = token ? await deps.auth.authenticateSession(token) : undefined;
-    if (!signedIn) {
-      reply.redirect(`/console/sign-in?lang=${localeOf(request)}`, 303);
-      return undefined;
-    }
-    return signedIn;
-  }
-
-  function forbidden(request: FastifyRequest, reply: FastifyReply) {
-    const t = consoleMessages(localeOf(request));
-    return sendPage(
+    shown: { notice?: string; error?: string; email?: string },
+    status = 200,
+  ) =>
+    sendPage(
       reply,
-      <Page locale={localeOf(request)} title={t.forbidden} path={request.url}>
-        <h1>{t.forbidden}</h1>
-      </Page>,
-      { status: 403 },
+      <SignInPage
+        locale={localeOf(request)}
+        path={request.url}
+        csrf={preSessionToken(request, reply)}
+        {...shown}
+      />,
+      { status },
     );
-  }
 
   return async (app: App) => {
     await app.register(cookie);
+    await app.register(merchantPages({ kit, ...deps }));
+    await app.register(authorityPages({ kit, store: deps.store, audit: deps.audit, baseUrl: deps.baseUrl }));
+    await app.register(accountPages(deps));
     await app.register(
       bankPages({
         store: deps.store,
@@ -134,9 +179,15 @@ export function consoleRoutes(deps: ConsoleDeps) {
       }),
     );
 
-    app.get('/console/sign-in', { schema: { hide: true } }, async (request, reply) =>
-      sendPage(reply, <SignInPage locale={localeOf(request)} path={request.url} />),
-    );
+    app.get('/console/sign-in', { schema: { hide: true } }, async (request, reply) => {
+      const locale = localeOf(request);
+      const notice = (request.query as { notice?: string }).notice;
+      const notices = accountMessages(locale);
+      return signInPage(request, reply, {
+        ...(notice === 'password_set' ? { notice: notices.passwordSet } : {}),
+        ...(notice === 'enrolled' ? { notice: notices.enrolled } : {}),
+      });
+    });
 
     app.post(
       '/console/sign-in',
@@ -144,6 +195,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         schema: {
           hide: true,
           body: Type.Object({
+            csrf: Type.Optional(Type.String({ maxLength: 100 })),
             email: Type.String({ maxLength: 254 }),
             password: Type.String({ maxLength: 256 }),
             code: Type.Optional(Type.String({ maxLength: 10 })),
@@ -154,6 +206,8 @@ export function consoleRoutes(deps: ConsoleDeps) {
         const locale = localeOf(request);
         const t = consoleMessages(locale);
         const { email, password, code } = request.body;
+        // A forged sign-in would put the victim in the attacker's account: the form proves it is ours.
+        if (!preSessionTokenMatches(request, request.body.csrf)) return csrfRefused(reply);
         const result = await deps.auth.signIn({
           email,
           password,
@@ -161,16 +215,14 @@ export function consoleRoutes(deps: ConsoleDeps) {
           ip: request.ip,
           userAgent: request.headers['user-agent'] ?? null,
         });
+        if (!result.ok && result.reason === 'totp_enrolment_required')
+          return reply.redirect(`/console/enrol/${result.enrolmentToken}?lang=${locale}`, 303);
         if (!result.ok) {
           const error =
             result.reason === 'locked'
               ? fill(t.locked, { minutes: Math.ceil(result.retryAfterMs / 60_000) })
               : t[result.reason];
-          return sendPage(
-            reply,
-            <SignInPage locale={locale} path={request.url} error={error} email={email} />,
-            { status: 401 },
-          );
+          return signInPage(request, reply, { error, email }, 401);
         }
         reply.setCookie(SESSION_COOKIE, result.session.token, {
           httpOnly: true,
@@ -179,6 +231,8 @@ export function consoleRoutes(deps: ConsoleDeps) {
           path: '/',
           expires: result.session.expiresAt,
         });
+        // Who opened a session, when and from where: the trail then shows whose actions follow.
+        await deps.audit.append({ ...byPerson(result, request), action: 'session.sign_in' });
         return reply.redirect(`/console?lang=${locale}`, 303);
       },
     );
@@ -189,10 +243,9 @@ export function consoleRoutes(deps: ConsoleDeps) {
       async (request, reply) => {
         const signedIn = await signedInOrRedirect(request, reply);
         if (!signedIn) return reply;
-        if (!deps.auth.checkCsrf(signedIn.session, request.body.csrf)) {
-          return reply.code(403).type('text/plain; charset=utf-8').send('CSRF token missing or wrong');
-        }
+        if (!deps.auth.checkCsrf(signedIn.session, request.body.csrf)) return csrfRefused(reply);
         await deps.auth.signOut(request.cookies[SESSION_COOKIE] ?? '');
+        await deps.audit.append({ ...byPerson(signedIn, request), action: 'session.sign_out' });
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.redirect(`/console/sign-in?lang=${localeOf(request)}`, 303);
       },
@@ -236,6 +289,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
           ...(q.status ? { status: q.status } : {}),
           ...(q.order_reference ? { orderReference: q.order_reference } : {}),
           ...(q.last4 && /^\d{4}$/.test(q.last4) ? { last4: q.last4 } : {}),
+          ...paymentSearch(q),
         },
       );
       if (csv) {
@@ -293,16 +347,29 @@ export function consoleRoutes(deps: ConsoleDeps) {
               <input id="last4" name="last4" inputmode="numeric" maxlength={4} value={q.last4 ?? ''} />
             </div>
             <div class="field">
-              <label for="mode">{t.mode}</label>
-              <select id="mode" name="mode">
-                <option value="test" selected={!livemode}>
-                  {t.test}
-                </option>
-                <option value="live" selected={livemode}>
-                  {t.live}
-                </option>
+              <label for="status">{t.status}</label>
+              <select id="status" name="status">
+                <option value="">—</option>
+                {PAYMENT_STATUSES.map((status) => (
+                  <option value={status} selected={q.status === status} key={status}>
+                    {status}
+                  </option>
+                ))}
               </select>
             </div>
+            <div class="field">
+              <label for="amount">{t.amount}</label>
+              <input id="amount" name="amount" inputmode="decimal" dir="ltr" value={q.amount ?? ''} />
+            </div>
+            <div class="field">
+              <label for="from">{t.from}</label>
+              <input id="from" name="from" type="date" value={q.from ?? ''} />
+            </div>
+            <div class="field">
+              <label for="to">{t.to}</label>
+              <input id="to" name="to" type="date" value={q.to ?? ''} />
+            </div>
+            <ModeSelect locale={locale} livemode={livemode} />
             <button type="submit">{t.filter}</button>
           </form>
           <p>
@@ -329,7 +396,9 @@ export function consoleRoutes(deps: ConsoleDeps) {
                         {p.created_at.toISOString().slice(0, 16).replace('T', ' ')}
                       </time>
                     </td>
-                    <td>{p.order_reference}</td>
+                    <td>
+                      <a href={`/console/payments/${p.id}?lang=${locale}`}>{p.order_reference ?? p.id}</a>
+                    </td>
                     <td>{p.status}</td>
                     <td>{formatMoney(p.amount, p.currency, locale)}</td>
                     <td dir="ltr">{p.card_last4 ? `•••• ${p.card_last4}` : ''}</td>

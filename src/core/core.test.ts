@@ -73,6 +73,7 @@ describe('logger', () => {
       'paying 4000056655665556',
     );
     logger.info({ req: { headers: { authorization: 'Bearer sk_live_abc' } } }, 'request');
+    logger.info({ req: { method: 'GET', url: '/console/invitation/olt_SECRETLINK?lang=fr' } }, 'request');
     const text = lines.join('');
     for (const secret of [
       '4111111111111111',
@@ -81,9 +82,11 @@ describe('logger', () => {
       '5555555555554444',
       '4000056655665556',
       'sk_live_abc',
+      'olt_SECRETLINK',
     ]) {
       assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
     }
     assert.match(text, /\[pan …4444\]/);
+    assert.match(text, /\/console\/invitation\/\[redacted\]\?lang=fr/);
   });
 });

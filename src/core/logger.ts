@@ -22,6 +22,23 @@ function scrub(value: unknown, depth: number): unknown {
   return out;
 }
 
+// One-time links carry their secret in the path (invitations, password resets, enrolment).
+const ONE_TIME_LINK = /^(\/console\/(?:invitation|password-reset|enrol)\/)[^/?#]+/;
+
+/** A request as logged: method, a URL with any one-time-link secret masked, and where it came from. */
+function requestForLog(request: {
+  method?: string;
+  url?: string;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+}) {
+  return {
+    method: request.method,
+    url: maskPans((request.url ?? '').replace(ONE_TIME_LINK, '$1[redacted]')),
+    remoteAddress: request.ip ?? request.socket?.remoteAddress,
+  };
+}
+
 const SECRET_KEYS = [
   'pan',
   'cardNumber',
@@ -59,6 +76,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       redact: { paths, censor: '[redacted]' },
+      serializers: { req: requestForLog },
       formatters: { log: (object) => scrub(object, 0) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { bearerCaller } from '../core/bearer.js';
 import { Problem } from '../core/problem.js';
 import type { MerchantCaller, MerchantService } from './service.js';
 
@@ -15,27 +16,10 @@ declare module 'fastify' {
  */
 export function merchantAuthentication(merchants: MerchantService) {
   return async function authenticateMerchant(request: FastifyRequest, reply: FastifyReply) {
-    const header = request.headers.authorization ?? '';
-    const secret = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (!secret) {
-      reply.header('www-authenticate', 'Bearer');
-      throw new Problem(
-        401,
-        'unauthenticated',
-        'Authentication required',
-        'send Authorization: Bearer sk_test_… or sk_live_…',
-      );
-    }
-    const caller = await merchants.authenticate(secret);
-    if (!caller) {
-      reply.header('www-authenticate', 'Bearer error="invalid_token"');
-      throw new Problem(
-        401,
-        'invalid_api_key',
-        'Invalid API key',
-        'this secret key does not exist or was revoked',
-      );
-    }
+    const caller = await bearerCaller(request, reply, (secret) => merchants.authenticate(secret), {
+      expected: 'sk_test_… or sk_live_…',
+      unknown: 'this secret key does not exist or was revoked',
+    });
     const { status } = caller.merchant;
     if (status === 'suspended' || status === 'rejected') {
       throw new Problem(403, 'merchant_not_allowed', 'Merchant not allowed', `this merchant is ${status}`);

@@ -110,6 +110,15 @@ export function createMerchantService(deps: { store: SharedStore }): MerchantSer
       if (!SECRET_KEY.test(secret) || secret.startsWith('sk_live_') !== livemode) {
         throw new Error('a secret key is sk_test_… or sk_live_… followed by 24 to 64 letters and digits');
       }
+      // The gate of onboarding: live keys exist only for approved (active) merchants.
+      if (livemode) {
+        const merchant = await tables(db)
+          .selectFrom('merchants')
+          .select('status')
+          .where('id', '=', merchantId)
+          .executeTakeFirst();
+        if (merchant?.status !== 'active') throw new Error('live keys exist only for approved merchants');
+      }
       const row = await tables(db)
         .insertInto('merchant_api_keys')
         .values({

@@ -47,6 +47,25 @@ export interface EventRecord {
   createdAt: Date;
 }
 
+/** An events row as the rest of the code reads it. */
+export function eventRecord(row: {
+  id: string;
+  type: string;
+  livemode: boolean;
+  object_id: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+}): EventRecord {
+  return {
+    id: row.id,
+    type: row.type,
+    livemode: row.livemode,
+    objectId: row.object_id,
+    data: row.data,
+    createdAt: row.created_at,
+  };
+}
+
 export function eventJson(event: EventRecord) {
   return {
     id: event.id,
@@ -77,22 +96,6 @@ export interface EventLog {
 
 export function createEventLog(deps: { store: SharedStore }): EventLog {
   const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
-  const toRecord = (row: {
-    id: string;
-    type: string;
-    livemode: boolean;
-    object_id: string;
-    data: Record<string, unknown>;
-    created_at: Date;
-  }): EventRecord => ({
-    id: row.id,
-    type: row.type,
-    livemode: row.livemode,
-    objectId: row.object_id,
-    data: row.data,
-    createdAt: row.created_at,
-  });
-
   return {
     async emit(db, scope, type, objectId, data) {
       const id = newId('evt');
@@ -118,7 +121,7 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
         .where('id', '=', id)
         .where(ownedBy(scope))
         .executeTakeFirst();
-      return row && toRecord(row);
+      return row && eventRecord(row);
     },
 
     async list(scope, query, db) {
@@ -131,7 +134,7 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
         .orderBy('id', 'desc')
         .limit(query.limit)
         .execute();
-      return rows.map(toRecord);
+      return rows.map(eventRecord);
     },
   };
 }

@@ -1,14 +1,15 @@
 import { Type } from 'typebox';
+import type { AuditLog } from '../audit/service.js';
 import { isCurrencyCode } from '../core/money.js';
 import { Problem } from '../core/problem.js';
 import { isCalendarDate } from '../core/time.js';
 import type { App } from '../http/server.js';
 import type { LedgerService } from '../ledger/service.js';
 import { callerOf } from '../merchants/auth.js';
-import type { SharedStore } from '../store/store.js';
+import type { SharedDb, SharedStore } from '../store/store.js';
 import { paymentProblems } from './errors.js';
 import { type EventLog, eventJson, type Scope } from './events.js';
-import { createIdempotency, outcomeOf } from './idempotency.js';
+import { createIdempotency, type Outcome, outcomeOf } from './idempotency.js';
 import { paymentJson, refundJson } from './model.js';
 import {
   CaptureBody,
@@ -35,6 +36,7 @@ export interface PaymentRoutesDeps {
   webhooks: WebhookService;
   authenticate: (request: never, reply: never) => Promise<void>;
   payPageUrl: (paymentId: string) => string;
+  audit: Pick<AuditLog, 'append'>;
 }
 
 const secured = { security: [{ secretKey: [] }] };
@@ -75,6 +77,33 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
   };
   const notFound = (what: string, id: string) => paymentProblems.notFound(what, id);
 
+  /**
+   * Records in the audit trail what a key changed, in the change's own transaction and last in it: the
+   * chain takes one appender at a time until its commit, so appending last keeps that wait short.
+   */
+  async function audited(
+    request: Parameters<typeof callerOf>[0],
+    trx: SharedDb,
+    outcome: Outcome,
+    action: string,
+    target: (body: { id?: string } | undefined) => { type: string; id: string },
+  ): Promise<Outcome> {
+    if (outcome.status >= 300) return outcome;
+    const caller = callerOf(request);
+    await deps.audit.append(
+      {
+        actor: { type: 'api_key', id: caller.keyId },
+        action,
+        target: target(outcome.body as { id?: string } | undefined),
+        details: { merchant: caller.merchant.id, livemode: caller.livemode },
+        ip: request.ip,
+        requestId: request.id,
+      },
+      trx,
+    );
+    return outcome;
+  }
+
   return async (app: App) => {
     app.addHook('preHandler', deps.authenticate as never);
 
@@ -93,24 +122,30 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
         const caller = callerOf(request);
         const body = request.body;
         return idempotent(request, reply, scopeOf(request), async (trx) =>
-          outcomeOf(
-            await deps.payments.create(
-              caller,
-              {
-                amount: BigInt(body.amount),
-                currency: body.currency,
-                captureMethod: body.capture_method ?? 'automatic',
-                description: body.description ?? null,
-                orderReference: body.order_reference ?? null,
-                customerEmail: body.customer_email ?? null,
-                metadata: body.metadata ?? {},
-                returnUrl: body.return_url ?? null,
-              },
-              trx,
+          audited(
+            request,
+            trx,
+            outcomeOf(
+              await deps.payments.create(
+                caller,
+                {
+                  amount: BigInt(body.amount),
+                  currency: body.currency,
+                  captureMethod: body.capture_method ?? 'automatic',
+                  description: body.description ?? null,
+                  orderReference: body.order_reference ?? null,
+                  customerEmail: body.customer_email ?? null,
+                  metadata: body.metadata ?? {},
+                  returnUrl: body.return_url ?? null,
+                },
+                trx,
+              ),
+              request.url,
+              toPayment,
+              201,
             ),
-            request.url,
-            toPayment,
-            201,
+            'payment.create',
+            (payment) => ({ type: 'payment', id: payment?.id ?? '' }),
           ),
         );
       },
@@ -135,10 +170,16 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
         }
         const method = card ? { card: cardInput(card) } : { token: token! };
         return idempotent(request, reply, scopeOf(request), async (trx) =>
-          outcomeOf(
-            await deps.payments.confirm(callerOf(request), request.params.id, method, trx),
-            request.url,
-            toPayment,
+          audited(
+            request,
+            trx,
+            outcomeOf(
+              await deps.payments.confirm(callerOf(request), request.params.id, method, trx),
+              request.url,
+              toPayment,
+            ),
+            'payment.confirm',
+            () => ({ type: 'payment', id: request.params.id }),
           ),
         );
       },
@@ -159,15 +200,21 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       async (request, reply) => {
         const amount = request.body?.amount;
         return idempotent(request, reply, scopeOf(request), async (trx) =>
-          outcomeOf(
-            await deps.payments.capture(
-              callerOf(request),
-              request.params.id,
-              amount === undefined ? undefined : BigInt(amount),
-              trx,
+          audited(
+            request,
+            trx,
+            outcomeOf(
+              await deps.payments.capture(
+                callerOf(request),
+                request.params.id,
+                amount === undefined ? undefined : BigInt(amount),
+                trx,
+              ),
+              request.url,
+              toPayment,
             ),
-            request.url,
-            toPayment,
+            'payment.capture',
+            () => ({ type: 'payment', id: request.params.id }),
           ),
         );
       },
@@ -186,10 +233,16 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) =>
         idempotent(request, reply, scopeOf(request), async (trx) =>
-          outcomeOf(
-            await deps.payments.cancel(callerOf(request), request.params.id, trx),
-            request.url,
-            toPayment,
+          audited(
+            request,
+            trx,
+            outcomeOf(
+              await deps.payments.cancel(callerOf(request), request.params.id, trx),
+              request.url,
+              toPayment,
+            ),
+            'payment.cancel',
+            () => ({ type: 'payment', id: request.params.id }),
           ),
         ),
     );
@@ -264,19 +317,25 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       async (request, reply) => {
         const body = request.body;
         return idempotent(request, reply, scopeOf(request), async (trx) =>
-          outcomeOf(
-            await deps.payments.refund(
-              callerOf(request),
-              {
-                paymentId: body.payment,
-                ...(body.amount ? { amount: BigInt(body.amount) } : {}),
-                reason: body.reason ?? null,
-              },
-              trx,
+          audited(
+            request,
+            trx,
+            outcomeOf(
+              await deps.payments.refund(
+                callerOf(request),
+                {
+                  paymentId: body.payment,
+                  ...(body.amount ? { amount: BigInt(body.amount) } : {}),
+                  reason: body.reason ?? null,
+                },
+                trx,
+              ),
+              request.url,
+              refundJson,
+              201,
             ),
-            request.url,
-            refundJson,
-            201,
+            'payment.refund',
+            (refund) => ({ type: 'refund', id: refund?.id ?? '' }),
           ),
         );
       },
@@ -396,7 +455,10 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
               request.url,
               () => null,
             );
-          return { status: 202, body: { queued } };
+          return audited(request, trx, { status: 202, body: { queued } }, 'event.redeliver', () => ({
+            type: 'event',
+            id: request.params.id,
+          }));
         });
       },
     );
@@ -442,11 +504,17 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) =>
         idempotent(request, reply, scopeOf(request), async (trx) =>
-          outcomeOf(
-            await deps.webhooks.createEndpoint(scopeOf(request), request.body, trx),
-            request.url,
-            (created) => endpointJson(created.endpoint, created.secret),
-            201,
+          audited(
+            request,
+            trx,
+            outcomeOf(
+              await deps.webhooks.createEndpoint(scopeOf(request), request.body, trx),
+              request.url,
+              (created) => endpointJson(created.endpoint, created.secret),
+              201,
+            ),
+            'webhook_endpoint.create',
+            (endpoint) => ({ type: 'webhook_endpoint', id: endpoint?.id ?? '' }),
           ),
         ),
     );
@@ -479,8 +547,15 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
         },
       },
       async (request) => {
-        if (!(await deps.webhooks.disableEndpoint(scopeOf(request), request.params.id)))
-          throw notFound('webhook endpoint', request.params.id);
+        const removed = await deps.store.transaction(async (trx) => {
+          if (!(await deps.webhooks.disableEndpoint(scopeOf(request), request.params.id, trx))) return false;
+          await audited(request, trx, { status: 200, body: undefined }, 'webhook_endpoint.delete', () => ({
+            type: 'webhook_endpoint',
+            id: request.params.id,
+          }));
+          return true;
+        });
+        if (!removed) throw notFound('webhook endpoint', request.params.id);
         return { id: request.params.id, deleted: true };
       },
     );

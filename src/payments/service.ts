@@ -85,6 +85,8 @@ export interface PaymentService {
   get(scope: Scope, id: string, db?: SharedDb): Promise<PaymentRow | undefined>;
   /** A payment by id alone, for pages that reach it by its unguessable id (the hosted payment page). */
   getById(id: string, db?: SharedDb): Promise<PaymentRow | undefined>;
+  /** Lets another module take part in every payment (see PaymentHook). */
+  addHook(hook: PaymentHook): void;
   list(scope: Scope, filters: PaymentFilters, db?: SharedDb): Promise<PaymentRow[]>;
   getRefund(scope: Scope, id: string, db?: SharedDb): Promise<RefundRow | undefined>;
   listRefunds(
@@ -92,6 +94,17 @@ export interface PaymentService {
     query: { limit: number; startingAfter?: string; paymentId?: string },
     db?: SharedDb,
   ): Promise<RefundRow[]>;
+}
+
+/**
+ * How another module takes part in a payment without reaching into its tables: the bills module
+ * refuses to authorize a bill that is already paid and marks bills paid in the payment's transaction.
+ */
+export interface PaymentHook {
+  /** Runs in the confirming transaction before the switch is asked; a problem stops the payment. */
+  beforeAuthorize?(db: SharedDb, payment: PaymentRow): Promise<Problem | undefined>;
+  /** Runs in the transaction of every state change, after the payment row (and refund) are written. */
+  onEvent?(db: SharedDb, type: EventType, payment: PaymentRow, refund?: RefundRow): Promise<void>;
 }
 
 export interface PaymentDeps {
@@ -113,6 +126,11 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
   const books = createGatewayBooks(ledger, deps.store);
   const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
   const scopeOf = (caller: Caller): Scope => ({ merchantId: caller.merchant.id, livemode: caller.livemode });
+  const hooks: PaymentHook[] = [];
+
+  async function notify(db: SharedDb, type: EventType, payment: PaymentRow, refund?: RefundRow) {
+    for (const hook of hooks) await hook.onEvent?.(db, type, payment, refund);
+  }
 
   async function lockPayment(scope: Scope, id: string, db: SharedDb) {
     return tables(db)
@@ -149,6 +167,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       row.id,
       paymentJson(row, { payPageUrl: deps.payPageUrl }),
     );
+    await notify(db, type, row);
   }
 
   function checkCard(card: CardInput): { pan: string } | Problem {
@@ -186,7 +205,11 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     threeDSecure: ThreeDSecure | null,
     /** Changes the caller made to the payment, written with the outcome in one statement. */
     attempt: Updateable<PaymentTables['payments']> = {},
-  ): Promise<PaymentRow> {
+  ): Promise<PaymentRow | Problem> {
+    for (const hook of hooks) {
+      const refusal = await hook.beforeAuthorize?.(db, payment);
+      if (refusal) return refusal;
+    }
     const sale = payment.capture_method === 'automatic';
     const attempts = attempt.attempts ?? payment.attempts;
     const currency = payment.currency as CurrencyCode;
@@ -486,7 +509,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         .returningAll()
         .executeTakeFirstOrThrow();
       await recordMovement(db, payment, 'refund', amount, 0n, entryId, id);
-      await update(db, payment.id, { amount_refunded: payment.amount_refunded + amount });
+      const refunded = await update(db, payment.id, { amount_refunded: payment.amount_refunded + amount });
       await deps.events.emit(
         db,
         { merchantId: payment.merchant_id, livemode: payment.livemode },
@@ -494,6 +517,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         id,
         refundJson(refund),
       );
+      await notify(db, 'refund.succeeded', refunded, refund);
       return refund;
     },
 
@@ -504,6 +528,10 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         .where('id', '=', id)
         .where(ownedBy(scope))
         .executeTakeFirst();
+    },
+
+    addHook(hook) {
+      hooks.push(hook);
     },
 
     async getById(id, db) {

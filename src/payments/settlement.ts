@@ -145,3 +145,19 @@ export function settlementCsv(report: SettlementReport): string {
   ];
   return `${rows.join('\n')}\n`;
 }
+
+/** The ledger movements (captures, refunds) of one payment of the scope, oldest first: its money timeline. */
+export async function paymentMovements(
+  deps: { store: SharedStore },
+  scope: Scope,
+  paymentId: string,
+  db?: SharedDb,
+) {
+  return ownTables<PaymentTables>(db ?? deps.store.db)
+    .selectFrom('payment_movements')
+    .selectAll()
+    .where(ownedBy(scope))
+    .where('payment_id', '=', paymentId)
+    .orderBy(sql`id`)
+    .execute();
+}

@@ -4,10 +4,18 @@ import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { Problem } from '../core/problem.js';
 import { type CallbackUrlProblem, callbackUrlProblem } from '../core/urls.js';
-import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
+import { enqueueEvent, exponentialBackoff, type OutboxHandler } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
-import { EVENT_TYPES, eventJson, ownedBy, type Scope, WEBHOOK_FANOUT_TOPIC } from './events.js';
+import {
+  EVENT_TYPES,
+  type EventRecord,
+  eventJson,
+  eventRecord,
+  ownedBy,
+  type Scope,
+  WEBHOOK_FANOUT_TOPIC,
+} from './events.js';
 import type { PaymentTables } from './model.js';
 import { signWebhook } from './signature.js';
 
@@ -163,7 +171,7 @@ export function createWebhookService(deps: {
   async function queueDeliveries(
     db: SharedDb,
     event: { id: string; type: string; merchant_id: string; livemode: boolean },
-    endpointId?: string,
+    only: { endpointId?: string; registeredBy?: Date } = {},
   ) {
     const endpoints = await tables(db)
       .selectFrom('webhook_endpoints')
@@ -171,7 +179,8 @@ export function createWebhookService(deps: {
       .where('merchant_id', '=', event.merchant_id)
       .where('livemode', '=', event.livemode)
       .where('disabled_at', 'is', null)
-      .$if(endpointId !== undefined, (q) => q.where('id', '=', endpointId!))
+      .$if(only.endpointId !== undefined, (q) => q.where('id', '=', only.endpointId!))
+      .$if(only.registeredBy !== undefined, (q) => q.where('created_at', '<=', only.registeredBy!))
       .execute();
     const wanted = endpoints.filter(
       (e) => e.enabled_events.includes('*') || e.enabled_events.includes(event.type),
@@ -265,7 +274,7 @@ export function createWebhookService(deps: {
         .executeTakeFirst();
       if (!event) return undefined;
       if (endpointId && !(await ownedEndpoint(scope, endpointId, db))) return undefined;
-      return queueDeliveries(db, event, endpointId);
+      return queueDeliveries(db, event, endpointId === undefined ? {} : { endpointId });
     },
 
     outboxHandlers: [
@@ -276,17 +285,18 @@ export function createWebhookService(deps: {
           await deps.store.transaction(async (trx) => {
             const event = await tables(trx)
               .selectFrom('events')
-              .select(['id', 'type', 'merchant_id', 'livemode'])
+              .select(['id', 'type', 'merchant_id', 'livemode', 'created_at'])
               .where('id', '=', eventId)
               .executeTakeFirst();
-            if (event) await queueDeliveries(trx, event);
+            // An endpoint gets the events that happen once it is registered, not older ones queued late.
+            if (event) await queueDeliveries(trx, event, { registeredBy: event.created_at });
           });
         },
       },
       {
         topic: DELIVERY_TOPIC,
         maxAttempts: WEBHOOK_MAX_ATTEMPTS,
-        retryDelayMs: (attempts) => deps.retryBaseMs * Math.min(360, 2 ** (attempts - 1)),
+        retryDelayMs: exponentialBackoff(deps.retryBaseMs, deps.retryBaseMs * 360),
         async deliver(outboxEvent) {
           const { eventId, endpointId } = outboxEvent.payload as { eventId: string; endpointId: string };
           await deliver(eventId, endpointId, outboxEvent.attempts);
@@ -294,4 +304,22 @@ export function createWebhookService(deps: {
       },
     ],
   };
+}
+
+/** The events of the scope about these objects (a payment and its refunds), oldest first. */
+export async function eventsAbout(
+  deps: { store: SharedStore },
+  scope: Scope,
+  objectIds: string[],
+  db?: SharedDb,
+): Promise<EventRecord[]> {
+  if (objectIds.length === 0) return [];
+  const rows = await ownTables<PaymentTables>(db ?? deps.store.db)
+    .selectFrom('events')
+    .selectAll()
+    .where(ownedBy(scope))
+    .where('object_id', 'in', objectIds)
+    .orderBy('id')
+    .execute();
+  return rows.map(eventRecord);
 }

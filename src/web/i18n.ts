@@ -28,6 +28,14 @@ export function pickLocale(explicit: unknown, acceptLanguage: string | undefined
   return (ranked.find((r) => isLocale(r.language))?.language as Locale | undefined) ?? 'fr';
 }
 
+/** A page's language: `?lang=` when it names one, else the browser's Accept-Language. */
+export function localeOf(request: { query: unknown; headers: { 'accept-language'?: string } }): Locale {
+  return pickLocale(
+    (request.query as { lang?: string } | undefined)?.lang,
+    request.headers['accept-language'],
+  );
+}
+
 /** A catalogue with the same keys in every language, checked by the compiler. */
 export function defineMessages<K extends string>(catalogue: Record<Locale, Record<K, string>>) {
   return (locale: Locale) => catalogue[locale];

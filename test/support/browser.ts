@@ -16,6 +16,19 @@ export async function launchBrowser(): Promise<Browser> {
   return browser;
 }
 
+/** Fills and sends the console's sign-in form as a person would; `code` is the authenticator's, when asked. */
+export async function signInThroughForm(
+  page: Page,
+  baseUrl: string,
+  person: { email: string; password: string; code?: string },
+): Promise<void> {
+  await page.goto(`${baseUrl}/console/sign-in?lang=en`);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(person.password);
+  if (person.code) await page.getByLabel(/Authenticator code/).fill(person.code);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(artifactsDir, { recursive: true });
   await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });

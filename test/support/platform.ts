@@ -5,6 +5,7 @@ import type { Clock } from '../../src/core/clock.js';
 import { type Config, loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
+import type { ScreeningPort } from '../../src/screening/port.js';
 import { testDatabase } from './store.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -51,9 +52,10 @@ export type Api = ReturnType<typeof apiClient>;
 /**
  * A whole platform on a fresh database (PGlite in memory, or a fresh PostgreSQL database), with the
  * demo data, listening on a free port. Workers are off unless asked: tests run the outbox themselves.
+ * `screening` replaces the watchlist screening that onboarding asks (a fixed list in tests).
  */
 export async function testPlatform(
-  options: { clock?: Clock; workers?: boolean; config?: Partial<Config> } = {},
+  options: { clock?: Clock; workers?: boolean; config?: Partial<Config>; screening?: ScreeningPort } = {},
 ) {
   const database = await testDatabase();
   const config: Config = {
@@ -72,6 +74,7 @@ export async function testPlatform(
     config,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.screening ? { screening: options.screening } : {}),
   });
   after(async () => {
     await platform.stop();

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { Challenge, SentCode } from '../../issuer/acs.js';
+import { FormError, OneTimeCodeField } from '../../web/fields.js';
 import { formatMoney, type Locale } from '../../web/i18n.js';
 import { Page } from '../../web/render.js';
 import { checkoutMessages, fill } from './messages.js';
@@ -241,25 +242,9 @@ export function ChallengePage(props: {
       <p class="bank">{props.bankName}</p>
       <Summary payment={props.payment} locale={locale} />
       <p>{fill(t.challengeIntro, { bank: props.bankName, last4: challenge.cardLast4 })}</p>
-      {props.error ? (
-        <p class="field-error" role="alert" id="code-error">
-          {props.error}
-        </p>
-      ) : null}
+      <FormError id="code-error" message={props.error} />
       <form method="post" action={`/acs/${challenge.id}?lang=${locale}`}>
-        <div class="field">
-          <label for="code">{t.code}</label>
-          <input
-            id="code"
-            name="code"
-            inputmode="numeric"
-            autocomplete="one-time-code"
-            dir="ltr"
-            required
-            maxlength={6}
-            {...(props.error ? { 'aria-invalid': true as const, 'aria-describedby': 'code-error' } : {})}
-          />
-        </div>
+        <OneTimeCodeField label={t.code} required {...(props.error ? { errorId: 'code-error' } : {})} />
         <button type="submit">{t.confirm}</button>
       </form>
       <p class="note">

@@ -7,7 +7,7 @@ import type { AccessControlServer } from '../../issuer/acs.js';
 import type { MerchantService } from '../../merchants/service.js';
 import type { SharedStore } from '../../store/store.js';
 import type { SwitchService } from '../../switch/service.js';
-import { type Locale, pickLocale } from '../../web/i18n.js';
+import { type Locale, localeOf } from '../../web/i18n.js';
 import { sendPage } from '../../web/render.js';
 import type { PaymentRow } from '../model.js';
 import type { PaymentService } from '../service.js';
@@ -56,10 +56,6 @@ export function parseExpiry(text: string): { month: number; year: number } | und
 function sendFor(payment: PaymentRow, ...[reply, page, options = {}]: Parameters<typeof sendPage>) {
   const formAction = payment.return_url ? [new URL(payment.return_url).origin] : [];
   return sendPage(reply, page, { ...options, formAction });
-}
-
-function localeOf(request: FastifyRequest): Locale {
-  return pickLocale((request.query as { lang?: string }).lang, request.headers['accept-language']);
 }
 
 /** The hosted payment page, the built-in issuer's 3-D Secure challenge, and the demo inbox. */

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditEntry } from '../audit/model.js';
+import { sameSecret } from '../auth/credentials.js';
+import type { AuthenticatedSession, AuthService } from '../auth/service.js';
+import type { App } from '../http/server.js';
+import { type Locale, localeOf } from '../web/i18n.js';
+import { Page, sendPage } from '../web/render.js';
+import { consoleMessages } from './messages.js';
+
+/** What every console page module needs from the console: the session, the language, the refusals. */
+export interface ConsoleKit {
+  auth: AuthService;
+  /** The signed-in person, or undefined after redirecting to sign-in. */
+  signedIn(request: FastifyRequest, reply: FastifyReply): Promise<AuthenticatedSession | undefined>;
+  localeOf(request: FastifyRequest): Locale;
+  forbidden(request: FastifyRequest, reply: FastifyReply): FastifyReply;
+}
+
+/** Console pages take their language like every page. */
+export { localeOf };
+
+/** The HttpOnly cookie that carries a console session's token. */
+export const SESSION_COOKIE = 'tijara_session';
+
+/** The console's session and refusals, for the console's own pages and other modules' console pages alike. */
+export function consoleKit(auth: AuthService): ConsoleKit {
+  async function signedIn(request: FastifyRequest, reply: FastifyReply) {
+    const token = request.cookies[SESSION_COOKIE];
+    const session = token ? await auth.authenticateSession(token) : undefined;
+    if (!session) reply.redirect(`/console/sign-in?lang=${localeOf(request)}`, 303);
+    return session;
+  }
+  const forbidden = (request: FastifyRequest, reply: FastifyReply) =>
+    refusalPage(request, reply, 403, consoleMessages(localeOf(request)).forbidden);
+  return { auth, signedIn, localeOf, forbidden };
+}
+
+/** A page that only says why a request was refused, with the refusal's status. */
+export function refusalPage(request: FastifyRequest, reply: FastifyReply, status: number, text: string) {
+  return sendPage(
+    reply,
+    <Page locale={localeOf(request)} title={text} path={request.url}>
+      <h1>{text}</h1>
+    </Page>,
+    { status },
+  );
+}
+
+/** A page that says only "not found": another tenant's id and a made-up one look the same. */
+export const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+  refusalPage(request, reply, 404, consoleMessages(localeOf(request)).notFound);
+
+export function csrfRefused(reply: FastifyReply) {
+  return reply.code(403).type('text/plain; charset=utf-8').send('CSRF token missing or wrong');
+}
+
+/** Who did it and from where, for an audit record of a console action. */
+export function byPerson(
+  signedIn: Pick<AuthenticatedSession, 'user' | 'organisation'>,
+  request: FastifyRequest,
+): Pick<AuditEntry, 'actor' | 'ip' | 'requestId'> {
+  return {
+    actor: { type: 'user', id: signedIn.user.id, organisationId: signedIn.organisation.id },
+    ip: request.ip,
+    requestId: request.id,
+  };
+}
+
+// Forms shown before anyone is signed in (sign-in, one-time links) have no session to derive a CSRF token
+// from: a random value in a strict cookie, repeated in the form, proves the POST came from our page.
+const FORM_COOKIE = 'tijara_form';
+
+/** The token to put in a pre-session form; sets its cookie when the browser has none. */
+export function preSessionToken(request: FastifyRequest, reply: FastifyReply): string {
+  const existing = request.cookies[FORM_COOKIE];
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const token = randomBytes(32).toString('base64url');
+  reply.setCookie(FORM_COOKIE, token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/console' });
+  return token;
+}
+
+export function preSessionTokenMatches(request: FastifyRequest, submitted: string | undefined): boolean {
+  const cookie = request.cookies[FORM_COOKIE];
+  return typeof cookie === 'string' && typeof submitted === 'string' && sameSecret(cookie, submitted);
+}
+
+const routeTables = new WeakMap<object, { method: string; url: string }[]>();
+
+/**
+ * Records every /console route registered after this call on the server (any module's), so tests walk
+ * the real route table rather than a copy of it that a new page could be missing from.
+ */
+export function recordConsoleRoutes(app: App): void {
+  const table: { method: string; url: string }[] = routeTables.get(app.server) ?? [];
+  routeTables.set(app.server, table);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/console')) return;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url });
+  });
+}
+
+/** The console's routes as Fastify registered them (method, URL pattern). */
+export function consoleRouteTable(app: App): { method: string; url: string }[] {
+  return [...(routeTables.get(app.server) ?? [])];
+}

@@ -1,0 +1,871 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { isReadPurpose, READ_PURPOSES, sensitiveRead } from '../audit/sensitive.js';
+import type { AuditLog } from '../audit/service.js';
+import { can, type Permission } from '../auth/permissions.js';
+import type { AuthenticatedSession } from '../auth/service.js';
+import { type CurrencyCode, currencies, isCurrencyCode, parseDecimalAmount } from '../core/money.js';
+import { Problem } from '../core/problem.js';
+import { isCalendarDate, moroccanDate } from '../core/time.js';
+import type { App } from '../http/server.js';
+import type { LedgerService } from '../ledger/service.js';
+import type { MerchantService } from '../merchants/service.js';
+import { fill } from '../payments/checkout/messages.js';
+import { EVENT_TYPES, type Scope } from '../payments/events.js';
+import type { PaymentRow } from '../payments/model.js';
+import type { PaymentService } from '../payments/service.js';
+import { paymentMovements, settlementCsv, settlementReport } from '../payments/settlement.js';
+import { eventsAbout, type WebhookService } from '../payments/webhooks.js';
+import type { SharedStore } from '../store/store.js';
+import { formatMoney, type Locale } from '../web/i18n.js';
+import { sendPage } from '../web/render.js';
+import { ModeSelect, Table, When } from './components.js';
+import { byPerson, type ConsoleKit, csrfRefused, notFound } from './context.js';
+import { merchantMessages } from './merchant-messages.js';
+import { consoleMessages } from './messages.js';
+import { ConsolePage } from './shell.js';
+
+export interface MerchantPagesDeps {
+  kit: ConsoleKit;
+  store: SharedStore;
+  payments: PaymentService;
+  merchants: MerchantService;
+  webhooks: WebhookService;
+  ledger: LedgerService;
+  audit: AuditLog;
+}
+
+const MODES = [false, true] as const;
+const Csrf = Type.String({ maxLength: 200 });
+const Id = Type.String({ maxLength: 64 });
+
+interface MerchantSession {
+  signedIn: AuthenticatedSession;
+  merchantId: string;
+  locale: Locale;
+}
+
+/** "a•••@example.ma": enough to recognise a customer, not to contact them. */
+export function maskEmail(email: string): string {
+  const at = email.indexOf('@');
+  return at <= 0 ? '•••' : `${email[0]}•••${email.slice(at)}`;
+}
+
+function modeOf(request: FastifyRequest): boolean {
+  return (request.query as { mode?: string }).mode === 'live';
+}
+
+/** A merchant's own pages: one payment and its refund, webhooks, API keys, settlement reports. */
+export function merchantPages(deps: MerchantPagesDeps) {
+  const { kit } = deps;
+
+  /** The signed-in merchant person holding the permission; otherwise the refusal is sent and undefined returned. */
+  async function merchantSession(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    permission: Permission,
+    csrf?: { token: string | undefined },
+  ): Promise<MerchantSession | undefined> {
+    const signedIn = await kit.signedIn(request, reply);
+    if (!signedIn) return undefined;
+    if (csrf && !kit.auth.checkCsrf(signedIn.session, csrf.token)) {
+      csrfRefused(reply);
+      return undefined;
+    }
+    const merchantId = signedIn.organisation.merchantId;
+    if (!merchantId || !can(signedIn.user, signedIn.organisation, permission)) {
+      kit.forbidden(request, reply);
+      return undefined;
+    }
+    return { signedIn, merchantId, locale: kit.localeOf(request) };
+  }
+
+  /** The merchant's payment in whichever mode it lives; another merchant's is simply not found. */
+  async function ownPayment(merchantId: string, id: string) {
+    for (const livemode of MODES) {
+      const scope = { merchantId, livemode };
+      const payment = await deps.payments.get(scope, id);
+      if (payment) return { payment, scope };
+    }
+    return undefined;
+  }
+
+  async function ownEndpoint(merchantId: string, id: string) {
+    for (const livemode of MODES) {
+      const scope = { merchantId, livemode };
+      const deliveries = await deps.webhooks.listDeliveries(scope, id, 100);
+      if (deliveries) {
+        const endpoint = (await deps.webhooks.listEndpoints(scope)).find((e) => e.id === id);
+        return { scope, deliveries, endpoint };
+      }
+    }
+    return undefined;
+  }
+
+  async function paymentPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: MerchantSession,
+    found: { payment: PaymentRow; scope: Scope },
+    notice: { refundError?: string | undefined; refunded?: boolean; revealPurpose?: string | undefined },
+  ) {
+    const { signedIn, locale } = session;
+    const { payment, scope } = found;
+    const t = { ...consoleMessages(locale), ...merchantMessages(locale) };
+    const money = (amount: bigint) => formatMoney(amount, payment.currency, locale);
+    const refunds = await deps.payments.listRefunds(scope, { limit: 100, paymentId: payment.id });
+    const events = await eventsAbout(deps, scope, [payment.id, ...refunds.map((r) => r.id)]);
+    const movements = await paymentMovements(deps, scope, payment.id);
+    let email: string | null = payment.customer_email && maskEmail(payment.customer_email);
+    if (payment.customer_email && isReadPurpose(notice.revealPurpose)) {
+      await deps.audit.append({
+        ...byPerson(signedIn, request),
+        ...sensitiveRead('payment.customer_email', notice.revealPurpose, { type: 'payment', id: payment.id }),
+      });
+      email = payment.customer_email;
+    }
+    const refundable = payment.amount_captured - payment.amount_refunded;
+    const mayRefund = can(signedIn.user, signedIn.organisation, 'payments.refund') && refundable > 0n;
+    return sendPage(
+      reply,
+      <ConsolePage
+        locale={locale}
+        path={request.url}
+        title={`${t.payment} ${payment.id}`}
+        signedIn={signedIn}
+      >
+        {notice.refunded ? (
+          <p class="note" role="status" id="refund-done">
+            {t.refundDone}
+          </p>
+        ) : null}
+        {notice.refundError ? (
+          <p class="field-error" role="alert" id="refund-error">
+            {fill(t.refundRefused, { detail: notice.refundError })}
+          </p>
+        ) : null}
+        <dl class="summary">
+          <div>
+            <dt>{t.status}</dt>
+            <dd id="payment-status">{payment.status}</dd>
+          </div>
+          <div>
+            <dt>{t.amount}</dt>
+            <dd>{money(payment.amount)}</dd>
+          </div>
+          <div>
+            <dt>{t.captured}</dt>
+            <dd>{money(payment.amount_captured)}</dd>
+          </div>
+          <div>
+            <dt>{t.refunded}</dt>
+            <dd id="payment-refunded">{money(payment.amount_refunded)}</dd>
+          </div>
+          <div>
+            <dt>{t.fee}</dt>
+            <dd>{money(payment.fee)}</dd>
+          </div>
+          <div>
+            <dt>{t.orderReference}</dt>
+            <dd>{payment.order_reference ?? ''}</dd>
+          </div>
+          <div>
+            <dt>{t.description}</dt>
+            <dd>{payment.description ?? ''}</dd>
+          </div>
+          <div>
+            <dt>{t.card}</dt>
+            <dd dir="ltr">
+              {payment.card_last4 ? `${payment.card_brand ?? ''} •••• ${payment.card_last4}` : ''}
+            </dd>
+          </div>
+          <div>
+            <dt>{t.authorizationCode}</dt>
+            <dd dir="ltr">{payment.auth_code ?? ''}</dd>
+          </div>
+          {payment.decline_code ? (
+            <div>
+              <dt>{t.decline}</dt>
+              <dd>
+                {payment.decline_code} {payment.decline_message ?? ''}
+              </dd>
+            </div>
+          ) : null}
+          <div>
+            <dt>{t.customerEmail}</dt>
+            <dd dir="ltr" id="customer-email">
+              {email ?? ''}
+            </dd>
+          </div>
+        </dl>
+        {payment.customer_email && email !== payment.customer_email ? (
+          <form method="get" action={`/console/payments/${payment.id}`} class="filters">
+            <input type="hidden" name="lang" value={locale} />
+            <div class="field">
+              <label for="purpose">{t.purpose}</label>
+              <select id="purpose" name="purpose">
+                {READ_PURPOSES.map((p) => (
+                  <option value={p} key={p}>
+                    {t[p]}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit">{t.showEmail}</button>
+          </form>
+        ) : null}
+
+        <h2>{t.timeline}</h2>
+        <Table
+          id="timeline"
+          rows={events}
+          empty={t.noEvents}
+          headings={[t.when, t.event, t.target]}
+          row={(e) => (
+            <tr key={e.id} data-event={e.type}>
+              <td>
+                <When at={e.createdAt} />
+              </td>
+              <td dir="ltr">{e.type}</td>
+              <td dir="ltr">{e.objectId}</td>
+            </tr>
+          )}
+        />
+
+        <h2>{t.ledgerMovements}</h2>
+        <Table
+          id="movements"
+          rows={movements}
+          empty={t.noMovements}
+          headings={[t.when, t.kind, t.amount, t.fee]}
+          row={(m) => (
+            <tr key={String(m.id)} data-movement={m.kind}>
+              <td>
+                <When at={m.created_at} />
+              </td>
+              <td>{m.kind}</td>
+              <td>{money(m.amount)}</td>
+              <td>{money(m.fee)}</td>
+            </tr>
+          )}
+        />
+
+        <h2>{t.refunds}</h2>
+        <Table
+          id="refunds"
+          rows={refunds}
+          empty={t.noRefunds}
+          headings={[t.when, t.amount, t.reason, t.status]}
+          row={(r) => (
+            <tr key={r.id} data-refund={r.id}>
+              <td>
+                <When at={r.created_at} />
+              </td>
+              <td>{money(r.amount)}</td>
+              <td>{r.reason ?? ''}</td>
+              <td>{r.status}</td>
+            </tr>
+          )}
+        />
+        {mayRefund ? (
+          <form method="post" action={`/console/payments/${payment.id}/refund?lang=${locale}`}>
+            <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+            <p>{fill(t.refundLeft, { amount: money(refundable) })}</p>
+            <div class="field">
+              <label for="refund-amount">{t.refundAmount}</label>
+              <input id="refund-amount" name="amount" inputmode="decimal" dir="ltr" />
+            </div>
+            <div class="field">
+              <label for="refund-reason">{t.reason}</label>
+              <input id="refund-reason" name="reason" maxlength={200} />
+            </div>
+            <button type="submit">{t.refund}</button>
+          </form>
+        ) : null}
+      </ConsolePage>,
+    );
+  }
+
+  async function webhooksPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: MerchantSession,
+    livemode: boolean,
+    created?: { secret?: string; error?: string },
+  ) {
+    const { signedIn, locale, merchantId } = session;
+    const t = { ...consoleMessages(locale), ...merchantMessages(locale) };
+    const endpoints = await deps.webhooks.listEndpoints({ merchantId, livemode });
+    const mode = livemode ? 'live' : 'test';
+    return sendPage(
+      reply,
+      <ConsolePage locale={locale} path={request.url} title={t.webhooks} signedIn={signedIn}>
+        <form method="get" action="/console/webhooks" class="filters">
+          <input type="hidden" name="lang" value={locale} />
+          <ModeSelect locale={locale} livemode={livemode} />
+          <button type="submit">{t.show}</button>
+        </form>
+        {created?.secret ? (
+          <p class="note" role="status">
+            {t.secretOnce}{' '}
+            <code dir="ltr" id="endpoint-secret">
+              {created.secret}
+            </code>
+          </p>
+        ) : null}
+        {created?.error ? (
+          <p class="field-error" role="alert" id="endpoint-error">
+            {fill(t.endpointRefused, { detail: created.error })}
+          </p>
+        ) : null}
+        <h2>{t.endpoints}</h2>
+        <Table
+          rows={endpoints}
+          empty={t.noEndpoints}
+          headings={[t.url, t.eventsToSend, t.created, t.action]}
+          row={(e) => (
+            <tr key={e.id} data-endpoint={e.id}>
+              <td dir="ltr">
+                <a href={`/console/webhooks/${e.id}?lang=${locale}`}>{e.url}</a>
+              </td>
+              <td dir="ltr">{e.enabledEvents.join(', ')}</td>
+              <td>
+                <When at={e.createdAt} />
+              </td>
+              <td>
+                <form method="post" action={`/console/webhooks/${e.id}/disable?lang=${locale}`}>
+                  <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+                  <button type="submit">{t.disable}</button>
+                </form>
+              </td>
+            </tr>
+          )}
+        />
+        <h2>{t.addEndpoint}</h2>
+        <form method="post" action={`/console/webhooks?lang=${locale}&mode=${mode}`}>
+          <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+          <div class="field">
+            <label for="url">{t.url}</label>
+            <input id="url" name="url" type="url" required dir="ltr" />
+          </div>
+          <fieldset>
+            <legend>{t.eventsToSend}</legend>
+            {EVENT_TYPES.map((type) => (
+              <div key={type}>
+                <input type="checkbox" id={`event-${type}`} name="events" value={type} />
+                <label for={`event-${type}`} dir="ltr">
+                  {type}
+                </label>
+              </div>
+            ))}
+            <p class="note">{t.allEvents}</p>
+          </fieldset>
+          <button type="submit">{t.addEndpoint}</button>
+        </form>
+      </ConsolePage>,
+      { status: created?.error ? 400 : 200 },
+    );
+  }
+
+  async function keysPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: MerchantSession,
+    secret?: string,
+  ) {
+    const { signedIn, locale, merchantId } = session;
+    const t = { ...consoleMessages(locale), ...merchantMessages(locale) };
+    const keys = (await deps.merchants.listApiKeys(merchantId)).filter((k) => !k.livemode);
+    return sendPage(
+      reply,
+      <ConsolePage locale={locale} path={request.url} title={t.apiKeys} signedIn={signedIn}>
+        <p class="note">{t.liveKeysNote}</p>
+        {secret ? (
+          <p class="note" role="status">
+            {t.keySecretOnce}{' '}
+            <code dir="ltr" id="key-secret">
+              {secret}
+            </code>
+          </p>
+        ) : null}
+        <Table
+          rows={keys}
+          empty={t.noKeys}
+          headings={[t.key, t.keyLabel, t.created, t.status, t.action]}
+          row={(k) => (
+            <tr key={k.id} data-key={k.id}>
+              <td dir="ltr">{k.hint}</td>
+              <td>{k.label ?? ''}</td>
+              <td>
+                <When at={k.createdAt} />
+              </td>
+              <td class="key-status">{k.revokedAt ? t.revoked : t.active}</td>
+              <td>
+                {k.revokedAt ? null : (
+                  <form method="post" action={`/console/keys/${k.id}/revoke?lang=${locale}`}>
+                    <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+                    <button type="submit">{t.revoke}</button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          )}
+        />
+        <h2>{t.createKey}</h2>
+        <form method="post" action={`/console/keys?lang=${locale}`}>
+          <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+          <div class="field">
+            <label for="label">{t.keyLabel}</label>
+            <input id="label" name="label" maxlength={100} />
+          </div>
+          <button type="submit">{t.createKey}</button>
+        </form>
+      </ConsolePage>,
+      { status: secret ? 201 : 200 },
+    );
+  }
+
+  return async (app: App) => {
+    app.get(
+      '/console/payments/:paymentId',
+      { schema: { hide: true, params: Type.Object({ paymentId: Id }) } },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'payments.read');
+        if (!session) return reply;
+        const found = await ownPayment(session.merchantId, request.params.paymentId);
+        if (!found) return notFound(request, reply);
+        const q = request.query as { purpose?: string; refund_error?: string; refunded?: string };
+        return paymentPage(request, reply, session, found, {
+          refundError: q.refund_error?.slice(0, 100),
+          refunded: q.refunded === '1',
+          revealPurpose: q.purpose,
+        });
+      },
+    );
+
+    app.post(
+      '/console/payments/:paymentId/refund',
+      {
+        schema: {
+          hide: true,
+          params: Type.Object({ paymentId: Id }),
+          body: Type.Object({
+            csrf: Type.Optional(Csrf),
+            amount: Type.Optional(Type.String({ maxLength: 30 })),
+            reason: Type.Optional(Type.String({ maxLength: 200 })),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'payments.refund', {
+          token: request.body.csrf,
+        });
+        if (!session) return reply;
+        const found = await ownPayment(session.merchantId, request.params.paymentId);
+        const merchant = await deps.merchants.getMerchant(session.merchantId);
+        if (!found || !merchant) return notFound(request, reply);
+        const { payment, scope } = found;
+        const back = (query: string) =>
+          reply.redirect(`/console/payments/${payment.id}?lang=${session.locale}&${query}`, 303);
+        const amountText = request.body.amount?.trim() ?? '';
+        const currency = isCurrencyCode(payment.currency) ? currencies[payment.currency] : undefined;
+        const amount = amountText && currency ? parseDecimalAmount(amountText, currency) : undefined;
+        if (amountText && amount === undefined) return back('refund_error=invalid_amount');
+        const outcome = await deps.store.transaction(async (trx) => {
+          const refund = await deps.payments.refund(
+            { merchant, livemode: scope.livemode },
+            {
+              paymentId: payment.id,
+              ...(amount === undefined ? {} : { amount }),
+              reason: request.body.reason?.trim() || null,
+            },
+            trx,
+          );
+          if (refund instanceof Problem) return refund;
+          await deps.audit.append(
+            {
+              ...byPerson(session.signedIn, request),
+              action: 'payment.refund',
+              target: { type: 'refund', id: refund.id },
+              details: { payment: payment.id, amount: refund.amount, currency: refund.currency },
+            },
+            trx,
+          );
+          return refund;
+        });
+        if (outcome instanceof Problem) return back(`refund_error=${encodeURIComponent(outcome.code)}`);
+        return back('refunded=1');
+      },
+    );
+
+    app.get(
+      '/console/refunds/:refundId',
+      { schema: { hide: true, params: Type.Object({ refundId: Id }) } },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'payments.read');
+        if (!session) return reply;
+        for (const livemode of MODES) {
+          const refund = await deps.payments.getRefund(
+            { merchantId: session.merchantId, livemode },
+            request.params.refundId,
+          );
+          if (refund)
+            return reply.redirect(`/console/payments/${refund.payment_id}?lang=${session.locale}`, 303);
+        }
+        return notFound(request, reply);
+      },
+    );
+
+    app.get('/console/webhooks', { schema: { hide: true } }, async (request, reply) => {
+      const session = await merchantSession(request, reply, 'webhooks.manage');
+      if (!session) return reply;
+      return webhooksPage(request, reply, session, modeOf(request));
+    });
+
+    app.post(
+      '/console/webhooks',
+      {
+        schema: {
+          hide: true,
+          body: Type.Object({
+            csrf: Type.Optional(Csrf),
+            url: Type.String({ maxLength: 2000 }),
+            events: Type.Optional(
+              Type.Union([Type.String({ maxLength: 64 }), Type.Array(Type.String({ maxLength: 64 }))]),
+            ),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'webhooks.manage', {
+          token: request.body.csrf,
+        });
+        if (!session) return reply;
+        const livemode = modeOf(request);
+        const scope = { merchantId: session.merchantId, livemode };
+        const events = [request.body.events ?? []].flat();
+        const created = await deps.store.transaction(async (trx) => {
+          const result = await deps.webhooks.createEndpoint(
+            scope,
+            { url: request.body.url.trim(), events },
+            trx,
+          );
+          if (result instanceof Problem) return result;
+          await deps.audit.append(
+            {
+              ...byPerson(session.signedIn, request),
+              action: 'webhook_endpoint.create',
+              target: { type: 'webhook_endpoint', id: result.endpoint.id },
+              details: { url: result.endpoint.url, events: result.endpoint.enabledEvents, livemode },
+            },
+            trx,
+          );
+          return result;
+        });
+        return webhooksPage(
+          request,
+          reply,
+          session,
+          livemode,
+          created instanceof Problem
+            ? { error: created.detail ?? created.title }
+            : { secret: created.secret },
+        );
+      },
+    );
+
+    app.post(
+      '/console/webhooks/:endpointId/disable',
+      {
+        schema: {
+          hide: true,
+          params: Type.Object({ endpointId: Id }),
+          body: Type.Object({ csrf: Type.Optional(Csrf) }),
+        },
+      },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'webhooks.manage', {
+          token: request.body.csrf,
+        });
+        if (!session) return reply;
+        const { endpointId } = request.params;
+        const disabled = await deps.store.transaction(async (trx) => {
+          for (const livemode of MODES) {
+            if (
+              await deps.webhooks.disableEndpoint(
+                { merchantId: session.merchantId, livemode },
+                endpointId,
+                trx,
+              )
+            ) {
+              await deps.audit.append(
+                {
+                  ...byPerson(session.signedIn, request),
+                  action: 'webhook_endpoint.disable',
+                  target: { type: 'webhook_endpoint', id: endpointId },
+                  details: { livemode },
+                },
+                trx,
+              );
+              return livemode;
+            }
+          }
+          return undefined;
+        });
+        if (disabled === undefined) return notFound(request, reply);
+        return reply.redirect(
+          `/console/webhooks?lang=${session.locale}&mode=${disabled ? 'live' : 'test'}`,
+          303,
+        );
+      },
+    );
+
+    app.get(
+      '/console/webhooks/:endpointId',
+      { schema: { hide: true, params: Type.Object({ endpointId: Id }) } },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'webhooks.manage');
+        if (!session) return reply;
+        const found = await ownEndpoint(session.merchantId, request.params.endpointId);
+        if (!found) return notFound(request, reply);
+        const { signedIn, locale } = session;
+        const t = { ...consoleMessages(locale), ...merchantMessages(locale) };
+        const replayed = (request.query as { replayed?: string }).replayed;
+        return sendPage(
+          reply,
+          <ConsolePage locale={locale} path={request.url} title={t.deliveries} signedIn={signedIn}>
+            <p dir="ltr">{found.endpoint?.url ?? request.params.endpointId}</p>
+            {replayed && /^\d+$/.test(replayed) ? (
+              <p class="note" role="status" id="replayed">
+                {fill(t.replayed, { count: replayed })}
+              </p>
+            ) : null}
+            <Table
+              rows={found.deliveries}
+              empty={t.noDeliveries}
+              headings={[t.when, t.event, t.attempt, t.result, t.duration, t.action]}
+              row={(d) => (
+                <tr key={d.id} data-delivery={d.id}>
+                  <td>
+                    <When at={d.createdAt} />
+                  </td>
+                  <td dir="ltr">{d.eventId}</td>
+                  <td>{d.attempt}</td>
+                  <td class="delivery-result">
+                    {d.succeeded ? t.succeededDelivery : t.failedDelivery}
+                    {d.statusCode === null ? '' : ` (HTTP ${d.statusCode})`}
+                    {d.error ? ` ${d.error}` : ''}
+                  </td>
+                  <td>{d.durationMs}</td>
+                  <td>
+                    <form
+                      method="post"
+                      action={`/console/webhooks/${request.params.endpointId}/deliveries/${d.id}/replay?lang=${locale}`}
+                    >
+                      <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+                      <button type="submit">{t.replay}</button>
+                    </form>
+                  </td>
+                </tr>
+              )}
+            />
+          </ConsolePage>,
+        );
+      },
+    );
+
+    app.post(
+      '/console/webhooks/:endpointId/deliveries/:deliveryId/replay',
+      {
+        schema: {
+          hide: true,
+          params: Type.Object({ endpointId: Id, deliveryId: Id }),
+          body: Type.Object({ csrf: Type.Optional(Csrf) }),
+        },
+      },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'webhooks.manage', {
+          token: request.body.csrf,
+        });
+        if (!session) return reply;
+        const { endpointId, deliveryId } = request.params;
+        const found = await ownEndpoint(session.merchantId, endpointId);
+        const delivery = found?.deliveries.find((d) => d.id === deliveryId);
+        if (!found || !delivery) return notFound(request, reply);
+        const queued = await deps.store.transaction(async (trx) => {
+          const count = await deps.webhooks.redeliver(found.scope, delivery.eventId, endpointId, trx);
+          await deps.audit.append(
+            {
+              ...byPerson(session.signedIn, request),
+              action: 'webhook.replay',
+              target: { type: 'event', id: delivery.eventId },
+              details: { endpoint: endpointId, delivery: deliveryId, queued: count ?? 0 },
+            },
+            trx,
+          );
+          return count ?? 0;
+        });
+        return reply.redirect(
+          `/console/webhooks/${endpointId}?lang=${session.locale}&replayed=${queued}`,
+          303,
+        );
+      },
+    );
+
+    app.get('/console/keys', { schema: { hide: true } }, async (request, reply) => {
+      const session = await merchantSession(request, reply, 'keys.manage');
+      if (!session) return reply;
+      return keysPage(request, reply, session);
+    });
+
+    app.post(
+      '/console/keys',
+      {
+        schema: {
+          hide: true,
+          body: Type.Object({
+            csrf: Type.Optional(Csrf),
+            label: Type.Optional(Type.String({ maxLength: 100 })),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'keys.manage', { token: request.body.csrf });
+        if (!session) return reply;
+        const label = request.body.label?.trim() || undefined;
+        // Only test keys from the console: live keys wait for the merchant's approval.
+        const { secret } = await deps.store.transaction(async (trx) => {
+          const created = await deps.merchants.createApiKey(
+            session.merchantId,
+            false,
+            label ? { label } : {},
+            trx,
+          );
+          await deps.audit.append(
+            {
+              ...byPerson(session.signedIn, request),
+              action: 'api_key.create',
+              target: { type: 'api_key', id: created.apiKey.id },
+              details: { hint: created.apiKey.hint, livemode: false, label: label ?? null },
+            },
+            trx,
+          );
+          return created;
+        });
+        return keysPage(request, reply, session, secret);
+      },
+    );
+
+    app.post(
+      '/console/keys/:keyId/revoke',
+      {
+        schema: {
+          hide: true,
+          params: Type.Object({ keyId: Id }),
+          body: Type.Object({ csrf: Type.Optional(Csrf) }),
+        },
+      },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'keys.manage', { token: request.body.csrf });
+        if (!session) return reply;
+        const { keyId } = request.params;
+        const key = (await deps.merchants.listApiKeys(session.merchantId)).find(
+          (k) => k.id === keyId && !k.livemode,
+        );
+        if (!key) return notFound(request, reply);
+        await deps.store.transaction(async (trx) => {
+          if (!(await deps.merchants.revokeApiKey(session.merchantId, keyId, trx))) return;
+          await deps.audit.append(
+            {
+              ...byPerson(session.signedIn, request),
+              action: 'api_key.revoke',
+              target: { type: 'api_key', id: keyId },
+              details: { hint: key.hint, livemode: key.livemode },
+            },
+            trx,
+          );
+        });
+        return reply.redirect(`/console/keys?lang=${session.locale}`, 303);
+      },
+    );
+
+    app.get('/console/settlements', { schema: { hide: true } }, async (request, reply) => {
+      const session = await merchantSession(request, reply, 'settlements.read');
+      if (!session) return reply;
+      const { signedIn, locale, merchantId } = session;
+      const t = { ...consoleMessages(locale), ...merchantMessages(locale) };
+      const q = request.query as { date?: string; format?: string };
+      const date = q.date && isCalendarDate(q.date) ? q.date : moroccanDate(new Date());
+      const livemode = modeOf(request);
+      const merchant = await deps.merchants.getMerchant(merchantId);
+      const currency: CurrencyCode =
+        merchant && isCurrencyCode(merchant.currency) ? merchant.currency : 'MAD';
+      const report = await settlementReport(deps, { merchantId, livemode }, date, currency);
+      if (q.format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="settlement-${date}.csv"`)
+          .send(settlementCsv(report));
+      const money = (amount: bigint) => formatMoney(amount, currency, locale);
+      const mode = livemode ? 'live' : 'test';
+      return sendPage(
+        reply,
+        <ConsolePage locale={locale} path={request.url} title={t.settlements} signedIn={signedIn}>
+          <form method="get" action="/console/settlements" class="filters">
+            <input type="hidden" name="lang" value={locale} />
+            <div class="field">
+              <label for="date">{t.date}</label>
+              <input id="date" name="date" type="date" value={date} />
+            </div>
+            <ModeSelect locale={locale} livemode={livemode} />
+            <button type="submit">{t.show}</button>
+          </form>
+          <dl class="summary" id="settlement">
+            <div>
+              <dt>{fill(t.capturedCount, { count: report.captured.count })}</dt>
+              <dd>{money(report.captured.amount)}</dd>
+            </div>
+            <div>
+              <dt>{fill(t.refundedCount, { count: report.refunded.count })}</dt>
+              <dd>{money(report.refunded.amount)}</dd>
+            </div>
+            <div>
+              <dt>{t.fees}</dt>
+              <dd>{money(report.fees)}</dd>
+            </div>
+            <div>
+              <dt>{t.payable}</dt>
+              <dd id="settlement-payable">{money(report.payable)}</dd>
+            </div>
+            <div>
+              <dt>{t.reconciled}</dt>
+              <dd id="settlement-reconciled">{report.reconciled ? t.yes : t.no}</dd>
+            </div>
+          </dl>
+          <p>
+            <a href={`/console/settlements?date=${date}&mode=${mode}&format=csv`}>{t.downloadCsv}</a>
+          </p>
+          <Table
+            rows={report.lines}
+            empty={t.noMovements}
+            headings={[t.when, t.kind, t.payment, t.amount, t.fee, t.net]}
+            row={(l) => (
+              <tr key={`${l.paymentId}-${l.refundId ?? ''}-${l.kind}`}>
+                <td>
+                  <When at={l.at} />
+                </td>
+                <td>{l.kind}</td>
+                <td dir="ltr">
+                  <a href={`/console/payments/${l.paymentId}?lang=${locale}`}>{l.paymentId}</a>
+                </td>
+                <td>{money(l.amount)}</td>
+                <td>{money(l.fee)}</td>
+                <td>{money(l.net)}</td>
+              </tr>
+            )}
+          />
+        </ConsolePage>,
+      );
+    });
+  };
+}
