@@ -14,6 +14,8 @@ import { createPlatform } from '../src/platform.js';
 import { freshPostgres, measure, table } from './support.js';
 
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,4,16').split(',').map(Number);
+// Which rows to measure, e.g. BENCH_TARGETS=postgres while working on the PostgreSQL path.
+const TARGETS = new Set((process.env.BENCH_TARGETS ?? 'http,pglite,postgres').split(','));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CARDS = 300;
 const KEY = 'sk_test_AtlasVoyagesDemo0000000000000001';
@@ -139,25 +141,29 @@ function pgbench(url: string, clients: number): number | undefined {
 
 const rows: Record<string, string | number>[] = [];
 // What the machine allows at all: the same HTTP traffic against a server with no database behind it.
-rows.push(
-  ...(await benchServer(
-    'HTTP only (no DB)',
-    await startServer({}, ['--import', 'tsx', 'bench/http-ceiling.ts']),
-  )),
-);
-const dataDir = mkdtempSync(join(tmpdir(), 'tijara-bench-'));
-try {
+if (TARGETS.has('http')) {
   rows.push(
-    ...(await benchPayments('PGlite', {
-      TIJARA_DATA_DIR: join(dataDir, 'data'),
-      TIJARA_MASTER_KEY: masterKey,
-    })),
+    ...(await benchServer(
+      'HTTP only (no DB)',
+      await startServer({}, ['--import', 'tsx', 'bench/http-ceiling.ts']),
+    )),
   );
-} finally {
-  rmSync(dataDir, { recursive: true, force: true });
+}
+if (TARGETS.has('pglite')) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tijara-bench-'));
+  try {
+    rows.push(
+      ...(await benchPayments('PGlite', {
+        TIJARA_DATA_DIR: join(dataDir, 'data'),
+        TIJARA_MASTER_KEY: masterKey,
+      })),
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
-const postgres = await freshPostgres('tijara_bench_payments');
+const postgres = TARGETS.has('postgres') ? await freshPostgres('tijara_bench_payments') : undefined;
 let reference: number | undefined;
 if (postgres) {
   try {
@@ -172,7 +178,7 @@ if (postgres) {
   } finally {
     await postgres.drop();
   }
-} else {
+} else if (TARGETS.has('postgres')) {
   console.log('PostgreSQL: skipped (none answered; set TEST_DATABASE_URL)');
 }
 
@@ -189,11 +195,13 @@ if (reference) {
 } else if (postgres) {
   console.log('\npgbench: not found or failed (apt-get install postgresql-client)');
 }
-const ceiling = Math.max(
-  ...rows.filter((r) => r.database === 'HTTP only (no DB)').map((r) => Number(r['payments/s'])),
-);
-console.log(
-  `HTTP-only ceiling on this machine (same requests, no database): ${ceiling} payments/s` +
-    (reference ? `, which is ${Math.round((ceiling / reference) * 100)}% of pgbench` : ''),
-);
+if (TARGETS.has('http')) {
+  const ceiling = Math.max(
+    ...rows.filter((r) => r.database === 'HTTP only (no DB)').map((r) => Number(r['payments/s'])),
+  );
+  console.log(
+    `HTTP-only ceiling on this machine (same requests, no database): ${ceiling} payments/s` +
+      (reference ? `, which is ${Math.round((ceiling / reference) * 100)}% of pgbench` : ''),
+  );
+}
 console.log('\nGoals: PostgreSQL ≥ 50% of pgbench TPS with p99 ≤ 50 ms; PGlite ≥ 1,000 payments/s.');

@@ -349,6 +349,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   let stopping: Promise<void> | undefined;
   let stopRescreening: (() => void) | undefined;
+  let stopSealing: (() => Promise<void>) | undefined;
   return {
     config,
     logger,
@@ -359,6 +360,10 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     baseUrl,
     async listen() {
       if (config.workers) outbox.start();
+      // Audited changes commit their records unchained; every process chains what it (and others) left.
+      stopSealing = services.audit.startSealing(1_000, (error) =>
+        logger.error({ err: error }, 'sealing the audit trail failed'),
+      );
       // Lists change without telling anyone too: a daily pass screens every watched subject again.
       if (config.workers) stopRescreening = services.screening.startScheduledRescreen(24 * 60 * 60 * 1000);
       await server.listen({ port: config.port, host: config.host });
@@ -370,6 +375,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       stopping ??= (async () => {
         await server.close();
         stopRescreening?.();
+        await stopSealing?.();
         await outbox.stop();
         await store.close();
       })();

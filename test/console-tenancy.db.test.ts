@@ -116,7 +116,7 @@ async function snapshot() {
       .executeTakeFirstOrThrow(),
     outbox: (await db.selectFrom('outbox_events').select(db.fn.countAll().as('n')).executeTakeFirstOrThrow())
       .n,
-    audit: (await db.selectFrom('audit_log').select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+    audit: (await platform.services.audit.list({ limit: 1 }))[0]?.seq,
   };
 }
 

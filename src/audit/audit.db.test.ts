@@ -5,10 +5,16 @@ import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { testStore } from '../../test/support/store.js';
 import { manualClock } from '../core/clock.js';
-import type { SharedDb } from '../store/store.js';
+import { ownTables, type SharedDb } from '../store/store.js';
 import { recordHash } from './chain.js';
 import { describeVerdict, exportAuditCommand, verifyAuditCommand } from './cli.js';
-import { AUDIT_COLUMNS, type AuditEntry, type AuditRecord } from './model.js';
+import {
+  AUDIT_COLUMNS,
+  type AuditEntry,
+  type AuditRecord,
+  type AuditTables,
+  toAuditRecord,
+} from './model.js';
 import { type ChainVerdict, createAuditLog } from './service.js';
 
 const store = await testStore();
@@ -35,9 +41,31 @@ function entry(overrides: Partial<AuditEntry> = {}): AuditEntry {
   };
 }
 
+/** Appends outside any transaction (sealed at once) and reads the record back from the chain. */
+async function appended(e: AuditEntry = entry()): Promise<AuditRecord> {
+  return chained(await audit.append(e));
+}
+
+async function chained(id: string): Promise<AuditRecord> {
+  const row = await ownTables<AuditTables>(store.db)
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return toAuditRecord(row);
+}
+
+async function pendingCount(): Promise<number> {
+  const { n } = await ownTables<AuditTables>(store.db)
+    .selectFrom('audit_pending')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
 async function appendMany(count: number): Promise<AuditRecord[]> {
   const records: AuditRecord[] = [];
-  for (let i = 0; i < count; i++) records.push(await audit.append(entry()));
+  for (let i = 0; i < count; i++) records.push(await appended());
   return records;
 }
 
@@ -215,8 +243,7 @@ describe('audit trail', () => {
     const doomed = entry({ action: 'payment.refund' });
     await assert.rejects(
       store.transaction(async (trx) => {
-        const record = await audit.append(doomed, trx);
-        assert.equal(record.seq, head!.seq + 1n);
+        await audit.append(doomed, trx);
         throw rolledBack;
       }),
       (error) => error === rolledBack,
@@ -226,7 +253,7 @@ describe('audit trail', () => {
       await audit.list({ limit: 10, action: 'payment.refund', targetId: doomed.target!.id }),
       [],
     );
-    const next = await audit.append(entry());
+    const next = await appended();
     assert.equal(next.seq, head!.seq + 1n, 'the next record takes the number the rolled-back one had');
     assert.equal(next.prevHash, head!.hash);
     assert.equal(await intactRecords(), before + 1);
@@ -235,8 +262,9 @@ describe('audit trail', () => {
   test('20 concurrent appenders make one chain without forks or gaps', async () => {
     const before = await intactRecords();
     const rollbacksBefore = rollbacks;
-    const records = await Promise.all(Array.from({ length: 20 }, () => audit.append(entry())));
-    assert.equal(rollbacks, rollbacksBefore, 'appenders took turns: none collided and retried');
+    const ids = await Promise.all(Array.from({ length: 20 }, () => audit.append(entry())));
+    const records = await Promise.all(ids.map(chained));
+    assert.equal(rollbacks, rollbacksBefore, 'sealers took turns: none collided and retried');
     const seqs = records.map((r) => r.seq).sort((a, b) => (a < b ? -1 : 1));
     assert.deepEqual(
       seqs,
@@ -259,7 +287,7 @@ describe('audit trail', () => {
     assert.equal(await intactRecords(), before + 20);
   });
 
-  test('an appender whose snapshot predates the head (REPEATABLE READ) is retried, not forked', async () => {
+  test('appenders in REPEATABLE READ transactions, whose snapshots predate the head, do not fork it', async () => {
     const before = await intactRecords();
     await Promise.all(
       Array.from({ length: 5 }, () =>
@@ -276,10 +304,33 @@ describe('audit trail', () => {
     assert.equal(await intactRecords(), before + 5);
   });
 
+  test('a record appended in a transaction waits as pending until a seal, then joins the chain', async () => {
+    const before = await intactRecords();
+    const pending = entry({ action: 'payment.capture' });
+    await store.transaction((trx) => audit.append(pending, trx));
+    assert.equal(await pendingCount(), 1, 'committed with its change, not chained yet');
+    const stop = audit.startSealing(5, (error) => assert.fail(String(error)));
+    while ((await pendingCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await stop();
+    const [record] = await audit.list({ limit: 1, action: 'payment.capture', targetId: pending.target!.id });
+    assert.equal(record?.seq, BigInt(before + 1));
+    assert.equal(await intactRecords(), before + 1);
+  });
+
+  test('readers seal first: what committed is listed and verified at once', async () => {
+    const before = await intactRecords();
+    const read = entry({ action: 'data.read' });
+    await store.transaction((trx) => audit.append(read, trx));
+    const [record] = await audit.list({ limit: 1 });
+    assert.equal(record?.targetId, read.target!.id);
+    assert.equal(await pendingCount(), 0);
+    assert.equal(await intactRecords(), before + 1);
+  });
+
   test('list filters by action, actor and target, newest first, and pages with before', async () => {
     const actor = { type: 'api_key' as const, id: `key_${counter}` };
-    const a = await audit.append(entry({ actor, action: 'payment.refund' }));
-    const b = await audit.append(entry({ actor, action: 'payment.refund' }));
+    const a = await appended(entry({ actor, action: 'payment.refund' }));
+    const b = await appended(entry({ actor, action: 'payment.refund' }));
     await audit.append(entry({ actor, action: 'data.read', target: { type: 'card', id: 'card_pan' } }));
     assert.deepEqual(
       (await audit.list({ limit: 10, actorId: actor.id, action: 'payment.refund' })).map((r) => r.id),
@@ -295,7 +346,7 @@ describe('audit trail', () => {
   });
 
   test('the CSV export has a header and one escaped line per record', async () => {
-    const tricky = await audit.append(
+    const tricky = await appended(
       entry({ action: 'merchant.note', details: { note: 'Rabat, quartier "Agdal"\nbureau 2' } }),
     );
     const chunks: string[] = [];
@@ -325,7 +376,7 @@ describe('audit trail', () => {
   test('the export can be limited to a time range', async () => {
     clock.advance(1); // past the previous test's last record
     const from = clock.now();
-    const inside = await audit.append(entry());
+    const inside = await appended();
     const chunks: string[] = [];
     for await (const chunk of audit.exportCsv({ from, until: new Date(from.getTime() + 60_000) }))
       chunks.push(chunk);

@@ -22,9 +22,24 @@ export interface AuditTables {
     prev_hash: string;
     hash: string;
   };
+  /** Records written with their change, waiting for the sealer to chain them (see migration 0017). */
+  audit_pending: {
+    id: string;
+    at: Date;
+    actor_type: ActorType;
+    actor_id: string;
+    organisation_id: string | null;
+    action: string;
+    target_type: string | null;
+    target_id: string | null;
+    details: ColumnType<JsonObject, string, never>;
+    ip: string | null;
+    request_id: string | null;
+  };
 }
 
 export type AuditRow = Selectable<AuditTables['audit_log']>;
+export type PendingRow = Selectable<AuditTables['audit_pending']>;
 
 /** Who acted: a person, an API key, or Tijara itself (a worker, a scheduled job). */
 export interface AuditActor {

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
-import { inTransaction, isUniqueViolation, type SharedDb, type SharedStore } from '../store/store.js';
+import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import {
   type ChainedFields,
   type ChainLink,
@@ -18,13 +18,16 @@ import {
   type AuditEntry,
   type AuditRecord,
   type AuditTables,
+  type PendingRow,
   toAuditRecord,
 } from './model.js';
 
 type Db = Kysely<AuditTables>;
 
 // Any constant will do, as long as no other advisory lock in Tijara uses it (migrations take 7_412_530).
-const AUDIT_APPEND_LOCK_KEY = 7_412_531;
+const AUDIT_SEAL_LOCK_KEY = 7_412_531;
+// Pending records chained per sealing transaction.
+const SEAL_BATCH = 500;
 // Records read per query when walking the whole log: memory stays flat however long it grows.
 const PAGE_SIZE = 1000;
 
@@ -51,11 +54,22 @@ export interface AuditExportRange {
 
 export interface AuditLog {
   /**
-   * Appends a record. Pass the transaction that makes the change, so the record commits or rolls back
-   * with it; appenders take turns until their transaction ends, so append last and commit soon.
+   * Records an action. Pass the transaction that makes the change, so the record commits or rolls back
+   * with it; it waits for no one, and is chained by the next seal. Outside a transaction it is sealed
+   * at once. Resolves with the record's id.
    */
-  append(entry: AuditEntry, db?: SharedDb): Promise<AuditRecord>;
-  /** Recomputes the chain from the first record and names the first one that does not hold. */
+  append(entry: AuditEntry, db?: SharedDb): Promise<string>;
+  /**
+   * Chains every committed pending record: numbered and hashed after the last one, oldest id first.
+   * Runs on a timer in every process (startSealing) and before every read; returns how many it sealed.
+   */
+  seal(): Promise<number>;
+  /** Seals every `everyMs`; the returned function stops it and waits for a seal under way. */
+  startSealing(everyMs: number, onError: (error: unknown) => void): () => Promise<void>;
+  /**
+   * Recomputes the chain from the first record and names the first one that does not hold.
+   * Like list and the exports, it seals first unless handed a transaction (which sees what is sealed).
+   */
   verify(db?: SharedDb): Promise<ChainVerdict>;
   /** Newest first. */
   list(query: AuditQuery, db?: SharedDb): Promise<AuditRecord[]>;
@@ -65,46 +79,100 @@ export interface AuditLog {
   exportJson(range?: AuditExportRange, db?: SharedDb): AsyncIterable<string>;
 }
 
-/**
- * Thrown when the head read was stale (a REPEATABLE READ or SERIALIZABLE snapshot taken before another
- * appender committed): SQLSTATE 40001 makes store.transaction run the whole transaction again.
- */
-class StaleChainHead extends Error {
-  readonly code = '40001';
-  constructor() {
-    super('another audit record took this sequence number since the transaction began; retry it');
-  }
-}
-
 export function createAuditLog(deps: { store: SharedStore; clock: Clock }): AuditLog {
   const { store, clock } = deps;
 
-  async function appendIn(trx: Db, entry: AuditEntry): Promise<AuditRecord> {
-    // Two appenders reading the same head would fork the chain: one at a time, until its commit.
-    await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`.execute(trx);
+  async function insertPending(db: Db, entry: AuditEntry): Promise<string> {
+    const at = clock.now();
+    const id = newId('aud', at.getTime());
+    await db
+      .insertInto('audit_pending')
+      .values({
+        id,
+        at,
+        actor_type: entry.actor.type,
+        actor_id: entry.actor.id,
+        organisation_id: entry.actor.organisationId ?? null,
+        action: entry.action,
+        target_type: entry.target?.type ?? null,
+        target_id: entry.target?.id ?? null,
+        details: canonicalJson(normalizeDetails(entry.details ?? {})),
+        ip: entry.ip ?? null,
+        request_id: entry.requestId ?? null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** One batch: under the lock, so two sealers never chain onto the same head. */
+  async function sealBatch(trx: Db): Promise<number> {
+    await sql`select pg_advisory_xact_lock(${AUDIT_SEAL_LOCK_KEY})`.execute(trx);
+    // Read after the lock (READ COMMITTED: a fresh snapshot), so a batch sealed meanwhile is gone.
+    const pending = await trx
+      .selectFrom('audit_pending')
+      .selectAll()
+      .orderBy('id')
+      .limit(SEAL_BATCH)
+      .execute();
+    if (pending.length === 0) return 0;
     const head = await trx
       .selectFrom('audit_log')
       .select(['seq', 'hash'])
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const record = sealed(head ?? GENESIS_LINK, entry, clock.now());
-    try {
-      await trx
-        .insertInto('audit_log')
-        // The columns exactly as hashed, so verify reads back what was sealed.
-        .values({
+    let link: ChainLink = head ?? GENESIS_LINK;
+    const records = pending.map((row) => {
+      const record = sealed(link, row);
+      link = record;
+      return record;
+    });
+    await trx
+      .insertInto('audit_log')
+      // The columns exactly as hashed, so verify reads back what was sealed.
+      .values(
+        records.map((record) => ({
           ...chainedColumns(record),
           seq: record.seq,
           at: record.at,
           details: JSON.stringify(record.details),
           hash: record.hash,
-        })
-        .execute();
-    } catch (error) {
-      throw isUniqueViolation(error, 'audit_log_pkey') ? new StaleChainHead() : error;
+        })),
+      )
+      .execute();
+    await trx
+      .deleteFrom('audit_pending')
+      .where('id', '=', sql<string>`any(${sql.val(pending.map((row) => row.id))}::text[])`)
+      .execute();
+    return pending.length;
+  }
+
+  async function seal(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sealedNow = await store.transaction((trx) => sealBatch(ownTables<AuditTables>(trx)));
+      total += sealedNow;
+      if (sealedNow < SEAL_BATCH) return total;
     }
-    return record;
+  }
+
+  /** What readers see: everything committed so far, once sealed; a caller's transaction is read as is. */
+  async function readable(db: Db | undefined): Promise<Db> {
+    if (db?.isTransaction) return db;
+    await seal();
+    return db ?? store.db;
+  }
+
+  function startSealing(everyMs: number, onError: (error: unknown) => void) {
+    let running: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = running.then(() => seal().catch(onError));
+    }, everyMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await running;
+    };
   }
 
   /** Every record (in the range) in sequence order, read a page at a time. */
@@ -126,10 +194,10 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
     }
   }
 
-  async function verify(db: Db = store.db): Promise<ChainVerdict> {
+  async function verify(db?: Db): Promise<ChainVerdict> {
     let previous: ChainLink = GENESIS_LINK;
     let records = 0;
-    for await (const record of recordsInOrder(db)) {
+    for await (const record of recordsInOrder(await readable(db))) {
       const reason = chainBreak(previous, record);
       if (reason) return { ok: false, records, brokenAt: { seq: record.seq, id: record.id, reason } };
       previous = record;
@@ -138,8 +206,8 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
     return { ok: true, records };
   }
 
-  async function list(query: AuditQuery, db: Db = store.db): Promise<AuditRecord[]> {
-    const rows = await db
+  async function list(query: AuditQuery, db?: Db): Promise<AuditRecord[]> {
+    const rows = await (await readable(db))
       .selectFrom('audit_log')
       .selectAll()
       .$if(query.before !== undefined, (q) => q.where('seq', '<', query.before!))
@@ -152,14 +220,16 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
     return rows.map(toAuditRecord);
   }
 
-  async function* exportCsv(range: AuditExportRange = {}, db: Db = store.db): AsyncGenerator<string> {
+  async function* exportCsv(range: AuditExportRange = {}, db?: Db): AsyncGenerator<string> {
+    const source = await readable(db);
     yield csvRow([...AUDIT_COLUMNS]);
-    for await (const record of recordsInOrder(db, range)) yield csvRow(csvValues(record));
+    for await (const record of recordsInOrder(source, range)) yield csvRow(csvValues(record));
   }
 
-  async function* exportJson(range: AuditExportRange = {}, db: Db = store.db): AsyncGenerator<string> {
+  async function* exportJson(range: AuditExportRange = {}, db?: Db): AsyncGenerator<string> {
+    const source = await readable(db);
     let separator = '[\n';
-    for await (const record of recordsInOrder(db, range)) {
+    for await (const record of recordsInOrder(source, range)) {
       yield `${separator}${JSON.stringify(exportObject(record))}`;
       separator = ',\n';
     }
@@ -167,8 +237,14 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
   }
 
   return {
-    // The record must commit with the change it records: outside a transaction, open one.
-    append: (entry, db) => inTransaction(store, db, (trx) => appendIn(trx, entry)),
+    async append(entry, db) {
+      if (db?.isTransaction) return insertPending(db, entry);
+      const id = await insertPending(store.db, entry);
+      await seal();
+      return id;
+    },
+    seal,
+    startSealing,
     verify,
     list,
     exportCsv,
@@ -176,21 +252,21 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
   };
 }
 
-/** The record that follows `head`, hashed. */
-function sealed(head: ChainLink, entry: AuditEntry, at: Date): AuditRecord {
+/** The pending record as the one that follows `head`, hashed. */
+function sealed(head: ChainLink, row: PendingRow): AuditRecord {
   const fields: ChainedFields = {
     seq: head.seq + 1n,
-    id: newId('aud', at.getTime()),
-    at,
-    actorType: entry.actor.type,
-    actorId: entry.actor.id,
-    organisationId: entry.actor.organisationId ?? null,
-    action: entry.action,
-    targetType: entry.target?.type ?? null,
-    targetId: entry.target?.id ?? null,
-    details: normalizeDetails(entry.details ?? {}),
-    ip: entry.ip ?? null,
-    requestId: entry.requestId ?? null,
+    id: row.id,
+    at: row.at,
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    organisationId: row.organisation_id,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    details: row.details,
+    ip: row.ip,
+    requestId: row.request_id,
     prevHash: head.hash,
   };
   return { ...fields, hash: recordHash(fields) };

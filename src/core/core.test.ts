@@ -29,6 +29,18 @@ describe('ids', () => {
     assert.ok(early < late);
     assert.notEqual(newId('pay'), newId('pay'));
   });
+
+  test('the time part is the ULID encoding of the milliseconds; the random part uses every letter', () => {
+    assert.equal(newId('x', 0).slice(2, 12), '0000000000');
+    assert.equal(newId('x', 2 ** 48 - 1).slice(2, 12), '7zzzzzzzzz');
+    assert.equal(newId('x', 1_700_000_000_000).slice(2, 12), '01hf7yat00');
+    // 5,000 ids (several refills of the random pool): all distinct, every base-32 letter in each position.
+    const ids = Array.from({ length: 5_000 }, () => newId('x'));
+    assert.equal(new Set(ids).size, ids.length);
+    for (let position = 12; position < 28; position++) {
+      assert.equal(new Set(ids.map((id) => id[position])).size, 32, `position ${position}`);
+    }
+  });
 });
 
 describe('config', () => {

@@ -78,8 +78,8 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
   const notFound = (what: string, id: string) => paymentProblems.notFound(what, id);
 
   /**
-   * Records in the audit trail what a key changed, in the change's own transaction and last in it: the
-   * chain takes one appender at a time until its commit, so appending last keeps that wait short.
+   * Records in the audit trail what a key changed, in the change's own transaction (only when it
+   * succeeded: a refused change changed nothing).
    */
   async function audited(
     request: Parameters<typeof callerOf>[0],

@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite';
+import { messages, type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -11,6 +11,9 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { retryIfStale, StatementNames } from './prepared.js';
+
+const { serialize } = protocol;
 
 /**
  * A first-come first-served lock. PGlite has exactly one connection, so a caller holds it from
@@ -37,25 +40,83 @@ class ConnectionLock {
 }
 
 class PGliteConnection implements DatabaseConnection {
+  readonly #names = new StatementNames();
+  /** Parameter type OIDs of each statement PGlite holds prepared, by statement name. */
+  readonly #paramTypes = new Map<string, number[]>();
+
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     // A statement without parameters may be a multi-statement script (a migration): the simple protocol runs those.
     if (compiled.parameters.length === 0) {
       const results = await this.pglite.exec(compiled.sql, { rowMode: 'object' });
-      const last = results.at(-1);
-      return {
-        rows: (last?.rows ?? []) as R[],
-        ...(last?.affectedRows === undefined ? {} : { numAffectedRows: BigInt(last.affectedRows) }),
-      };
+      return toQueryResult(results.at(-1));
     }
-    const result = await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[], {
-      rowMode: 'object',
+    const { sql: text, parameters } = compiled;
+    const result = await retryIfStale(() => this.#runPrepared(text, parameters), {
+      forget: () => this.#forget(text),
+      inTransaction: () => this.pglite.isInTransaction(),
+    }).catch((error: unknown) => {
+      throw withStatement(error, text, parameters);
     });
-    return {
-      rows: result.rows,
-      ...(result.affectedRows === undefined ? {} : { numAffectedRows: BigInt(result.affectedRows) }),
-    };
+    return toQueryResult(result);
+  }
+
+  async #runPrepared(text: string, params: readonly unknown[]): Promise<Results | undefined> {
+    const name = this.#names.nameFor(text);
+    const paramTypes = this.#paramTypes.get(name) ?? (await this.#prepare(name, text));
+    // Bind, Describe, Execute and Sync in one call into PGlite (its query() makes six, and parses every time).
+    // syncToFs as query() does after each statement (a no-op for a Node data folder: writes go straight to disk).
+    const replies = await this.#exchange(
+      Buffer.concat([
+        serialize.bind({ statement: name, values: this.#serializeAll(params, paramTypes) }),
+        serialize.describe({ type: 'P' }),
+        serialize.execute(),
+        serialize.sync(),
+      ]),
+      { syncToFs: true },
+    );
+    return parse.parseResults(replies, this.pglite.parsers, { rowMode: 'object' })[0];
+  }
+
+  /** Parses text as statement `name` and learns its parameter types, as PGlite's query() does. */
+  async #prepare(name: string, text: string): Promise<number[]> {
+    const replies = await this.#exchange(
+      Buffer.concat([
+        serialize.parse({ name, text }),
+        serialize.describe({ type: 'S', name }),
+        serialize.sync(),
+      ]),
+      { syncToFs: false },
+    );
+    const paramTypes = parse.parseDescribeStatementResults(replies);
+    if (name) this.#paramTypes.set(name, paramTypes);
+    return paramTypes;
+  }
+
+  /** Each value as PGlite's query() sends it: by its parameter's type, null staying null. */
+  #serializeAll(params: readonly unknown[], paramTypes: number[]): (string | null)[] {
+    return params.map((param, i) => {
+      if (param === null || param === undefined) return null;
+      const serializer = this.pglite.serializers[paramTypes[i] ?? 0];
+      return serializer ? serializer(param) : String(param);
+    });
+  }
+
+  async #forget(text: string): Promise<void> {
+    const name = this.#names.forget(text);
+    if (name === undefined || !this.#paramTypes.delete(name)) return;
+    await this.#exchange(Buffer.concat([serialize.close({ type: 'S', name }), serialize.sync()]), {
+      syncToFs: false,
+    });
+  }
+
+  /** One round trip under PGlite's own query lock, so that close() cannot tear PGlite down midway. */
+  #exchange(message: Uint8Array, options: { syncToFs: boolean }): Promise<messages.BackendMessage[]> {
+    return this.pglite.runExclusive(async () => {
+      if (!this.pglite.ready) throw new Error('PGlite is closed');
+      return this.pglite.execProtocolStream(message, options);
+    });
   }
 
   // biome-ignore lint/correctness/useYield: PGlite returns whole results; streaming is not offered.
@@ -118,4 +179,17 @@ export class PGliteDialect implements Dialect {
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
   }
+}
+
+function toQueryResult<R>(result: Results | undefined): QueryResult<R> {
+  return {
+    rows: (result?.rows ?? []) as R[],
+    ...(result?.affectedRows === undefined ? {} : { numAffectedRows: BigInt(result.affectedRows) }),
+  };
+}
+
+/** PGlite's query() tells its errors which statement failed; so do these. */
+function withStatement(error: unknown, query: string, params: readonly unknown[]): unknown {
+  if (error instanceof messages.DatabaseError) Object.assign(error, { query, params });
+  return error;
 }

@@ -3,6 +3,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { type IsolationLevel, Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
+import { preparingPool } from './prepared.js';
 
 export type StoreKind = 'pglite' | 'postgres';
 
@@ -78,7 +79,7 @@ export function createStore(options: StoreOptions): SharedStore {
         }) as typeof pg.types.getTypeParser,
       },
     });
-    return wrap('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
+    return wrap('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) }));
   }
   const dataDir = options.dataDir ?? 'memory';
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
