@@ -144,6 +144,19 @@ describe('webhooks', () => {
     assert.equal(unknown.body.code, 'invalid_event_type');
   });
 
+  test('live endpoints must be on the public internet; test endpoints may call localhost', async () => {
+    const caller = await platform.services.merchants.authenticate(demoKeys.atlas);
+    const { secret } = await platform.services.merchants.createApiKey(caller!.merchant.id, true);
+    const live = api(secret);
+    for (const url of ['https://localhost/h', 'https://127.0.0.1/h', 'https://169.254.169.254/h']) {
+      const refused = await live.post<{ code: string; detail: string }>('/v1/webhook_endpoints', { url });
+      assert.equal(refused.status, 400, url);
+      assert.match(refused.body.detail, /public internet/);
+    }
+    assert.equal((await live.post('/v1/webhook_endpoints', { url: 'https://93.184.216.34/h' })).status, 201);
+    assert.equal((await atlas.post('/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/h' })).status, 201);
+  });
+
   test('what a key changes is in the audit trail under that key, and a refused change is not', async () => {
     const endpoint = await atlas.post<{ id: string }>('/v1/webhook_endpoints', {
       url: 'https://example.ma/h',

@@ -1,3 +1,4 @@
+import { assertPublicDestination } from '../core/network.js';
 import type { CmiFields } from './model.js';
 
 /** What a shop's callback page answered: capture the PreAuth, order recorded, or "try again". */
@@ -38,9 +39,14 @@ async function readStart(response: Response): Promise<string> {
 export async function postCallback(
   url: string,
   fields: CmiFields,
-  timeoutMs: number,
+  options: {
+    timeoutMs: number /** A live store's URL must resolve to public addresses only. */;
+    publicOnly: boolean;
+  },
 ): Promise<CallbackResult> {
+  const { timeoutMs } = options;
   try {
+    if (options.publicOnly) await assertPublicDestination(url);
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Tijara-CMI/1' },

@@ -417,7 +417,16 @@ export function createCmiService(deps: CmiDeps): CmiService {
         .executeTakeFirst();
       return { kind: row?.callback_status === 'pending' ? 'busy' : 'settled' };
     }
-    const result = await postCallback(order.callback_url, order.response, CALLBACK_TIMEOUT_MS);
+    const store = await tables()
+      .selectFrom('cmi_stores')
+      .select('livemode')
+      .where('client_id', '=', order.client_id)
+      .executeTakeFirst();
+    const result = await postCallback(order.callback_url, order.response, {
+      timeoutMs: CALLBACK_TIMEOUT_MS,
+      // A live store's callback must not reach into Tijara's own network; a test store may call localhost.
+      publicOnly: store?.livemode !== false,
+    });
     if ('error' in result) {
       await releaseCallback(paymentId, result.error, lastAttempt);
       logger.warn(

@@ -1,11 +1,15 @@
+import { isIP } from 'node:net';
+import { isLocalHostName, isPublicAddress } from './network.js';
+
 /** What is wrong with a URL Tijara will call or send a browser to, if anything. */
-export type CallbackUrlProblem = 'invalid_url' | 'credentials_in_url' | 'insecure_url';
+export type CallbackUrlProblem = 'invalid_url' | 'credentials_in_url' | 'insecure_url' | 'private_address';
 
 /**
- * An absolute http(s) URL without credentials; https only when `httpsOnly` (live mode), so test
- * integrations can point at a developer's machine.
+ * An absolute http(s) URL without credentials. In live mode (`live`) https only, and no host that is
+ * plainly not on the public internet (localhost, a private or link-local address); test integrations
+ * may point at a developer's machine.
  */
-export function callbackUrlProblem(url: string, httpsOnly: boolean): CallbackUrlProblem | undefined {
+export function callbackUrlProblem(url: string, live: boolean): CallbackUrlProblem | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -14,6 +18,9 @@ export function callbackUrlProblem(url: string, httpsOnly: boolean): CallbackUrl
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'invalid_url';
   if (parsed.username || parsed.password) return 'credentials_in_url';
-  if (httpsOnly && parsed.protocol !== 'https:') return 'insecure_url';
+  if (!live) return undefined;
+  if (parsed.protocol !== 'https:') return 'insecure_url';
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (isLocalHostName(host) || (isIP(host) !== 0 && !isPublicAddress(host))) return 'private_address';
   return undefined;
 }

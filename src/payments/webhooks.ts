@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import { assertPublicDestination } from '../core/network.js';
 import { Problem } from '../core/problem.js';
 import { type CallbackUrlProblem, callbackUrlProblem } from '../core/urls.js';
 import { enqueueEvent, exponentialBackoff, type OutboxHandler } from '../store/outbox.js';
@@ -74,6 +75,7 @@ const URL_PROBLEMS: Record<CallbackUrlProblem, string> = {
   invalid_url: 'url must be an absolute http(s) URL',
   credentials_in_url: 'url must not carry credentials',
   insecure_url: 'live endpoints must use https',
+  private_address: 'live endpoints must be on the public internet, not localhost or a private network',
 };
 
 export function createWebhookService(deps: {
@@ -133,6 +135,7 @@ export function createWebhookService(deps: {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
+      if (endpoint.livemode) await assertPublicDestination(endpoint.url);
       const response = await fetch(endpoint.url, {
         method: 'POST',
         headers: {
