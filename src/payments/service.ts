@@ -1,4 +1,4 @@
-import type { Updateable } from 'kysely';
+import type { Insertable, QueryCreator, Updateable } from 'kysely';
 import { cardBrand, cvvLength, normalizePan, validatePan } from '../core/card.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
@@ -142,8 +142,21 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       .executeTakeFirst();
   }
 
-  async function update(db: SharedDb, id: string, changes: Updateable<PaymentTables['payments']>) {
-    return tables(db)
+  /** Updates the payment, and records a movement of money in the same statement when there is one. */
+  async function update(
+    db: SharedDb,
+    id: string,
+    changes: Updateable<PaymentTables['payments']>,
+    moved?: Insertable<PaymentTables['payment_movements']>,
+  ) {
+    const payments: QueryCreator<PaymentTables> = tables(db);
+    // A round trip fewer on every capture, sale and refund: the insert rides along as a CTE.
+    const creator = moved
+      ? (payments.with('moved', (q) =>
+          q.insertInto('payment_movements').values(moved),
+        ) as unknown as QueryCreator<PaymentTables>)
+      : payments;
+    return creator
       .updateTable('payments')
       .set({ ...changes, updated_at: clock.now() })
       .where('id', '=', id)
@@ -268,13 +281,12 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
           fee,
         ),
       });
-      await recordMovement(db, payment, 'capture', payment.amount, fee, entryId);
-      const succeeded = await update(db, payment.id, {
-        ...approved,
-        status: 'succeeded',
-        amount_captured: payment.amount,
-        fee,
-      });
+      const succeeded = await update(
+        db,
+        payment.id,
+        { ...approved, status: 'succeeded', amount_captured: payment.amount, fee },
+        movement(payment, 'capture', payment.amount, fee, entryId),
+      );
       await emit(db, succeeded, 'payment.succeeded');
       return succeeded;
     }
@@ -293,29 +305,26 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     return held;
   }
 
-  async function recordMovement(
-    db: SharedDb,
+  /** The settlement line of money that moved: written with the payment's update, in one statement. */
+  function movement(
     payment: PaymentRow,
     kind: 'capture' | 'refund',
     amount: MinorUnits,
     fee: MinorUnits,
     ledgerEntryId: string,
     refundId: string | null = null,
-  ) {
-    await tables(db)
-      .insertInto('payment_movements')
-      .values({
-        merchant_id: payment.merchant_id,
-        livemode: payment.livemode,
-        payment_id: payment.id,
-        refund_id: refundId,
-        kind,
-        amount,
-        fee,
-        currency: payment.currency,
-        ledger_entry_id: ledgerEntryId,
-      })
-      .execute();
+  ): Insertable<PaymentTables['payment_movements']> {
+    return {
+      merchant_id: payment.merchant_id,
+      livemode: payment.livemode,
+      payment_id: payment.id,
+      refund_id: refundId,
+      kind,
+      amount,
+      fee,
+      currency: payment.currency,
+      ledger_entry_id: ledgerEntryId,
+    };
   }
 
   return {
@@ -444,13 +453,12 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         currency,
         postings: [...(await postings.release(held)), ...(await postings.sale(captured, fee))],
       });
-      await recordMovement(db, payment, 'capture', captured, fee, entryId);
-      const succeeded = await update(db, id, {
-        status: 'succeeded',
-        amount_capturable: 0n,
-        amount_captured: captured,
-        fee,
-      });
+      const succeeded = await update(
+        db,
+        id,
+        { status: 'succeeded', amount_capturable: 0n, amount_captured: captured, fee },
+        movement(payment, 'capture', captured, fee, entryId),
+      );
       await emit(db, succeeded, 'payment.succeeded');
       return succeeded;
     },
@@ -508,8 +516,12 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordMovement(db, payment, 'refund', amount, 0n, entryId, id);
-      const refunded = await update(db, payment.id, { amount_refunded: payment.amount_refunded + amount });
+      const refunded = await update(
+        db,
+        payment.id,
+        { amount_refunded: payment.amount_refunded + amount },
+        movement(payment, 'refund', amount, 0n, entryId, id),
+      );
       await deps.events.emit(
         db,
         { merchantId: payment.merchant_id, livemode: payment.livemode },
