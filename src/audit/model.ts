@@ -5,37 +5,25 @@ export type ActorType = 'user' | 'api_key' | 'system';
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 export type JsonObject = { [key: string]: JsonValue };
 
+/** What an action's record says, before the chain numbers and hashes it. */
+interface RecordColumns {
+  id: string;
+  at: Date;
+  actor_type: ActorType;
+  actor_id: string;
+  organisation_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details: ColumnType<JsonObject, string, never>;
+  ip: string | null;
+  request_id: string | null;
+}
+
 export interface AuditTables {
-  audit_log: {
-    seq: bigint;
-    id: string;
-    at: Date;
-    actor_type: ActorType;
-    actor_id: string;
-    organisation_id: string | null;
-    action: string;
-    target_type: string | null;
-    target_id: string | null;
-    details: ColumnType<JsonObject, string, never>;
-    ip: string | null;
-    request_id: string | null;
-    prev_hash: string;
-    hash: string;
-  };
+  audit_log: RecordColumns & { seq: bigint; prev_hash: string; hash: string };
   /** Records written with their change, waiting for the sealer to chain them (see migration 0017). */
-  audit_pending: {
-    id: string;
-    at: Date;
-    actor_type: ActorType;
-    actor_id: string;
-    organisation_id: string | null;
-    action: string;
-    target_type: string | null;
-    target_id: string | null;
-    details: ColumnType<JsonObject, string, never>;
-    ip: string | null;
-    request_id: string | null;
-  };
+  audit_pending: RecordColumns;
 }
 
 export type AuditRow = Selectable<AuditTables['audit_log']>;

@@ -40,6 +40,11 @@ export function isPublicAddress(ip: string): boolean {
   return !internal.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
 
+/** A URL's host as the resolver wants it: an IPv6 literal without its brackets. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
+}
+
 /** A host name that names this machine whatever the resolver says. */
 export function isLocalHostName(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '');
@@ -51,7 +56,7 @@ export function isLocalHostName(hostname: string): boolean {
  * each call, because a name that was public when registered may point inward later.
  */
 export async function assertPublicDestination(url: string): Promise<void> {
-  const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const hostname = hostOf(new URL(url));
   if (isLocalHostName(hostname)) throw new Error(`${hostname} is not a public address`);
   const addresses = isIP(hostname) ? [{ address: hostname }] : await lookup(hostname, { all: true });
   const inward = addresses.find(({ address }) => !isPublicAddress(address));

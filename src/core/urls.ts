@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isLocalHostName, isPublicAddress } from './network.js';
+import { hostOf, isLocalHostName, isPublicAddress } from './network.js';
 
 /** What is wrong with a URL Tijara will call or send a browser to, if anything. */
 export type CallbackUrlProblem = 'invalid_url' | 'credentials_in_url' | 'insecure_url' | 'private_address';
@@ -20,7 +20,7 @@ export function callbackUrlProblem(url: string, live: boolean): CallbackUrlProbl
   if (parsed.username || parsed.password) return 'credentials_in_url';
   if (!live) return undefined;
   if (parsed.protocol !== 'https:') return 'insecure_url';
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(parsed);
   if (isLocalHostName(host) || (isIP(host) !== 0 && !isPublicAddress(host))) return 'private_address';
   return undefined;
 }
