@@ -11,7 +11,7 @@ import { luhnCheckDigit } from '../src/core/card.js';
 import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/logger.js';
 import { createPlatform } from '../src/platform.js';
-import { freshPostgres, measure, table } from './support.js';
+import { freshPostgres, measure, postJson, table } from './support.js';
 
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,4,16').split(',').map(Number);
 // Which rows to measure, e.g. BENCH_TARGETS=postgres while working on the PostgreSQL path.
@@ -57,8 +57,11 @@ async function prepare(env: Record<string, string>) {
   await platform.stop();
 }
 
+// BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server under load.
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+
 async function startServer(env: Record<string, string>, command = ['bin/tijara.js', 'start']) {
-  const child = spawn(process.execPath, command, {
+  const child = spawn(process.execPath, [...nodeArgs, ...command], {
     env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'error', TIJARA_SEED: 'false' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -82,21 +85,19 @@ async function startServer(env: Record<string, string>, command = ['bin/tijara.j
 }
 
 async function payOnce(baseUrl: string, cardIndex: number) {
-  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-  const created = await fetch(`${baseUrl}/v1/payments`, {
-    method: 'POST',
+  const headers = { authorization: `Bearer ${KEY}` };
+  const created = await postJson(
+    `${baseUrl}/v1/payments`,
+    { amount: 10_000, currency: 'MAD', order_reference: `bench-${cardIndex}` },
     headers,
-    body: JSON.stringify({ amount: 10_000, currency: 'MAD', order_reference: `bench-${cardIndex}` }),
-  });
-  const { id } = (await created.json()) as { id: string };
-  const confirmed = await fetch(`${baseUrl}/v1/payments/${id}/confirm`, {
-    method: 'POST',
+  );
+  const { id } = created.body as { id: string };
+  const confirmed = await postJson(
+    `${baseUrl}/v1/payments/${id}/confirm`,
+    { card: { number: cardNumber(cardIndex), exp_month: 12, exp_year: 2030, cvc: '123' } },
     headers,
-    body: JSON.stringify({
-      card: { number: cardNumber(cardIndex), exp_month: 12, exp_year: 2030, cvc: '123' },
-    }),
-  });
-  const payment = (await confirmed.json()) as { status: string };
+  );
+  const payment = confirmed.body as { status: string };
   if (payment.status !== 'succeeded') throw new Error(`payment ${id} ended ${payment.status}`);
 }
 

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { insertAtCommit } from '../store/write-at-commit.js';
 import {
   type ChainLink,
   canonicalJson,
@@ -84,9 +85,10 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
   async function insertPending(db: Db, entry: AuditEntry): Promise<string> {
     const at = clock.now();
     const id = newId('aud', at.getTime());
-    await db
-      .insertInto('audit_pending')
-      .values({
+    // Nothing reads a pending record in the transaction that wrote it: it goes out with the commit.
+    await insertAtCommit(
+      db,
+      db.insertInto('audit_pending').values({
         id,
         at,
         actor_type: entry.actor.type,
@@ -98,8 +100,8 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
         details: canonicalJson(normalizeDetails(entry.details ?? {})),
         ip: entry.ip ?? null,
         request_id: entry.requestId ?? null,
-      })
-      .execute();
+      }),
+    );
     return id;
   }
 

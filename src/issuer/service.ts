@@ -10,6 +10,7 @@ import { isLedgerError } from '../ledger/errors.js';
 import type { Posting } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { insertAtCommit } from '../store/write-at-commit.js';
 import { type CardStatus, type IssuerCard, type IssuerTables, toCard } from './model.js';
 
 /** What the switch sends the issuer for one authorization; amounts are in MAD centimes. */
@@ -467,21 +468,23 @@ export function createIssuerService(deps: {
         return { code: entry === 'insufficient_funds' ? '51' : '96' };
       }
       const authCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      await tables(db)
-        .insertInto('issuer_authorizations')
-        .values({
-          id: newId('iau'),
-          reference: message.reference,
-          card_id: card.id,
-          amount: message.amount,
-          captured: message.capture ? message.amount : 0n,
-          status: message.capture ? 'captured' : 'held',
-          international: message.international,
-          day,
-          year,
-          auth_code: authCode,
-        })
-        .execute();
+      await insertAtCommit(
+        db,
+        tables(db)
+          .insertInto('issuer_authorizations')
+          .values({
+            id: newId('iau'),
+            reference: message.reference,
+            card_id: card.id,
+            amount: message.amount,
+            captured: message.capture ? message.amount : 0n,
+            status: message.capture ? 'captured' : 'held',
+            international: message.international,
+            day,
+            year,
+            auth_code: authCode,
+          }),
+      );
       return { code: '00', authCode };
     },
 

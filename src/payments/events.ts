@@ -2,6 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
 import { enqueueEvent } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { insertAtCommit } from '../store/write-at-commit.js';
 import type { PaymentTables } from './model.js';
 
 export type EventType =
@@ -99,17 +100,19 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
   return {
     async emit(db, scope, type, objectId, data) {
       const id = newId('evt');
-      await tables(db)
-        .insertInto('events')
-        .values({
-          id,
-          merchant_id: scope.merchantId,
-          livemode: scope.livemode,
-          type,
-          object_id: objectId,
-          data: JSON.stringify(data),
-        })
-        .execute();
+      await insertAtCommit(
+        db,
+        tables(db)
+          .insertInto('events')
+          .values({
+            id,
+            merchant_id: scope.merchantId,
+            livemode: scope.livemode,
+            type,
+            object_id: objectId,
+            data: JSON.stringify(data),
+          }),
+      );
       await enqueueEvent(db, WEBHOOK_FANOUT_TOPIC, { eventId: id });
       return id;
     },

@@ -11,6 +11,7 @@ import type { LedgerService } from '../ledger/service.js';
 import { type Merchant, merchantFee } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { insertAtCommit } from '../store/write-at-commit.js';
 import type { SwitchService } from '../switch/service.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
@@ -332,37 +333,50 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       if (input.currency !== caller.merchant.currency) {
         return paymentProblems.currencyNotAccepted(input.currency, caller.merchant.currency);
       }
-      return tables(db)
-        .insertInto('payments')
-        .values({
-          id: newId('pay'),
-          merchant_id: caller.merchant.id,
-          livemode: caller.livemode,
-          status: 'requires_payment_method',
-          amount: input.amount,
-          currency: input.currency,
-          capture_method: input.captureMethod ?? 'automatic',
-          description: input.description ?? null,
-          order_reference: input.orderReference ?? null,
-          customer_email: input.customerEmail ?? null,
-          metadata: JSON.stringify(input.metadata ?? {}),
-          return_url: input.returnUrl ?? null,
-          card_token: null,
-          card_bin: null,
-          card_last4: null,
-          card_brand: null,
-          card_country: null,
-          card_exp_month: null,
-          card_exp_year: null,
-          issuer_id: null,
-          switch_authorization_id: null,
-          auth_code: null,
-          decline_code: null,
-          decline_message: null,
-          three_d_secure: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const now = clock.now();
+      const payment: PaymentRow = {
+        id: newId('pay'),
+        merchant_id: caller.merchant.id,
+        livemode: caller.livemode,
+        status: 'requires_payment_method',
+        amount: input.amount,
+        currency: input.currency,
+        amount_capturable: 0n,
+        amount_captured: 0n,
+        amount_refunded: 0n,
+        fee: 0n,
+        capture_method: input.captureMethod ?? 'automatic',
+        description: input.description ?? null,
+        order_reference: input.orderReference ?? null,
+        customer_email: input.customerEmail ?? null,
+        metadata: input.metadata ?? {},
+        return_url: input.returnUrl ?? null,
+        card_token: null,
+        card_bin: null,
+        card_last4: null,
+        card_brand: null,
+        card_country: null,
+        card_exp_month: null,
+        card_exp_year: null,
+        issuer_id: null,
+        switch_authorization_id: null,
+        auth_code: null,
+        decline_code: null,
+        decline_message: null,
+        three_d_secure: null,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+      };
+      // Every column is known here, so the row goes out with the commit: creating a payment is then
+      // one statement with its audit record, not four.
+      await insertAtCommit(
+        db,
+        tables(db)
+          .insertInto('payments')
+          .values({ ...payment, metadata: JSON.stringify(payment.metadata), three_d_secure: null }),
+      );
+      return payment;
     },
 
     async confirm(caller, id, method, db) {

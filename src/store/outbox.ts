@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ownTables, type SharedDb, type Store } from './store.js';
+import { insertAtCommit } from './write-at-commit.js';
 
 export interface OutboxTables {
   outbox_events: {
@@ -20,19 +21,22 @@ export interface OutboxTables {
 
 export type OutboxEvent = Selectable<OutboxTables['outbox_events']>;
 
-/** Writes an event in the caller's transaction: it exists if and only if the change it announces commits. */
+/**
+ * Writes an event in the caller's transaction, sent with its commit: it exists if and only if the
+ * change it announces commits. Events written in one transaction are delivered in no promised order.
+ */
 export async function enqueueEvent(
   trx: SharedDb,
   topic: string,
   payload: unknown,
   options: { availableAt?: Date } = {},
-): Promise<bigint> {
-  const row = await ownTables<OutboxTables>(trx)
-    .insertInto('outbox_events')
-    .values({ topic, payload: JSON.stringify(payload), available_at: options.availableAt })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+): Promise<void> {
+  await insertAtCommit(
+    trx,
+    ownTables<OutboxTables>(trx)
+      .insertInto('outbox_events')
+      .values({ topic, payload: JSON.stringify(payload), available_at: options.availableAt }),
+  );
 }
 
 export interface OutboxHandler {

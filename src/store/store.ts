@@ -4,6 +4,7 @@ import { type IsolationLevel, Kysely, PostgresDialect, type Transaction } from '
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 import { preparingPool } from './prepared.js';
+import { holdingWritesToCommit } from './write-at-commit.js';
 
 export type StoreKind = 'pglite' | 'postgres';
 
@@ -79,7 +80,10 @@ export function createStore(options: StoreOptions): SharedStore {
         }) as typeof pg.types.getTypeParser,
       },
     });
-    return wrap('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) }));
+    return wrap(
+      'postgres',
+      new Kysely<DB>({ dialect: holdingWritesToCommit(new PostgresDialect({ pool: preparingPool(pool) })) }),
+    );
   }
   const dataDir = options.dataDir ?? 'memory';
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
@@ -87,7 +91,7 @@ export function createStore(options: StoreOptions): SharedStore {
     ...(dataDir === 'memory' ? {} : { dataDir }),
     parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.DATE]: keepText },
   });
-  return wrap('pglite', new Kysely<DB>({ dialect: new PGliteDialect(pglite) }));
+  return wrap('pglite', new Kysely<DB>({ dialect: holdingWritesToCommit(new PGliteDialect(pglite)) }));
 }
 
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
