@@ -38,6 +38,7 @@ import { createScreeningService, type ScreeningService } from './screening/servi
 import { migrate } from './store/migrations.js';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox.js';
 import { createStore, type SharedStore } from './store/store.js';
+import type { StatementObserver } from './store/write-at-commit.js';
 import { createSwitchService, type SwitchService } from './switch/service.js';
 import { type Keyring, keyringFromKeys, loadKeyring } from './vault/keyring.js';
 import { createVaultService, type VaultService } from './vault/service.js';
@@ -86,10 +87,15 @@ export interface PlatformOptions {
   migrate?: boolean;
   /** Watchlist screening for onboarding (until the screening module is wired in here). */
   screening?: ScreeningPort;
+  /** Told every statement sent to the database (tests count a request's round trips). */
+  onStatement?: StatementObserver;
 }
 
-export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): SharedStore {
-  return createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+export function openStore(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  onStatement?: StatementObserver,
+): SharedStore {
+  return createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStatement });
 }
 
 /**
@@ -221,7 +227,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const clock = options.clock ?? systemClock;
   // Settle the master key before touching the database: a missing key is a configuration error.
   const keyring = keyringFor(config);
-  const store = openStore(config);
+  const store = openStore(config, options.onStatement);
   if (options.migrate ?? true) {
     await migrate(store, undefined, (name) => logger.info({ migration: name }, 'migration applied'));
   }

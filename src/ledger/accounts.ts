@@ -27,9 +27,16 @@ export function allShardCodes(code: string): string[] {
   return Array.from({ length: SHARDS }, (_, shard) => `${code}#${shard}`);
 }
 
+/** The codes of every shard of the account `code` is a shard of, or `code` alone. */
+function siblingCodes(code: string): string[] {
+  const sharded = /^(.*)#\d+$/.exec(code);
+  return sharded ? allShardCodes(sharded[1]!) : [code];
+}
+
 /**
  * Account ids by code, created on first use and then remembered (accounts are never deleted); a
- * rollback may have undone a creation, so it empties the memory.
+ * rollback may have undone a creation, so it empties the memory. The first use of one shard creates
+ * them all, so a warm process never spends statements on its accounts.
  */
 export function createAccountResolver(ledger: LedgerService, store: SharedStore) {
   const known = new Map<string, string>();
@@ -37,8 +44,11 @@ export function createAccountResolver(ledger: LedgerService, store: SharedStore)
   return async function accountId(db: SharedDb, account: NewAccount): Promise<string> {
     const cached = known.get(account.code);
     if (cached) return cached;
-    const { id } = await ledger.ensureAccount(account, db);
-    known.set(account.code, id);
-    return id;
+    const accounts = await ledger.ensureAccounts(
+      siblingCodes(account.code).map((code) => ({ ...account, code })),
+      db,
+    );
+    for (const { code, id } of accounts) known.set(code, id);
+    return known.get(account.code)!;
   };
 }

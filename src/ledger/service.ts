@@ -5,7 +5,6 @@ import { inTransaction, type SharedDb, type Store } from '../store/store.js';
 import { LedgerError } from './errors.js';
 import {
   type Account,
-  type AccountRow,
   type AccountType,
   type Entry,
   type LedgerTables,
@@ -36,6 +35,8 @@ export interface LedgerService {
   createAccount(account: NewAccount, db?: SharedDb): Promise<Account>;
   /** The account with this code, created if it does not exist yet. */
   ensureAccount(account: NewAccount, db?: SharedDb): Promise<Account>;
+  /** ensureAccount for several at once, in two statements. */
+  ensureAccounts(accounts: NewAccount[], db?: SharedDb): Promise<Account[]>;
   getAccount(id: string, db?: SharedDb): Promise<Account | undefined>;
   findAccountByCode(code: string, db?: SharedDb): Promise<Account | undefined>;
   /**
@@ -83,22 +84,33 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     return row && toAccount(row);
   }
 
-  async function ensureAccount(account: NewAccount, db: Db = store.db): Promise<Account> {
+  /** Creates the accounts whose codes do not exist yet, in one statement; returns all of them. */
+  async function ensureAccounts(accounts: NewAccount[], db: Db = store.db): Promise<Account[]> {
     await db
       .insertInto('ledger_accounts')
-      .values({
-        id: newId('acc'),
-        code: account.code,
-        name: account.name,
-        type: account.type,
-        currency: account.currency,
-        may_go_negative: account.mayGoNegative ?? false,
-      })
+      .values(
+        accounts.map((account) => ({
+          id: newId('acc'),
+          code: account.code,
+          name: account.name,
+          type: account.type,
+          currency: account.currency,
+          may_go_negative: account.mayGoNegative ?? false,
+        })),
+      )
       .onConflict((oc) => oc.column('code').doNothing())
       .execute();
-    const existing = await findAccountByCode(account.code, db);
-    if (!existing) throw new Error(`account ${account.code} vanished after creation`);
-    return existing;
+    const codes = accounts.map((a) => a.code);
+    const rows = await db.selectFrom('ledger_accounts').selectAll().where('code', 'in', codes).execute();
+    if (rows.length !== codes.length) throw new Error(`accounts ${codes.join(', ')} vanished after creation`);
+    for (const row of rows)
+      traits.set(row.id, { type: row.type, currency: row.currency, mayGoNegative: row.may_go_negative });
+    const byCode = new Map(rows.map((row) => [row.code, toAccount(row)]));
+    return codes.map((code) => byCode.get(code)!);
+  }
+
+  async function ensureAccount(account: NewAccount, db: Db = store.db): Promise<Account> {
+    return (await ensureAccounts([account], db))[0]!;
   }
 
   async function loadEntry(
@@ -162,44 +174,54 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     if (invalid) return invalid;
     const movements = netByAccount(entry.postings);
     const known = await traitsOf(trx, [...movements.keys()]);
-    let refusal: LedgerError | undefined =
+    const refusal: LedgerError | undefined =
       known.size !== movements.size
         ? LedgerError.UnknownAccount
         : [...known.values()].some((t) => t.currency !== entry.currency)
           ? LedgerError.CurrencyMismatch
           : undefined;
-    // Only an entry that lowers an account that may not go negative needs its accounts locked and
-    // read first; the rest (sales crediting fee revenue, say) lock them as the postings land.
-    const lowersGuardedAccount = [...known].some(([id, t]) =>
-      lowersBelowZeroPossible(t, movements.get(id) ?? 0n),
-    );
-    if (!refusal && lowersGuardedAccount) {
-      // Locking in id order means two entries touching the same accounts can never deadlock.
-      const accounts = await trx
-        .selectFrom('ledger_accounts')
-        .selectAll()
-        .where('id', 'in', [...movements.keys()])
-        .orderBy('id')
-        .forUpdate()
-        .execute();
-      refusal = refuseEntry(entry, accounts, movements);
-    }
     if (refusal) {
-      // A replay is not refused: funds may look short precisely because the first posting went through.
+      // A replay is not refused: it may be what made the accounts look wrong.
       const replay = entry.externalRef ? await replayOrConflict(trx, entry, entry.externalRef) : undefined;
       return replay ?? refusal;
     }
+    // Only an entry that lowers an account that may not go negative needs its accounts locked and
+    // read first; the rest (sales crediting fee revenue, say) lock them as the postings land.
+    const guarded = [...known].filter(([accountId, t]) =>
+      lowersBelowZeroPossible(t, movements.get(accountId) ?? 0n),
+    );
     const id = newId('je');
     // Postings in account id order: the trigger locks the accounts in that order.
     const sorted = [...entry.postings].sort((a, b) => a.accountId.localeCompare(b.accountId));
     const values = sql.join(
       sorted.map((p, position) => sql`(${p.accountId}, ${p.amount}::bigint, ${position}::int)`),
     );
+    // The guard locks the entry's accounts in id order (two entries can never deadlock) and finds
+    // those the entry would take below zero, in the same statement as the writing: one round trip.
+    // `sign` turns debits minus credits into the account's normal balance (-1 for liabilities...).
+    const guard =
+      guarded.length === 0
+        ? sql``
+        : sql`locked as materialized (
+            select id, debits_posted, credits_posted from ledger_accounts
+             where id in (${sql.join([...movements.keys()])}) order by id for update
+          ),
+          short as (
+            select 1 from locked
+              join (values ${sql.join(
+                guarded.map(
+                  ([accountId, t]) =>
+                    sql`(${accountId}::text, ${normalBalance(t.type, 1n, 0n)}::bigint, ${movements.get(accountId)!}::bigint)`,
+                ),
+              )}) as g (id, sign, net) on g.id = locked.id
+             where g.sign * (locked.debits_posted - locked.credits_posted + g.net) < 0
+          ),`;
     // One statement writes the entry and its postings; nothing is written if the reference exists.
     const written = await sql<{ posted_at: Date }>`
-      with entry as (
+      with ${guard} entry as (
         insert into ledger_entries (id, external_ref, description, currency, metadata)
-        values (${id}, ${entry.externalRef ?? null}, ${entry.description}, ${entry.currency}, ${JSON.stringify(entry.metadata ?? {})}::jsonb)
+        select ${id}, ${entry.externalRef ?? null}, ${entry.description}, ${entry.currency}, ${JSON.stringify(entry.metadata ?? {})}::jsonb
+        ${guarded.length === 0 ? sql`` : sql`where not exists (select 1 from short)`}
         on conflict (external_ref) do nothing
         returning id, posted_at
       )
@@ -210,8 +232,10 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       returning posted_at`.execute(trx);
     const postedAt = written.rows[0]?.posted_at;
     if (!postedAt) {
-      // This reference is recorded already (a retry, or another transaction just before us).
-      return (await replayOrConflict(trx, entry, entry.externalRef!)) ?? LedgerError.ReferenceConflict;
+      // The reference is recorded already (a retry, or another transaction just before us), or an
+      // account was short. A replay comes first: funds may look short because the first one went through.
+      const replay = entry.externalRef ? await replayOrConflict(trx, entry, entry.externalRef) : undefined;
+      return replay ?? (guarded.length > 0 ? LedgerError.InsufficientFunds : LedgerError.ReferenceConflict);
     }
     return {
       id,
@@ -229,6 +253,7 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
   return {
     createAccount,
     ensureAccount,
+    ensureAccounts,
     findAccountByCode,
     async getAccount(id: string, db: Db = store.db) {
       const row = await db.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -340,25 +365,6 @@ interface AccountTraits {
 function lowersBelowZeroPossible(account: AccountTraits, net: MinorUnits): boolean {
   if (account.mayGoNegative) return false;
   return normalBalance(account.type, net, 0n) < 0n;
-}
-
-/** Why the locked accounts cannot take the entry, if they cannot. */
-function refuseEntry(
-  entry: NewEntry,
-  accounts: AccountRow[],
-  movements: Map<string, MinorUnits>,
-): LedgerError | undefined {
-  if (accounts.length !== movements.size) return LedgerError.UnknownAccount;
-  for (const account of accounts) {
-    if (account.currency !== entry.currency) return LedgerError.CurrencyMismatch;
-    const net = movements.get(account.id) ?? 0n;
-    const debits = account.debits_posted + (net > 0n ? net : 0n);
-    const credits = account.credits_posted + (net < 0n ? -net : 0n);
-    if (!account.may_go_negative && normalBalance(account.type, debits, credits) < 0n) {
-      return LedgerError.InsufficientFunds;
-    }
-  }
-  return undefined;
 }
 
 function validateEntry(entry: NewEntry): LedgerError | undefined {

@@ -51,8 +51,23 @@ function newSecret(livemode: boolean): string {
   return `sk_${livemode ? 'live' : 'test'}_${body}`;
 }
 
-export function createMerchantService(deps: { store: SharedStore }): MerchantService {
+/**
+ * How long a process trusts what it read about a secret key. Every API request authenticates, and
+ * the lookup was a round trip of its own (two of a payment's thirteen statements). This process
+ * forgets at once what it changes (a revoked key, a suspended merchant); another process, such as
+ * a second API node, sees the change within this long.
+ */
+export const KEY_CACHE_MS = 2_000;
+const KEY_CACHE_SIZE = 10_000;
+
+export function createMerchantService(deps: { store: SharedStore; now?: () => number }): MerchantService {
   const tables = (db?: SharedDb) => ownTables<MerchantTables>(db ?? deps.store.db);
+  const now = deps.now ?? Date.now;
+  // By secret hash; only keys that exist are remembered, so unknown keys cannot fill it.
+  const callers = new Map<string, { caller: MerchantCaller; until: number }>();
+  const forgetMerchant = (merchantId: string) => {
+    for (const [hash, entry] of callers) if (entry.caller.merchant.id === merchantId) callers.delete(hash);
+  };
 
   const toApiKey = (row: {
     id: string;
@@ -102,7 +117,9 @@ export function createMerchantService(deps: { store: SharedStore }): MerchantSer
     },
 
     async setStatus(id, status, db) {
+      forgetMerchant(id);
       await tables(db).updateTable('merchants').set({ status }).where('id', '=', id).execute();
+      forgetMerchant(id);
     },
 
     async createApiKey(merchantId, livemode, options = {}, db) {
@@ -147,6 +164,7 @@ export function createMerchantService(deps: { store: SharedStore }): MerchantSer
     },
 
     async revokeApiKey(merchantId, keyId, db) {
+      forgetMerchant(merchantId);
       const result = await tables(db)
         .updateTable('merchant_api_keys')
         .set({ revoked_at: new Date() })
@@ -154,21 +172,29 @@ export function createMerchantService(deps: { store: SharedStore }): MerchantSer
         .where('merchant_id', '=', merchantId)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
+      forgetMerchant(merchantId);
       return result.numUpdatedRows > 0n;
     },
 
     async authenticate(secret) {
       if (!SECRET_KEY.test(secret)) return undefined;
+      const hash = hashSecret(secret);
+      const known = callers.get(hash);
+      if (known && known.until > now()) return known.caller;
       const row = await tables()
         .selectFrom('merchant_api_keys as k')
         .innerJoin('merchants as m', 'm.id', 'k.merchant_id')
         .selectAll('m')
         .select(['k.id as key_id', 'k.livemode'])
-        .where('k.secret_hash', '=', hashSecret(secret))
+        .where('k.secret_hash', '=', hash)
         .where('k.revoked_at', 'is', null)
         .executeTakeFirst();
+      callers.delete(hash);
       if (!row) return undefined;
-      return { merchant: toMerchant(row), livemode: row.livemode, keyId: row.key_id };
+      const caller = { merchant: toMerchant(row), livemode: row.livemode, keyId: row.key_id };
+      if (callers.size >= KEY_CACHE_SIZE) callers.delete(callers.keys().next().value!);
+      callers.set(hash, { caller, until: now() + KEY_CACHE_MS });
+      return caller;
     },
   };
 }

@@ -4,7 +4,7 @@ import { type IsolationLevel, Kysely, PostgresDialect, type Transaction } from '
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 import { preparingPool } from './prepared.js';
-import { holdingWritesToCommit } from './write-at-commit.js';
+import { holdingWritesToCommit, type StatementObserver } from './write-at-commit.js';
 
 export type StoreKind = 'pglite' | 'postgres';
 
@@ -15,6 +15,8 @@ export interface StoreOptions {
   dataDir?: string | undefined;
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /** Told every statement sent (tests count a request's round trips with it). */
+  onStatement?: StatementObserver | undefined;
 }
 
 export interface TransactionOptions {
@@ -82,7 +84,12 @@ export function createStore(options: StoreOptions): SharedStore {
     });
     return wrap(
       'postgres',
-      new Kysely<DB>({ dialect: holdingWritesToCommit(new PostgresDialect({ pool: preparingPool(pool) })) }),
+      new Kysely<DB>({
+        dialect: holdingWritesToCommit(
+          new PostgresDialect({ pool: preparingPool(pool) }),
+          options.onStatement,
+        ),
+      }),
     );
   }
   const dataDir = options.dataDir ?? 'memory';
@@ -91,7 +98,10 @@ export function createStore(options: StoreOptions): SharedStore {
     ...(dataDir === 'memory' ? {} : { dataDir }),
     parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.DATE]: keepText },
   });
-  return wrap('pglite', new Kysely<DB>({ dialect: holdingWritesToCommit(new PGliteDialect(pglite)) }));
+  return wrap(
+    'pglite',
+    new Kysely<DB>({ dialect: holdingWritesToCommit(new PGliteDialect(pglite), options.onStatement) }),
+  );
 }
 
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);

@@ -74,6 +74,7 @@ class HoldingConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
     private readonly driver: Driver,
+    readonly onStatement: StatementObserver,
   ) {}
 
   /** Sends the deferred BEGIN before the first statement that needs the transaction. */
@@ -81,14 +82,20 @@ class HoldingConnection implements DatabaseConnection {
     const open = this.transaction;
     if (!open || open.begun) return;
     open.begun = true;
+    this.onStatement('begin');
     await this.driver.beginTransaction(this.inner, open.settings);
+  }
+
+  send<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    this.onStatement(query.sql);
+    return this.inner.executeQuery<R>(query);
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const open = this.transaction;
     if (query.sql.startsWith(MARK)) {
       const held = CompiledQuery.raw(query.sql.slice(MARK.length), [...query.parameters]);
-      if (!open) return this.inner.executeQuery(held);
+      if (!open) return this.send(held);
       open.held.push(held);
       const table = insertedTable(held.sql);
       if (!open.heldTables.has(table)) open.heldTables.set(table, new RegExp(`\\b${table}\\b`));
@@ -97,18 +104,19 @@ class HoldingConnection implements DatabaseConnection {
     await this.begin();
     if (open && open.held.length > 0 && [...open.heldTables.values()].some((name) => name.test(query.sql)))
       await this.sendHeld(open);
-    return this.inner.executeQuery(query);
+    return this.send(query);
   }
 
   async sendHeld(open: OpenTransaction): Promise<void> {
     const held = open.held;
     open.held = [];
     open.heldTables.clear();
-    await this.inner.executeQuery(combine(held));
+    await this.send(combine(held));
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     await this.begin();
+    this.onStatement(query.sql);
     yield* this.inner.streamQuery<R>(query, chunkSize);
   }
 }
@@ -117,7 +125,10 @@ class HoldingDriver implements Driver {
   // One wrapper per pooled connection: Kysely remembers every connection object it is handed.
   readonly #wrappers = new WeakMap<DatabaseConnection, HoldingConnection>();
 
-  constructor(private readonly inner: Driver) {}
+  constructor(
+    private readonly inner: Driver,
+    private readonly onStatement: StatementObserver,
+  ) {}
 
   init() {
     return this.inner.init();
@@ -127,7 +138,7 @@ class HoldingDriver implements Driver {
     const connection = await this.inner.acquireConnection();
     let wrapper = this.#wrappers.get(connection);
     if (!wrapper) {
-      wrapper = new HoldingConnection(connection, this.inner);
+      wrapper = new HoldingConnection(connection, this.inner, this.onStatement);
       this.#wrappers.set(connection, wrapper);
     }
     return wrapper;
@@ -152,14 +163,18 @@ class HoldingDriver implements Driver {
       if (!open.begun) return;
     }
     holding.transaction = undefined;
-    if (open.begun) await this.inner.commitTransaction(holding.inner);
+    if (!open.begun) return;
+    holding.onStatement('commit');
+    await this.inner.commitTransaction(holding.inner);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const holding = connection as HoldingConnection;
     const open = holding.transaction;
     holding.transaction = undefined;
-    if (open?.begun) await this.inner.rollbackTransaction(holding.inner);
+    if (!open?.begun) return;
+    holding.onStatement('rollback');
+    await this.inner.rollbackTransaction(holding.inner);
   }
 
   releaseConnection(connection: DatabaseConnection) {
@@ -171,11 +186,14 @@ class HoldingDriver implements Driver {
   }
 }
 
+/** Told the text of every statement sent to the database, BEGIN and COMMIT included. */
+export type StatementObserver = (sql: string) => void;
+
 /** The dialect with writes at commit and BEGIN sent with the first statement. */
-export function holdingWritesToCommit(dialect: Dialect): Dialect {
+export function holdingWritesToCommit(dialect: Dialect, onStatement: StatementObserver = () => {}): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
-    createDriver: () => new HoldingDriver(dialect.createDriver()),
+    createDriver: () => new HoldingDriver(dialect.createDriver(), onStatement),
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createIntrospector: (db) => dialect.createIntrospector(db),
   };

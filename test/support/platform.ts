@@ -6,6 +6,7 @@ import { type Config, loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
 import type { ScreeningPort } from '../../src/screening/port.js';
+import type { StatementObserver } from '../../src/store/write-at-commit.js';
 import { testDatabase } from './store.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -55,7 +56,13 @@ export type Api = ReturnType<typeof apiClient>;
  * `screening` replaces the watchlist screening that onboarding asks (a fixed list in tests).
  */
 export async function testPlatform(
-  options: { clock?: Clock; workers?: boolean; config?: Partial<Config>; screening?: ScreeningPort } = {},
+  options: {
+    clock?: Clock;
+    workers?: boolean;
+    config?: Partial<Config>;
+    screening?: ScreeningPort;
+    onStatement?: StatementObserver;
+  } = {},
 ) {
   const database = await testDatabase();
   const config: Config = {
@@ -75,6 +82,7 @@ export async function testPlatform(
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.screening ? { screening: options.screening } : {}),
+    ...(options.onStatement ? { onStatement: options.onStatement } : {}),
   });
   after(async () => {
     await platform.stop();

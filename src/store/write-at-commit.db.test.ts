@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, beforeEach, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { testDatabase } from '../../test/support/store.js';
+import { createStore, isUniqueViolation } from './store.js';
+import { combine, insertAtCommit } from './write-at-commit.js';
+
+const sent: string[] = [];
+const database = await testDatabase();
+const store = createStore({ databaseUrl: database.url, dataDir: 'memory', onStatement: (s) => sent.push(s) });
+after(async () => {
+  await store.close();
+  await database.drop();
+});
+const db = store.db;
+
+await sql`create table held_notes (id text primary key, body text not null, n bigint not null)`.execute(db);
+await sql`create table held_tags (id text primary key, note text not null)`.execute(db);
+
+const note = (id: string, body = `note ${id}`, n = 1n) => db.insertInto('held_notes').values({ id, body, n });
+const tag = (id: string, noteId: string) => db.insertInto('held_tags').values({ id, note: noteId });
+const notes = async () =>
+  (await db.selectFrom('held_notes').select(['id', 'body', 'n']).orderBy('id').execute()).map((r) => ({
+    ...r,
+  }));
+
+describe('writes at commit', () => {
+  beforeEach(async () => {
+    await sql`truncate held_notes, held_tags`.execute(db);
+    sent.length = 0;
+  });
+
+  test('a transaction that only holds inserts is one statement, without BEGIN or COMMIT', async () => {
+    await store.transaction(async (trx) => {
+      await insertAtCommit(trx, note('a'));
+      await insertAtCommit(trx, tag('t1', 'a'));
+      await insertAtCommit(trx, note('b', 'second', 42n));
+    });
+    assert.equal(sent.length, 1, sent.join('\n'));
+    assert.match(sent[0]!, /^with w0 as \(insert into "held_notes"/);
+    assert.deepEqual(await notes(), [
+      { id: 'a', body: 'note a', n: 1n },
+      { id: 'b', body: 'second', n: 42n },
+    ]);
+  });
+
+  test('with other statements: BEGIN before the first, the held inserts together before COMMIT', async () => {
+    await store.transaction(async (trx) => {
+      await insertAtCommit(trx, note('a'));
+      await sql`select 1`.execute(trx);
+      await insertAtCommit(trx, tag('t1', 'a'));
+    });
+    assert.deepEqual(
+      sent.map((s) => s.slice(0, 24)),
+      ['begin', 'select 1', 'with w0 as (insert into ', 'commit'],
+    );
+    assert.equal((await notes()).length, 1);
+  });
+
+  test('a statement that names a held table reads the transaction’s own writes', async () => {
+    const seen = await store.transaction(async (trx) => {
+      await insertAtCommit(trx, note('a'));
+      await insertAtCommit(trx, tag('t1', 'a'));
+      return trx.selectFrom('held_notes').select('id').execute();
+    });
+    assert.deepEqual(seen, [{ id: 'a' }]);
+  });
+
+  test('a rollback writes nothing that was held', async () => {
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await trx.insertInto('held_tags').values({ id: 'kept?', note: 'x' }).execute();
+        await insertAtCommit(trx, note('a'));
+        throw new Error('changed my mind');
+      }),
+      /changed my mind/,
+    );
+    assert.deepEqual(sent.slice(0, 2).concat(sent.slice(-1)), [
+      'begin',
+      'insert into "held_tags" ("id", "note") values ($1, $2)',
+      'rollback',
+    ]);
+    assert.deepEqual(await notes(), []);
+    assert.equal((await db.selectFrom('held_tags').selectAll().execute()).length, 0);
+  });
+
+  test('a held insert that breaks a constraint fails the whole transaction at commit', async () => {
+    await note('a').execute();
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await trx.insertInto('held_tags').values({ id: 't1', note: 'a' }).execute();
+        await insertAtCommit(trx, note('b'));
+        await insertAtCommit(trx, note('a', 'duplicate'));
+      }),
+      (error) => isUniqueViolation(error),
+    );
+    assert.deepEqual(await notes(), [{ id: 'a', body: 'note a', n: 1n }]);
+    assert.equal((await db.selectFrom('held_tags').selectAll().execute()).length, 0);
+  });
+
+  test('outside a transaction the insert is sent at once', async () => {
+    await insertAtCommit(db, note('a'));
+    assert.equal(sent.length, 1);
+    assert.equal((await notes()).length, 1);
+  });
+
+  test('only plain inserts are held: RETURNING, ON CONFLICT and other statements are refused', async () => {
+    await assert.rejects(insertAtCommit(db, note('a').returning('id')), /plain insert/);
+    await assert.rejects(
+      insertAtCommit(
+        db,
+        note('a').onConflict((oc) => oc.doNothing()),
+      ),
+      /plain insert/,
+    );
+    await assert.rejects(insertAtCommit(db, db.deleteFrom('held_notes')), /plain insert/);
+    assert.deepEqual(sent, []);
+  });
+
+  test('combining renumbers each insert’s parameters after the ones before it', () => {
+    const combined = combine([note('a', 'x', 1n).compile(), tag('t', 'a').compile(), note('b').compile()]);
+    assert.equal(
+      combined.sql,
+      'with w0 as (insert into "held_notes" ("id", "body", "n") values ($1, $2, $3)), ' +
+        'w1 as (insert into "held_tags" ("id", "note") values ($4, $5)), ' +
+        'w2 as (insert into "held_notes" ("id", "body", "n") values ($6, $7, $8)) select 1',
+    );
+    assert.deepEqual(combined.parameters, ['a', 'x', 1n, 't', 'a', 'b', 'note b', 1n]);
+  });
+});
