@@ -59,17 +59,19 @@ export interface LedgerService {
 export function createLedgerService(deps: { store: Store<LedgerTables> }): LedgerService {
   const { store } = deps;
 
+  const accountRow = (account: NewAccount) => ({
+    id: newId('acc'),
+    code: account.code,
+    name: account.name,
+    type: account.type,
+    currency: account.currency,
+    may_go_negative: account.mayGoNegative ?? false,
+  });
+
   async function createAccount(account: NewAccount, db: Db = store.db): Promise<Account> {
     const row = await db
       .insertInto('ledger_accounts')
-      .values({
-        id: newId('acc'),
-        code: account.code,
-        name: account.name,
-        type: account.type,
-        currency: account.currency,
-        may_go_negative: account.mayGoNegative ?? false,
-      })
+      .values(accountRow(account))
       .returningAll()
       .executeTakeFirstOrThrow();
     return toAccount(row);
@@ -88,16 +90,7 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
   async function ensureAccounts(accounts: NewAccount[], db: Db = store.db): Promise<Account[]> {
     await db
       .insertInto('ledger_accounts')
-      .values(
-        accounts.map((account) => ({
-          id: newId('acc'),
-          code: account.code,
-          name: account.name,
-          type: account.type,
-          currency: account.currency,
-          may_go_negative: account.mayGoNegative ?? false,
-        })),
-      )
+      .values(accounts.map(accountRow))
       .onConflict((oc) => oc.column('code').doNothing())
       .execute();
     const codes = accounts.map((a) => a.code);
