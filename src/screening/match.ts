@@ -209,7 +209,15 @@ export function compareNames(
     }
   }
   if (pairs.length === 0) return { score: 0, explanation: [] };
-  pairs.sort((x, y) => y.m.similarity - x.m.similarity);
+  // Ties are broken the same way whichever name is the query, so that a score is symmetric.
+  const tieKey = ({ i, j }: { i: number; j: number }) =>
+    [`${q[i]!.weight}:${q[i]!.text}`, `${c[j]!.weight}:${c[j]!.text}`].sort().join('\u0000');
+  pairs.sort(
+    (x, y) =>
+      y.m.similarity - x.m.similarity ||
+      q[y.i]!.weight + c[y.j]!.weight - (q[x.i]!.weight + c[x.j]!.weight) ||
+      (tieKey(x) < tieKey(y) ? -1 : tieKey(x) > tieKey(y) ? 1 : 0),
+  );
   let usedQ = 0;
   let usedC = 0;
   const explanation: string[] = [];
@@ -234,21 +242,9 @@ export function compareNames(
   let score = matched / (weightQ + weightC);
   // A short name fully found inside a longer one (a patronymic chain, a second surname) still counts,
   // when what was found is more than common given names.
-  const queryShorter = weightQ <= weightC;
-  const [shortTokens, shortWeight, shortMatched, shortUsed] = queryShorter
-    ? [q, weightQ, matchedQ, usedQ]
-    : [c, weightC, matchedC, usedC];
-  const shortCount = shortTokens.length;
-  let distinctive = 0;
-  let pairedShort = 0;
-  shortTokens.forEach((t, k) => {
-    if (!(shortUsed & (1 << k))) return;
-    pairedShort++;
-    if (t.weight >= 1 && !t.initial) distinctive++;
-  });
-  if (pairedShort >= 2 && distinctive >= 1 && pairedShort === shortCount) {
-    score = Math.max(score, (shortMatched / shortWeight) * 0.86);
-  }
+  // When both names weigh the same, either may be the short one: both are tried, for symmetry.
+  if (weightQ <= weightC) score = Math.max(score, foundInside(q, weightQ, matchedQ, usedQ));
+  if (weightC <= weightQ) score = Math.max(score, foundInside(c, weightC, matchedC, usedC));
   if (explain) {
     const unmatchedQuery = q.filter((_, i) => !(usedQ & (1 << i))).map((t) => t.original);
     const unmatched = c.filter((_, j) => !(usedC & (1 << j))).map((t) => t.original);
@@ -256,6 +252,18 @@ export function compareNames(
     if (unmatched.length > 0) explanation.push(`not in the query: ${unmatched.join(' ')}`);
   }
   return { score: Math.min(1, score), explanation };
+}
+
+/** The score of a short name all of whose tokens were found in the other, or 0 when that is not so. */
+function foundInside(tokens: NameToken[], weight: number, matchedWeight: number, used: number): number {
+  let distinctive = 0;
+  let paired = 0;
+  tokens.forEach((t, k) => {
+    if (!(used & (1 << k))) return;
+    paired++;
+    if (t.weight >= 1 && !t.initial) distinctive++;
+  });
+  return paired >= 2 && distinctive >= 1 && paired === tokens.length ? (matchedWeight / weight) * 0.86 : 0;
 }
 
 export interface Attributes {
