@@ -481,6 +481,32 @@ describe('biller webhook', () => {
   });
 });
 
+describe('biller webhook address', () => {
+  test('a live biller cannot send its webhooks to a private or insecure address', async () => {
+    for (const [url, problem] of [
+      ['https://127.0.0.1/hook', 'private_address'],
+      ['https://10.1.2.3/hook', 'private_address'],
+      ['https://localhost/hook', 'private_address'],
+      ['http://biller.example.ma/hook', 'insecure_url'],
+      ['not a url', 'invalid_url'],
+    ]) {
+      await assert.rejects(
+        bills.createBiller({
+          name: { ar: 'مفوتر', fr: 'Facturier', en: 'Biller' },
+          category: 'water_electricity',
+          referenceFields: [],
+          fee: { fixed: 0n, bps: 0, payer: 'consumer' },
+          livemode: true,
+          webhookUrl: url!,
+          webhookSecret: 'whsec_x',
+        }),
+        new RegExp(`webhook URL is refused: ${problem}`),
+        url,
+      );
+    }
+  });
+});
+
 describe('CSV import', () => {
   const header = 'external_id,contract,amount,late_fee,period,due_date,description';
   const file = [

@@ -17,7 +17,9 @@ import {
 } from './model.js';
 import { type ChainVerdict, createAuditLog } from './service.js';
 
-const store = await testStore();
+// Every statement sent, to check what the sealer sends.
+const statements: string[] = [];
+const store = await testStore({ onStatement: (text) => statements.push(text) });
 const clock = manualClock(new Date('2025-03-01T09:00:00.000Z'));
 const audit = createAuditLog({ store, clock });
 let counter = 0;
@@ -407,5 +409,23 @@ describe('audit trail', () => {
       }),
       { exitCode: 1, message: 'audit trail BROKEN at record #4 (aud_x): record #3 is missing' },
     );
+  });
+});
+
+describe('sealing', () => {
+  test('batches of any size are sealed with one statement text (one prepared statement)', async () => {
+    await audit.seal();
+    const sealInserts = () => statements.filter((text) => /^\s*insert into audit_log/.test(text));
+    const before = sealInserts().length;
+    for (const size of [1, 3, 7]) {
+      await store.transaction(async (trx) => {
+        for (let i = 0; i < size; i++) await audit.append(entry(), trx);
+      });
+      assert.equal(await audit.seal(), size);
+    }
+    const sent = sealInserts().slice(before);
+    assert.equal(sent.length, 3);
+    assert.equal(new Set(sent).size, 1);
+    assert.equal((await audit.verify()).ok, true);
   });
 });

@@ -128,19 +128,27 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
       link = record;
       return record;
     });
-    await trx
-      .insertInto('audit_log')
-      // The columns exactly as hashed, so verify reads back what was sealed.
-      .values(
-        records.map((record) => ({
-          ...chainedColumns(record),
-          seq: record.seq,
-          at: record.at,
-          details: JSON.stringify(record.details),
-          hash: record.hash,
-        })),
-      )
-      .execute();
+    // The columns exactly as hashed, so verify reads back what was sealed. One array per column keeps
+    // the statement's text the same whatever the batch size: one prepared statement, not one per size.
+    const rows = records.map((record) => ({
+      ...chainedColumns(record),
+      details: JSON.stringify(record.details),
+      hash: record.hash,
+    }));
+    const column = (name: keyof (typeof rows)[number]) => sql.val(rows.map((row) => row[name]));
+    await sql`
+      insert into audit_log (seq, id, at, actor_type, actor_id, organisation_id, action, target_type,
+                             target_id, details, ip, request_id, prev_hash, hash)
+      select seq, id, at, actor_type, actor_id, organisation_id, action, target_type,
+             target_id, details::jsonb, ip, request_id, prev_hash, hash
+        from unnest(${column('seq')}::bigint[], ${column('id')}::text[], ${column('at')}::timestamptz[],
+                    ${column('actor_type')}::text[], ${column('actor_id')}::text[],
+                    ${column('organisation_id')}::text[], ${column('action')}::text[],
+                    ${column('target_type')}::text[], ${column('target_id')}::text[],
+                    ${column('details')}::text[], ${column('ip')}::text[],
+                    ${column('request_id')}::text[], ${column('prev_hash')}::text[], ${column('hash')}::text[])
+          as r (seq, id, at, actor_type, actor_id, organisation_id, action, target_type, target_id,
+                details, ip, request_id, prev_hash, hash)`.execute(trx);
     await trx
       .deleteFrom('audit_pending')
       .where('id', '=', sql<string>`any(${sql.val(pending.map((row) => row.id))}::text[])`)

@@ -4,7 +4,9 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { MinorUnits } from '../core/money.js';
+import { assertPublicDestination } from '../core/network.js';
 import { Problem } from '../core/problem.js';
+import { callbackUrlProblem } from '../core/urls.js';
 import { createAccountResolver, shardCode } from '../ledger/accounts.js';
 import { isLedgerError } from '../ledger/errors.js';
 import type { LedgerService } from '../ledger/service.js';
@@ -442,10 +444,12 @@ export function createBillService(deps: BillDeps): BillService {
   async function deliverWebhook(payload: { biller: string; event: { id: string } }) {
     const row = await tables()
       .selectFrom('billers')
-      .select(['webhook_url', 'webhook_secret_sealed'])
+      .select(['webhook_url', 'webhook_secret_sealed', 'livemode'])
       .where('id', '=', payload.biller)
       .executeTakeFirst();
     if (!row?.webhook_url || !row.webhook_secret_sealed) return;
+    // A live biller's endpoint must still be on the public internet once its name is resolved.
+    if (row.livemode) await assertPublicDestination(row.webhook_url);
     const secret = await deps.vault.openSecret(row.webhook_secret_sealed);
     const body = JSON.stringify(payload.event);
     const response = await fetch(row.webhook_url, {
@@ -464,6 +468,8 @@ export function createBillService(deps: BillDeps): BillService {
 
   return {
     async createBiller(input, db) {
+      const urlProblem = input.webhookUrl && callbackUrlProblem(input.webhookUrl, input.livemode ?? false);
+      if (urlProblem) throw new Error(`the biller's webhook URL is refused: ${urlProblem}`);
       return inTransaction(store, db, async (trx) => {
         const merchant = await deps.merchants.createMerchant(
           {
