@@ -370,8 +370,9 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       stopSealing = services.audit.startSealing(1_000, (error) =>
         logger.error({ err: error }, 'sealing the audit trail failed'),
       );
-      // Lists change without telling anyone too: a daily pass screens every watched subject again.
-      if (config.workers) stopRescreening = services.screening.startScheduledRescreen(24 * 60 * 60 * 1000);
+      // Lists change without telling anyone too: a daily pass screens every watched subject again. Every
+      // worker looks each hour; the first to look on a new day makes the pass.
+      if (config.workers) stopRescreening = services.screening.startScheduledRescreen(60 * 60 * 1000);
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();
       boundPort = typeof address === 'object' && address ? address.port : config.port;

@@ -283,7 +283,11 @@ describe('GET /fim/return', () => {
     assert.equal(callback.Response, 'Approved');
     assert.equal(callback.TransId, id);
     assert.equal(callback.ReturnOid, form.oid);
-    assert.equal(callback.mdStatus, '0');
+    assert.equal(
+      callback.mdStatus,
+      '2',
+      'no 3-D Secure asked: the card counts as not enrolled, not as failed',
+    );
     assert.match(callback.AuthCode ?? '', /^\w+$/);
     assert.equal(callback.amount, '1250.00');
     assert.equal(callback.BillToName, 'Amina El Idrissi');

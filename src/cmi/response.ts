@@ -44,12 +44,22 @@ export function orderOutcome(payment: PaymentRow, lang: Locale): OrderOutcome | 
 }
 
 /**
- * CMI's mdStatus, kept simple: 1 when the cardholder passed 3-D Secure, 4 when authentication was only
- * attempted, 0 otherwise (failed, or the issuer asked for none: Tijara runs 3-D Secure only on demand).
+ * CMI's mdStatus: 1 when the cardholder passed 3-D Secure, 4 when authentication was only attempted,
+ * 0 when it failed, and 2 (the card is not enrolled) when the issuer asked for none: Tijara runs
+ * 3-D Secure only on the bank's demand. Shop plugins read 0 as a failed authentication, so an approved
+ * payment without 3-D Secure must not carry it.
  */
 export function mdStatus(payment: PaymentRow): string {
-  const status = payment.three_d_secure?.status;
-  return status === 'authenticated' ? '1' : status === 'attempted' ? '4' : '0';
+  switch (payment.three_d_secure?.status) {
+    case 'authenticated':
+      return '1';
+    case 'attempted':
+      return '4';
+    case 'failed':
+      return '0';
+    default:
+      return '2';
+  }
 }
 
 const ADDED_FIELDS = ['ProcReturnCode', 'Response', 'TransId', 'AuthCode', 'mdStatus', 'ReturnOid', 'ErrMsg'];

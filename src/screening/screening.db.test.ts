@@ -227,6 +227,19 @@ describe('re-screening', () => {
   });
 });
 
+describe('the daily pass', () => {
+  test('however many workers ask, one pass a day runs; the next day another', async () => {
+    const otherWorker = createScreeningService({ store, clock, freshnessMs: 0, audit });
+    const first = await screening.rescreenIfDue();
+    assert.ok(first, 'the first to ask makes the pass');
+    assert.equal(await otherWorker.rescreenIfDue(), undefined);
+    assert.equal(await screening.rescreenIfDue(), undefined);
+    clock.advance(24 * 60 * 60 * 1000);
+    assert.ok(await otherWorker.rescreenIfDue());
+    assert.equal(await screening.rescreenIfDue(), undefined);
+  });
+});
+
 describe('screening API', () => {
   test('organisation keys: 401 without one, 403 for a merchant organisation, hits for banks and the authority', async () => {
     const { platform, api } = await testPlatform();

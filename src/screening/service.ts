@@ -5,6 +5,8 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { Problem, problems } from '../core/problem.js';
+import { moroccanDate } from '../core/time.js';
+import { claimPeriod } from '../store/meta.js';
 import type { OutboxHandler } from '../store/outbox.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { type ImportInput, importSnapshot, LIST_CHANGED_TOPIC, toIndexedEntry } from './lists.js';
@@ -50,7 +52,9 @@ export interface ScreeningService extends ScreeningPort {
   rescreenSnapshot(snapshotId: string): Promise<RescreenReport>;
   /** Screens every watched subject against the whole index (the scheduled pass). */
   rescreenAll(): Promise<RescreenReport>;
-  /** Runs rescreenAll every so often (workers only); returns the function that stops it. */
+  /** The daily pass: rescreenAll, unless another process already ran it today (Moroccan date). */
+  rescreenIfDue(): Promise<RescreenReport | undefined>;
+  /** Asks rescreenIfDue every `everyMs` (workers only); returns the function that stops it. */
   startScheduledRescreen(everyMs: number): () => void;
   listHits(filter?: { status?: HitStatus; merchantId?: string; limit?: number }): Promise<HitRecord[]>;
   reviewHit(hitId: string, review: HitReview): Promise<HitRecord | Problem>;
@@ -397,10 +401,17 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
       return rescreenAgainst(await current());
     },
 
+    async rescreenIfDue() {
+      // However many workers run, one of them makes the day's pass.
+      if (!(await claimPeriod(store.db, 'screening.daily_rescreen', moroccanDate(clock.now()))))
+        return undefined;
+      return service.rescreenAll();
+    },
+
     startScheduledRescreen(everyMs) {
       const timer = setInterval(() => {
-        service.rescreenAll().then(
-          (report) => deps.logger?.info(report, 'scheduled re-screening'),
+        service.rescreenIfDue().then(
+          (report) => report && deps.logger?.info(report, 'scheduled re-screening'),
           (error) => deps.logger?.error({ err: error }, 'scheduled re-screening failed'),
         );
       }, everyMs);

@@ -21,3 +21,22 @@ export async function writeMeta(db: SharedDb, key: string, value: string): Promi
     .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: sql`now()` }))
     .execute();
 }
+
+/**
+ * Claims `period` (a sortable text such as a date) for the job named `key`: true for the first caller
+ * of the period across every process on the database, false for the others and for older periods.
+ */
+export async function claimPeriod(db: SharedDb, key: string, period: string): Promise<boolean> {
+  const claimed = await ownTables<MetaTables>(db)
+    .insertInto('platform_meta')
+    .values({ key, value: period, updated_at: new Date() })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({ value: period, updated_at: sql`now()` })
+        .where('platform_meta.value', '<', period),
+    )
+    .returning('key')
+    .executeTakeFirst();
+  return claimed !== undefined;
+}
