@@ -70,7 +70,12 @@ async function startServer(env: Record<string, string>, command = ['bin/tijara.j
     child.stdout.on('data', (chunk) => {
       output += chunk;
       const match = /API\s+(http:\/\/\S+)\/v1/.exec(output);
-      if (match) resolve(match[1]!);
+      if (match) {
+        resolve(match[1]!);
+        // From here on the server only logs errors (LOG_LEVEL=error): show them.
+        child.stdout.removeAllListeners('data');
+        child.stdout.pipe(process.stderr);
+      }
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
@@ -98,7 +103,8 @@ async function payOnce(baseUrl: string, cardIndex: number) {
     headers,
   );
   const payment = confirmed.body as { status: string };
-  if (payment.status !== 'succeeded') throw new Error(`payment ${id} ended ${payment.status}`);
+  if (payment.status !== 'succeeded')
+    throw new Error(`payment ${id} ended ${JSON.stringify(confirmed.body)} (created: ${created.status})`);
 }
 
 async function benchPayments(database: string, env: Record<string, string>) {

@@ -284,7 +284,9 @@ describe('round trips', () => {
   // Each statement is a round trip, and on these machines a round trip costs both processes a
   // wake-up: this is the budget docs/performance.md accounts for, kept from creeping back up.
   test('a card payment (create, then confirm with automatic capture) sends 10 statements', async () => {
-    await pay(); // the first payment of a process creates and remembers the accounts it posts to
+    // The first payment creates the accounts it posts to; the next finds them committed and remembers them.
+    await pay();
+    await pay();
     listening = [];
     const created = await atlas.post<Payment>('/v1/payments', { amount: 5_000, currency: 'MAD' });
     const createStatements = listening.length;

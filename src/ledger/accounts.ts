@@ -34,21 +34,33 @@ function siblingCodes(code: string): string[] {
 }
 
 /**
- * Account ids by code, created on first use and then remembered (accounts are never deleted); a
- * rollback may have undone a creation, so it empties the memory. The first use of one shard creates
- * them all, so a warm process never spends statements on its accounts.
+ * Account ids by code, created on first use and then remembered (accounts are never deleted). The
+ * first use of one shard creates them all, so a warm process never spends statements on its accounts.
+ *
+ * Only accounts another transaction committed are remembered for every transaction. One created in
+ * the caller's transaction does not exist for the others until that commits: handed to a concurrent
+ * payment, its postings would break the foreign key. That payment asks the database instead, which
+ * makes it wait for the creating transaction.
  */
 export function createAccountResolver(ledger: LedgerService, store: SharedStore) {
   const known = new Map<string, string>();
+  // What a transaction created, for its own later calls.
+  const createdIn = new WeakMap<SharedDb, Map<string, string>>();
   store.onRollback(() => known.clear());
   return async function accountId(db: SharedDb, account: NewAccount): Promise<string> {
-    const cached = known.get(account.code);
+    const cached = known.get(account.code) ?? createdIn.get(db)?.get(account.code);
     if (cached) return cached;
-    const accounts = await ledger.ensureAccounts(
+    const { accounts, created } = await ledger.ensureAccounts(
       siblingCodes(account.code).map((code) => ({ ...account, code })),
       db,
     );
-    for (const { code, id } of accounts) known.set(code, id);
-    return known.get(account.code)!;
+    const own = createdIn.get(db) ?? new Map<string, string>();
+    for (const { code, id } of accounts) {
+      // Outside a transaction what was created is committed already.
+      if (db.isTransaction && (created.has(code) || own.has(code))) own.set(code, id);
+      else known.set(code, id);
+    }
+    if (own.size > 0) createdIn.set(db, own);
+    return accounts.find((a) => a.code === account.code)!.id;
   };
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testStore } from '../../test/support/store.js';
+import { createAccountResolver } from './accounts.js';
+import { isLedgerError } from './errors.js';
 import { createLedgerService } from './service.js';
 
 // Enough connections that all 50 workers really run at once.
@@ -66,4 +68,49 @@ test('50 concurrent workers × 200 random transfers among 10 accounts end with e
     .executeTakeFirstOrThrow();
   assert.equal(entries.n, 10_000n);
   assert.deepEqual(await ledger.checkInvariants(), []);
+});
+
+test('an account another transaction is still creating is not handed out before that one commits', async () => {
+  const resolve = createAccountResolver(ledger, store);
+  const funding = await ledger.createAccount({
+    code: 'shard-race:funding',
+    name: 'funding',
+    type: 'equity',
+    currency: 'MAD',
+    mayGoNegative: true,
+  });
+  const account = (shard: number) => ({
+    code: `shard-race:holds#${shard}`,
+    name: 'holds',
+    type: 'liability' as const,
+    currency: 'MAD' as const,
+    mayGoNegative: true,
+  });
+  let releaseFirst!: () => void;
+  const firstMayCommit = new Promise<void>((resolve) => {
+    releaseFirst = resolve;
+  });
+  let firstResolved!: () => void;
+  const firstHasResolved = new Promise<void>((resolve) => {
+    firstResolved = resolve;
+  });
+  // The first transaction creates every shard of the account, and stays open a while.
+  const first = store.transaction(async (trx) => {
+    await resolve(trx, account(0));
+    firstResolved();
+    await firstMayCommit;
+  });
+  await firstHasResolved;
+  // A second payment on another shard meanwhile: it must wait for the first, not post to a row it cannot see.
+  const second = store.transaction(async (trx) => {
+    const id = await resolve(trx, account(1));
+    return ledger.transfer(
+      { debitAccountId: funding.id, creditAccountId: id, amount: 100n, currency: 'MAD', description: 'race' },
+      trx,
+    );
+  });
+  setTimeout(releaseFirst, 200);
+  await first;
+  const entry = await second;
+  assert.ok(!isLedgerError(entry), String(entry));
 });

@@ -35,8 +35,14 @@ export interface LedgerService {
   createAccount(account: NewAccount, db?: SharedDb): Promise<Account>;
   /** The account with this code, created if it does not exist yet. */
   ensureAccount(account: NewAccount, db?: SharedDb): Promise<Account>;
-  /** ensureAccount for several at once, in two statements. */
-  ensureAccounts(accounts: NewAccount[], db?: SharedDb): Promise<Account[]>;
+  /**
+   * ensureAccount for several at once, in two statements. `created` holds the codes this call
+   * created: their rows exist for other transactions only once the caller's commits.
+   */
+  ensureAccounts(
+    accounts: NewAccount[],
+    db?: SharedDb,
+  ): Promise<{ accounts: Account[]; created: Set<string> }>;
   getAccount(id: string, db?: SharedDb): Promise<Account | undefined>;
   findAccountByCode(code: string, db?: SharedDb): Promise<Account | undefined>;
   /**
@@ -87,11 +93,12 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
   }
 
   /** Creates the accounts whose codes do not exist yet, in one statement; returns all of them. */
-  async function ensureAccounts(accounts: NewAccount[], db: Db = store.db): Promise<Account[]> {
-    await db
+  async function ensureAccounts(accounts: NewAccount[], db: Db = store.db) {
+    const inserted = await db
       .insertInto('ledger_accounts')
       .values(accounts.map(accountRow))
       .onConflict((oc) => oc.column('code').doNothing())
+      .returning('code')
       .execute();
     const codes = accounts.map((a) => a.code);
     const rows = await db.selectFrom('ledger_accounts').selectAll().where('code', 'in', codes).execute();
@@ -99,11 +106,14 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     for (const row of rows)
       traits.set(row.id, { type: row.type, currency: row.currency, mayGoNegative: row.may_go_negative });
     const byCode = new Map(rows.map((row) => [row.code, toAccount(row)]));
-    return codes.map((code) => byCode.get(code)!);
+    return {
+      accounts: codes.map((code) => byCode.get(code)!),
+      created: new Set(inserted.map((row) => row.code)),
+    };
   }
 
   async function ensureAccount(account: NewAccount, db: Db = store.db): Promise<Account> {
-    return (await ensureAccounts([account], db))[0]!;
+    return (await ensureAccounts([account], db)).accounts[0]!;
   }
 
   async function loadEntry(
