@@ -281,6 +281,8 @@ describe('payment lifecycle', () => {
 });
 
 describe('round trips', () => {
+  const isKeyLookup = (statement: string) => statement.includes('"merchant_api_keys"');
+
   // Each statement is a round trip, and on these machines a round trip costs both processes a
   // wake-up: this is the budget docs/performance.md accounts for, kept from creeping back up.
   test('a card payment (create, then confirm with automatic capture) sends 10 statements', async () => {
@@ -289,16 +291,21 @@ describe('round trips', () => {
     await pay();
     listening = [];
     const created = await atlas.post<Payment>('/v1/payments', { amount: 5_000, currency: 'MAD' });
-    const createStatements = listening.length;
+    const createStatements = listening.filter((s) => !isKeyLookup(s)).length;
     const confirmed = await atlas.post<Payment>(`/v1/payments/${created.body.id}/confirm`, {
       card: card('4111111111111111'),
     });
     const statements = listening;
     listening = undefined;
     assert.equal(confirmed.body.status, 'succeeded');
-    // The payment and its audit record, in one statement; the key was looked up moments ago.
+    // The key is looked up at most once a request, and not at all within 2 s of the last lookup
+    // (KEY_CACHE_MS): how many fall in the measurement depends on the machine's speed, so they are
+    // counted apart.
+    const lookups = statements.filter(isKeyLookup).length;
+    assert.ok(lookups <= 2, statements.join('\n'));
+    // The payment and its audit record, in one statement.
     assert.equal(createStatements, 1, statements.join('\n'));
-    assert.equal(statements.length, 10, statements.join('\n'));
+    assert.equal(statements.length - lookups, 10, statements.join('\n'));
     assert.equal(statements.filter((s) => s === 'begin').length, 1);
   });
 });
