@@ -145,8 +145,10 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     };
   }
 
-  async function replayOrConflict(db: Db, entry: NewEntry, externalRef: string) {
-    const existing = await loadEntry(db, { externalRef });
+  /** The entry already recorded under this entry's reference, a conflict if it differs, else undefined. */
+  async function replayOrConflict(db: Db, entry: NewEntry) {
+    if (!entry.externalRef) return undefined;
+    const existing = await loadEntry(db, { externalRef: entry.externalRef });
     if (!existing) return undefined;
     return samePostings(existing.postings, entry.postings) && existing.currency === entry.currency
       ? existing
@@ -185,7 +187,7 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
           : undefined;
     if (refusal) {
       // A replay is not refused: it may be what made the accounts look wrong.
-      const replay = entry.externalRef ? await replayOrConflict(trx, entry, entry.externalRef) : undefined;
+      const replay = await replayOrConflict(trx, entry);
       return replay ?? refusal;
     }
     // Only an entry that lowers an account that may not go negative needs its accounts locked and
@@ -237,7 +239,7 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     if (!postedAt) {
       // The reference is recorded already (a retry, or another transaction just before us), or an
       // account was short. A replay comes first: funds may look short because the first one went through.
-      const replay = entry.externalRef ? await replayOrConflict(trx, entry, entry.externalRef) : undefined;
+      const replay = await replayOrConflict(trx, entry);
       return replay ?? (guarded.length > 0 ? LedgerError.InsufficientFunds : LedgerError.ReferenceConflict);
     }
     return {

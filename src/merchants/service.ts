@@ -53,7 +53,7 @@ function newSecret(livemode: boolean): string {
 
 /**
  * How long a process trusts what it read about a secret key. Every API request authenticates, and
- * the lookup was a round trip of its own (two of a payment's thirteen statements). This process
+ * the lookup was a round trip of its own (two statements per payment). This process
  * forgets at once what it changes (a revoked key, a suspended merchant); another process, such as
  * a second API node, sees the change within this long.
  */
@@ -117,7 +117,6 @@ export function createMerchantService(deps: { store: SharedStore; now?: () => nu
     },
 
     async setStatus(id, status, db) {
-      forgetMerchant(id);
       await tables(db).updateTable('merchants').set({ status }).where('id', '=', id).execute();
       forgetMerchant(id);
     },
@@ -164,7 +163,6 @@ export function createMerchantService(deps: { store: SharedStore; now?: () => nu
     },
 
     async revokeApiKey(merchantId, keyId, db) {
-      forgetMerchant(merchantId);
       const result = await tables(db)
         .updateTable('merchant_api_keys')
         .set({ revoked_at: new Date() })

@@ -68,6 +68,11 @@ interface OpenTransaction {
 
 const insertedTable = (sql: string) => /^insert into "([a-z0-9_]+)"/.exec(sql)![1]!;
 
+function namesAny(sql: string, tables: Iterable<RegExp>): boolean {
+  for (const table of tables) if (table.test(sql)) return true;
+  return false;
+}
+
 class HoldingConnection implements DatabaseConnection {
   transaction: OpenTransaction | undefined;
 
@@ -102,7 +107,7 @@ class HoldingConnection implements DatabaseConnection {
       return { rows: [] };
     }
     await this.begin();
-    if (open && open.held.length > 0 && [...open.heldTables.values()].some((name) => name.test(query.sql)))
+    if (open && open.held.length > 0 && namesAny(query.sql, open.heldTables.values()))
       await this.sendHeld(open);
     return this.send(query);
   }
