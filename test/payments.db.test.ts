@@ -5,6 +5,7 @@ import { luhnCheckDigit } from '../src/core/card.js';
 import { manualClock } from '../src/core/clock.js';
 import { Problem } from '../src/core/problem.js';
 import { moroccanDate } from '../src/core/time.js';
+import { DEFAULT_DAILY_LIMIT } from '../src/issuer/service.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 type Payment = {
@@ -285,7 +286,7 @@ describe('round trips', () => {
 
   // Each statement is a round trip, and on these machines a round trip costs both processes a
   // wake-up: this is the budget docs/performance.md accounts for, kept from creeping back up.
-  test('a card payment (create, then confirm with automatic capture) sends 10 statements', async () => {
+  test('a card payment (create, then confirm with automatic capture) sends 7 statements', async () => {
     // The first payment creates the accounts it posts to; the next finds them committed and remembers them.
     await pay();
     await pay();
@@ -305,7 +306,9 @@ describe('round trips', () => {
     assert.ok(lookups <= 2, statements.join('\n'));
     // The payment and its audit record, in one statement.
     assert.equal(createStatements, 1, statements.join('\n'));
-    assert.equal(statements.length - lookups, 10, statements.join('\n'));
+    // Confirm: BEGIN, the payment locked, the card locked with the day's spending, the issuer's
+    // checked entry, everything else written at once, COMMIT.
+    assert.equal(statements.length - lookups, 7, statements.join('\n'));
     assert.equal(statements.filter((s) => s === 'begin').length, 1);
   });
 });
@@ -418,6 +421,52 @@ describe('international allowance', () => {
     assert.equal(await issuer.allowanceLeft(cardRow.id, 2029), 2_000_000n - 108_512n);
     await paris.post(`/v1/payments/${held.id}/cancel`);
     assert.equal(await issuer.allowanceLeft(cardRow.id, 2029), 2_000_000n);
+  });
+});
+
+describe('daily limit', () => {
+  // Every card may spend DEFAULT_DAILY_LIMIT (20,000 MAD) a day in all.
+  const cardId = async (number: string) =>
+    (
+      await platform.store.db
+        .selectFrom('issuer_cards')
+        .select('id')
+        .where('pan_fingerprint', '=', await platform.services.vault.fingerprint(number))
+        .executeTakeFirstOrThrow()
+    ).id;
+  const spentOn = async (number: string, day: string) => {
+    const row = await platform.store.db
+      .selectFrom('issuer_daily_usage')
+      .select('used')
+      .where('card_id', '=', await cardId(number))
+      .where('day', '=', day)
+      .executeTakeFirst();
+    return row?.used ?? 0n;
+  };
+
+  test('the payment that would pass the day’s limit is declined 61; the limit is reached exactly; a new day starts afresh', async () => {
+    const number = '5555555555554444';
+    clock.set(new Date('2029-09-10T10:00:00Z'));
+    assert.equal((await pay(atlas, number, 1_500_000)).status, 'succeeded');
+    const over = await pay(atlas, number, 500_001);
+    assert.equal(over.status, 'failed');
+    assert.equal(over.decline?.code, '61');
+    assert.equal(await spentOn(number, '2029-09-10'), 1_500_000n);
+    assert.equal((await pay(atlas, number, 500_000)).status, 'succeeded');
+    assert.equal(await spentOn(number, '2029-09-10'), DEFAULT_DAILY_LIMIT);
+    clock.set(new Date('2029-09-11T10:00:00Z'));
+    assert.equal((await pay(atlas, number, 100)).status, 'succeeded');
+  });
+
+  test('a card refused for another reason spends none of its day', async () => {
+    clock.set(new Date('2029-09-12T10:00:00Z'));
+    const lost = await pay(atlas, '4111110000000203', 10_000);
+    assert.equal(lost.decline?.code, '62');
+    assert.equal(await spentOn('4111110000000203', '2029-09-12'), 0n);
+    // One refused at the limit and for another reason answers the other reason.
+    const alsoOver = await pay(atlas, '4111110000000203', Number(DEFAULT_DAILY_LIMIT) + 1);
+    assert.equal(alsoOver.decline?.code, '62');
+    assert.equal(await spentOn('4111110000000203', '2029-09-12'), 0n);
   });
 });
 

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { insertAtCommit } from '../store/write-at-commit.js';
+import { writeAtCommit } from '../store/write-at-commit.js';
 import {
   type ChainLink,
   canonicalJson,
@@ -86,7 +86,7 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
     const at = clock.now();
     const id = newId('aud', at.getTime());
     // Nothing reads a pending record in the transaction that wrote it: it goes out with the commit.
-    await insertAtCommit(
+    await writeAtCommit(
       db,
       db.insertInto('audit_pending').values({
         id,

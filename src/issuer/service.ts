@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { sql } from 'kysely';
 import { panDisplay } from '../core/card.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
@@ -10,8 +11,31 @@ import { isLedgerError } from '../ledger/errors.js';
 import type { Posting } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { insertAtCommit } from '../store/write-at-commit.js';
-import { type CardStatus, type IssuerCard, type IssuerTables, toCard } from './model.js';
+import { writeAtCommit } from '../store/write-at-commit.js';
+import { type CardRow, type CardStatus, type IssuerCard, type IssuerTables, toCard } from './model.js';
+
+/** Why the card itself refuses this authorization, before any limit: undefined if it does not. */
+function cardRefusal(
+  card: CardRow,
+  message: AuthorizationMessage,
+  day: string,
+  year: number,
+): ResponseCode | undefined {
+  if (card.status === 'blocked' || card.status === 'lost') return '62';
+  const expiredByDate =
+    card.exp_year < year || (card.exp_year === year && card.exp_month < Number(day.slice(5, 7)));
+  if (
+    card.status === 'expired' ||
+    expiredByDate ||
+    card.exp_month !== message.expMonth ||
+    card.exp_year !== message.expYear
+  ) {
+    return '54';
+  }
+  if (message.international && !card.international_enabled) return '57';
+  if (card.requires_3ds && !message.authenticated) return '1A';
+  return undefined;
+}
 
 /** What the switch sends the issuer for one authorization; amounts are in MAD centimes. */
 export interface AuthorizationMessage {
@@ -193,27 +217,34 @@ export function createIssuerService(deps: {
     await giveBackAllowance(db, auth, amount);
   }
 
-  /** Adds to the day's spending unless that would pass the limit; false when it would. */
-  async function consumeDailyUsage(
-    db: SharedDb,
-    cardId: string,
+  /**
+   * The card, locked (which serializes its authorizations), with the day's spending added to in the
+   * same statement unless that would pass its daily limit: a conditional upsert, atomic, and a round
+   * trip fewer than asking first. `spent` says whether it was added; the caller gives it back if the
+   * authorization goes no further.
+   */
+  async function lockCardAndSpend(
+    bankId: string,
+    pan: string,
     day: string,
     amount: MinorUnits,
-    limit: MinorUnits,
+    db: SharedDb,
   ) {
-    if (amount > limit) return false;
-    const row = await tables(db)
-      .insertInto('issuer_daily_usage')
-      .values({ card_id: cardId, day, used: amount })
-      .onConflict((oc) =>
-        oc
-          .columns(['card_id', 'day'])
-          .doUpdateSet((eb) => ({ used: eb('issuer_daily_usage.used', '+', amount) }))
-          .where((eb) => eb(eb('issuer_daily_usage.used', '+', amount), '<=', limit)),
+    const found = await sql<CardRow & { ledger_account_id: string; spent: boolean }>`
+      with card as materialized (
+        select c.*, a.ledger_account_id
+          from issuer_cards c join issuer_accounts a on a.id = c.account_id
+         where c.bank_id = ${bankId} and c.pan_fingerprint = ${await deps.fingerprint(pan, db)}
+           for update of c
+      ), spending as (
+        insert into issuer_daily_usage as u (card_id, day, used)
+        select id, ${day}::date, ${amount}::bigint from card where ${amount}::bigint <= daily_limit
+        on conflict (card_id, day) do update set used = u.used + excluded.used
+         where u.used + excluded.used <= (select daily_limit from card)
+        returning used
       )
-      .returning('used')
-      .executeTakeFirst();
-    return row !== undefined;
+      select card.*, exists (select 1 from spending) as spent from card`.execute(db);
+    return found.rows[0];
   }
 
   /** Adds to the year's international spending unless that would pass the allowance. */
@@ -413,36 +444,17 @@ export function createIssuerService(deps: {
       const now = clock.now();
       const day = moroccanDate(now);
       const year = moroccanYear(now);
-      // Locking the card serializes its authorizations: limits and allowance are checked and consumed atomically.
-      const card = await tables(db)
-        .selectFrom('issuer_cards as c')
-        .innerJoin('issuer_accounts as a', 'a.id', 'c.account_id')
-        .selectAll('c')
-        .select('a.ledger_account_id')
-        .where('c.bank_id', '=', bankId)
-        .where('c.pan_fingerprint', '=', await deps.fingerprint(message.pan, db))
-        .forUpdate('c')
-        .executeTakeFirst();
+      // Limits and allowance are checked and consumed atomically, on the locked card's counters, and
+      // given back if the authorization goes no further.
+      const card = await lockCardAndSpend(bankId, message.pan, day, message.amount, db);
       if (!card) return { code: '14' };
-      if (card.status === 'blocked' || card.status === 'lost') return { code: '62' };
-      const expiredByDate =
-        card.exp_year < year || (card.exp_year === year && card.exp_month < Number(day.slice(5, 7)));
-      if (
-        card.status === 'expired' ||
-        expiredByDate ||
-        card.exp_month !== message.expMonth ||
-        card.exp_year !== message.expYear
-      ) {
-        return { code: '54' };
-      }
-      if (message.international && !card.international_enabled) return { code: '57' };
-      if (card.requires_3ds && !message.authenticated) return { code: '1A' };
-
-      // Limits are consumed atomically (a conditional upsert on the locked card's counters) and given
-      // back if the authorization goes no further.
       const spend = { card_id: card.id, day, year, international: message.international };
-      if (!(await consumeDailyUsage(db, card.id, day, message.amount, card.daily_limit)))
-        return { code: '61' };
+      const refusal = cardRefusal(card, message, day, year);
+      if (refusal) {
+        if (card.spent) await giveBackDailyUsage(db, spend, message.amount);
+        return { code: refusal };
+      }
+      if (!card.spent) return { code: '61' };
       if (
         message.international &&
         !(await consumeAllowance(db, card.id, year, message.amount, card.international_allowance))
@@ -468,7 +480,7 @@ export function createIssuerService(deps: {
         return { code: entry === 'insufficient_funds' ? '51' : '96' };
       }
       const authCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      await insertAtCommit(
+      await writeAtCommit(
         db,
         tables(db)
           .insertInto('issuer_authorizations')

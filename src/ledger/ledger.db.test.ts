@@ -7,7 +7,9 @@ import { LedgerError } from './errors.js';
 import type { Account, Entry } from './model.js';
 import { createLedgerService } from './service.js';
 
-const store = await testStore();
+// Every statement sent, while a test listens.
+let listening: string[] | undefined;
+const store = await testStore({ onStatement: (text) => listening?.push(text) });
 const ledger = createLedgerService({ store });
 let unique = 0;
 
@@ -201,6 +203,88 @@ describe('ledger', () => {
     assert.equal(first.id, second.id);
     assert.equal((await ledger.getAccount(b.id))?.balance, 300n);
     assert.equal(await ledger.transfer({ ...transfer, amount: 301n }), LedgerError.ReferenceConflict);
+  });
+
+  test('an entry posted at commit writes nothing before it, then lands whole with the transaction', async () => {
+    const receivable = await account('asset', true);
+    const payable = await account('liability');
+    const revenue = await account('revenue');
+    const postings = [
+      { accountId: receivable.id, amount: 10_000n },
+      { accountId: payable.id, amount: -9_800n },
+      { accountId: revenue.id, amount: -200n },
+    ];
+    listening = [];
+    const id = await store.transaction(async (trx) => {
+      const posted = await ledger.postAtCommit(
+        { externalRef: `sale-${unique}`, description: 'sale', currency: 'MAD', postings },
+        trx,
+      );
+      assert.equal(typeof posted, 'string');
+      // New accounts' traits are read once; nothing is written before the commit.
+      assert.deepEqual(
+        listening?.filter((s) => s !== 'begin' && !s.startsWith('select')),
+        [],
+      );
+      return posted as string;
+    });
+    // The entry and its postings: one statement.
+    const writes = listening.filter((s) => s.includes('insert into'));
+    listening = undefined;
+    assert.equal(writes.length, 1);
+    assert.match(
+      writes[0]!,
+      /^with w0 as \(insert into "ledger_entries".*w1 as \(insert into "ledger_postings"/s,
+    );
+    const stored = await ledger.getEntry(id);
+    assert.deepEqual(stored?.postings.map((p) => p.amount).sort(), postings.map((p) => p.amount).sort());
+    assert.equal((await ledger.getAccount(payable.id))?.balance, 9_800n);
+    assert.equal((await ledger.getAccount(revenue.id))?.balance, 200n);
+    const times = await store.db
+      .selectFrom('ledger_postings')
+      .select('posted_at')
+      .where('entry_id', '=', id)
+      .execute();
+    assert.ok(times.every((t) => t.posted_at.getTime() === stored?.postedAt.getTime()));
+    assert.deepEqual(await ledger.checkInvariants(), []);
+  });
+
+  test('at commit: an entry that would take an account below zero is refused at once; a rollback writes nothing', async () => {
+    const cash = await account('asset', true);
+    const wallet = await account('asset');
+    const short = await store.transaction((trx) =>
+      ledger.postAtCommit(
+        {
+          description: 'overdraw',
+          currency: 'MAD',
+          postings: [
+            { accountId: cash.id, amount: 50n },
+            { accountId: wallet.id, amount: -50n },
+          ],
+        },
+        trx,
+      ),
+    );
+    assert.equal(short, LedgerError.InsufficientFunds);
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await ledger.postAtCommit(
+          {
+            description: 'fund',
+            currency: 'MAD',
+            postings: [
+              { accountId: wallet.id, amount: 50n },
+              { accountId: cash.id, amount: -50n },
+            ],
+          },
+          trx,
+        );
+        throw new Error('abandoned');
+      }),
+      /abandoned/,
+    );
+    assert.equal((await ledger.getAccount(wallet.id))?.balance, 0n);
+    assert.deepEqual(await ledger.checkInvariants(), []);
   });
 
   test('balance as of a past time counts only the postings up to then', async () => {

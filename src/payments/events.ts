@@ -2,7 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
 import { enqueueEvent } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { insertAtCommit } from '../store/write-at-commit.js';
+import { writeAtCommit } from '../store/write-at-commit.js';
 import type { PaymentTables } from './model.js';
 
 export type EventType =
@@ -100,7 +100,7 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
   return {
     async emit(db, scope, type, objectId, data) {
       const id = newId('evt');
-      await insertAtCommit(
+      await writeAtCommit(
         db,
         tables(db)
           .insertInto('events')

@@ -1,4 +1,4 @@
-import type { Insertable, QueryCreator, Updateable } from 'kysely';
+import type { Insertable } from 'kysely';
 import { cardBrand, cvvLength, normalizePan, validatePan } from '../core/card.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
@@ -11,7 +11,7 @@ import type { LedgerService } from '../ledger/service.js';
 import { type Merchant, merchantFee } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { insertAtCommit } from '../store/write-at-commit.js';
+import { writeAtCommit } from '../store/write-at-commit.js';
 import type { SwitchService } from '../switch/service.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
@@ -119,6 +119,9 @@ export interface PaymentDeps {
   payPageUrl: (paymentId: string) => string;
 }
 
+/** What the service changes on a payment after its creation. */
+type PaymentChanges = Partial<Omit<PaymentRow, 'id' | 'metadata' | 'created_at' | 'updated_at'>>;
+
 const CONFIRMABLE = new Set(['requires_payment_method', 'failed']);
 const CANCELABLE = new Set(['requires_payment_method', 'requires_action', 'requires_capture', 'failed']);
 
@@ -143,34 +146,45 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       .executeTakeFirst();
   }
 
-  /** Updates the payment, and records a movement of money in the same statement when there is one. */
+  /**
+   * Changes the payment the caller has locked, and records a movement of money when there is one.
+   * Both are written with the commit (the row as updated is known here), so they cost no round trip.
+   */
   async function update(
     db: SharedDb,
-    id: string,
-    changes: Updateable<PaymentTables['payments']>,
+    payment: PaymentRow,
+    changes: PaymentChanges,
     moved?: Insertable<PaymentTables['payment_movements']>,
-  ) {
-    const payments: QueryCreator<PaymentTables> = tables(db);
-    // A round trip fewer on every capture, sale and refund: the insert rides along as a CTE.
-    const creator = moved
-      ? (payments.with('moved', (q) =>
-          q.insertInto('payment_movements').values(moved),
-        ) as unknown as QueryCreator<PaymentTables>)
-      : payments;
-    return creator
-      .updateTable('payments')
-      .set({ ...changes, updated_at: clock.now() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+  ): Promise<PaymentRow> {
+    const updated: PaymentRow = { ...payment, ...changes, updated_at: clock.now() };
+    const { three_d_secure, ...columns } = changes;
+    await writeAtCommit(
+      db,
+      tables(db)
+        .updateTable('payments')
+        .set({
+          ...columns,
+          ...(three_d_secure === undefined
+            ? {}
+            : { three_d_secure: three_d_secure && JSON.stringify(three_d_secure) }),
+          updated_at: updated.updated_at,
+        })
+        .where('id', '=', payment.id),
+    );
+    if (moved) await writeAtCommit(db, tables(db).insertInto('payment_movements').values(moved));
+    return updated;
   }
 
+  /**
+   * Posts with the commit. Every gateway entry is made under the payment's lock, in a state that
+   * only one entry of its reference can leave, so its reference is new (what postAtCommit asks).
+   */
   async function post(db: SharedDb, entry: NewEntry): Promise<string> {
-    const result = await ledger.post(entry, db);
+    const result = await ledger.postAtCommit(entry, db);
     // The gateway's accounts that may not go negative only ever grow here; a refusal is a bug, not a decline.
     if (isLedgerError(result))
       throw new Error(`gateway ledger entry ${entry.externalRef} refused: ${result}`);
-    return result.id;
+    return result;
   }
 
   async function emit(db: SharedDb, row: PaymentRow, type: EventType) {
@@ -218,7 +232,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     card: StoredCard,
     threeDSecure: ThreeDSecure | null,
     /** Changes the caller made to the payment, written with the outcome in one statement. */
-    attempt: Updateable<PaymentTables['payments']> = {},
+    attempt: PaymentChanges = {},
   ): Promise<PaymentRow | Problem> {
     for (const hook of hooks) {
       const refusal = await hook.beforeAuthorize?.(db, payment);
@@ -246,11 +260,11 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       issuer_id: result.issuerId,
       card_country: result.cardCountry,
       switch_authorization_id: result.id,
-      three_d_secure: threeDSecure ? JSON.stringify(threeDSecure) : null,
+      three_d_secure: threeDSecure,
     };
     if (result.responseCode === '1A') {
       // The issuer wants the cardholder authenticated first: send them to 3-D Secure, then authorize again.
-      const waiting = await update(db, payment.id, {
+      const waiting = await update(db, payment, {
         ...common,
         status: 'requires_action',
         decline_code: null,
@@ -260,7 +274,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       return waiting;
     }
     if (!result.approved) {
-      const failed = await update(db, payment.id, {
+      const failed = await update(db, payment, {
         ...common,
         status: 'failed',
         decline_code: result.responseCode,
@@ -284,7 +298,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       });
       const succeeded = await update(
         db,
-        payment.id,
+        payment,
         { ...approved, status: 'succeeded', amount_captured: payment.amount, fee },
         movement(payment, 'capture', payment.amount, fee, entryId),
       );
@@ -297,7 +311,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       currency,
       postings: await paymentPostings(books, db, { ...payment, issuer_id: issuerId }).hold(payment.amount),
     });
-    const held = await update(db, payment.id, {
+    const held = await update(db, payment, {
       ...approved,
       status: 'requires_capture',
       amount_capturable: payment.amount,
@@ -370,7 +384,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       };
       // Every column is known here, so the row goes out with the commit: creating a payment is then
       // one statement with its audit record, not four.
-      await insertAtCommit(
+      await writeAtCommit(
         db,
         tables(db)
           .insertInto('payments')
@@ -430,9 +444,9 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       if (payment.status !== 'requires_action')
         return paymentProblems.invalidState(id, payment.status, 'complete 3-D Secure');
       if (result.status === 'failed') {
-        const failed = await update(db, id, {
+        const failed = await update(db, payment, {
           status: 'failed',
-          three_d_secure: JSON.stringify(result),
+          three_d_secure: result,
           decline_code: '05',
           decline_message: 'The cardholder could not be authenticated (3-D Secure).',
         });
@@ -469,7 +483,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       });
       const succeeded = await update(
         db,
-        id,
+        payment,
         { status: 'succeeded', amount_capturable: 0n, amount_captured: captured, fee },
         movement(payment, 'capture', captured, fee, entryId),
       );
@@ -492,7 +506,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
           postings: await paymentPostings(books, db, payment).release(payment.amount_capturable),
         });
       }
-      const canceled = await update(db, id, { status: 'canceled', amount_capturable: 0n });
+      const canceled = await update(db, payment, { status: 'canceled', amount_capturable: 0n });
       await emit(db, canceled, 'payment.canceled');
       return canceled;
     },
@@ -532,7 +546,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         .executeTakeFirstOrThrow();
       const refunded = await update(
         db,
-        payment.id,
+        payment,
         { amount_refunded: payment.amount_refunded + amount },
         movement(payment, 'refund', amount, 0n, entryId, id),
       );

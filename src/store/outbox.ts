@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ownTables, type SharedDb, type Store } from './store.js';
-import { insertAtCommit } from './write-at-commit.js';
+import { writeAtCommit } from './write-at-commit.js';
 
 export interface OutboxTables {
   outbox_events: {
@@ -31,7 +31,7 @@ export async function enqueueEvent(
   payload: unknown,
   options: { availableAt?: Date } = {},
 ): Promise<void> {
-  await insertAtCommit(
+  await writeAtCommit(
     trx,
     ownTables<OutboxTables>(trx)
       .insertInto('outbox_events')

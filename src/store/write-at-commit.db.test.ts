@@ -3,7 +3,7 @@ import { after, beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { testDatabase } from '../../test/support/store.js';
 import { createStore, isUniqueViolation } from './store.js';
-import { combine, insertAtCommit } from './write-at-commit.js';
+import { combine, writeAtCommit } from './write-at-commit.js';
 
 const sent: string[] = [];
 const database = await testDatabase();
@@ -32,9 +32,9 @@ describe('writes at commit', () => {
 
   test('a transaction that only holds inserts is one statement, without BEGIN or COMMIT', async () => {
     await store.transaction(async (trx) => {
-      await insertAtCommit(trx, note('a'));
-      await insertAtCommit(trx, tag('t1', 'a'));
-      await insertAtCommit(trx, note('b', 'second', 42n));
+      await writeAtCommit(trx, note('a'));
+      await writeAtCommit(trx, tag('t1', 'a'));
+      await writeAtCommit(trx, note('b', 'second', 42n));
     });
     assert.equal(sent.length, 1, sent.join('\n'));
     assert.match(sent[0]!, /^with w0 as \(insert into "held_notes"/);
@@ -46,9 +46,9 @@ describe('writes at commit', () => {
 
   test('with other statements: BEGIN before the first, the held inserts together before COMMIT', async () => {
     await store.transaction(async (trx) => {
-      await insertAtCommit(trx, note('a'));
+      await writeAtCommit(trx, note('a'));
       await sql`select 1`.execute(trx);
-      await insertAtCommit(trx, tag('t1', 'a'));
+      await writeAtCommit(trx, tag('t1', 'a'));
     });
     assert.deepEqual(
       sent.map((s) => s.slice(0, 24)),
@@ -59,8 +59,8 @@ describe('writes at commit', () => {
 
   test('a statement that names a held table reads the transaction’s own writes', async () => {
     const seen = await store.transaction(async (trx) => {
-      await insertAtCommit(trx, note('a'));
-      await insertAtCommit(trx, tag('t1', 'a'));
+      await writeAtCommit(trx, note('a'));
+      await writeAtCommit(trx, tag('t1', 'a'));
       return trx.selectFrom('held_notes').select('id').execute();
     });
     assert.deepEqual(seen, [{ id: 'a' }]);
@@ -70,7 +70,7 @@ describe('writes at commit', () => {
     await assert.rejects(
       store.transaction(async (trx) => {
         await trx.insertInto('held_tags').values({ id: 'kept?', note: 'x' }).execute();
-        await insertAtCommit(trx, note('a'));
+        await writeAtCommit(trx, note('a'));
         throw new Error('changed my mind');
       }),
       /changed my mind/,
@@ -89,8 +89,8 @@ describe('writes at commit', () => {
     await assert.rejects(
       store.transaction(async (trx) => {
         await trx.insertInto('held_tags').values({ id: 't1', note: 'a' }).execute();
-        await insertAtCommit(trx, note('b'));
-        await insertAtCommit(trx, note('a', 'duplicate'));
+        await writeAtCommit(trx, note('b'));
+        await writeAtCommit(trx, note('a', 'duplicate'));
       }),
       (error) => isUniqueViolation(error),
     );
@@ -99,22 +99,79 @@ describe('writes at commit', () => {
   });
 
   test('outside a transaction the insert is sent at once', async () => {
-    await insertAtCommit(db, note('a'));
+    await writeAtCommit(db, note('a'));
     assert.equal(sent.length, 1);
     assert.equal((await notes()).length, 1);
   });
 
-  test('only plain inserts are held: RETURNING, ON CONFLICT and other statements are refused', async () => {
-    await assert.rejects(insertAtCommit(db, note('a').returning('id')), /plain insert/);
+  test('only plain inserts and updates are held: RETURNING, ON CONFLICT, subqueries and other statements are refused', async () => {
+    await assert.rejects(writeAtCommit(db, note('a').returning('id')), /plain insert/);
     await assert.rejects(
-      insertAtCommit(
+      writeAtCommit(
         db,
         note('a').onConflict((oc) => oc.doNothing()),
       ),
       /plain insert/,
     );
-    await assert.rejects(insertAtCommit(db, db.deleteFrom('held_notes')), /plain insert/);
+    await assert.rejects(writeAtCommit(db, db.deleteFrom('held_notes')), /plain insert/);
+    await assert.rejects(writeAtCommit(db, rename('a', 'x').returning('id')), /plain insert/);
+    await assert.rejects(
+      writeAtCommit(
+        db,
+        db
+          .updateTable('held_notes')
+          .set({ body: 'x' })
+          .where('id', 'in', db.selectFrom('held_tags').select('note')),
+      ),
+      /plain insert/,
+    );
     assert.deepEqual(sent, []);
+  });
+
+  const rename = (id: string, body: string) =>
+    db.updateTable('held_notes').set({ body }).where('id', '=', id);
+  const bump = (id: string) =>
+    db
+      .updateTable('held_notes')
+      .set((eb) => ({ n: eb('n', '+', 1n) }))
+      .where('id', '=', id);
+
+  test('a held update of a locked row goes out with the held inserts, in the one statement', async () => {
+    await note('a').execute();
+    sent.length = 0;
+    await store.transaction(async (trx) => {
+      await trx.selectFrom('held_notes').select('id').where('id', '=', 'a').forUpdate().execute();
+      await writeAtCommit(trx, tag('t1', 'a'));
+      await writeAtCommit(trx, rename('a', 'renamed'));
+    });
+    assert.deepEqual(
+      sent.map((s) => s.slice(0, 24)),
+      ['begin', 'select "id" from "held_n', 'with w0 as (insert into ', 'commit'],
+    );
+    assert.match(sent[2]!, /w1 as \(update "held_notes" set "body" = \$3 where "id" = \$4\)/);
+    assert.deepEqual(await notes(), [{ id: 'a', body: 'renamed', n: 1n }]);
+  });
+
+  test('an update never shares a statement with a held write to its table: it sees it, and both apply', async () => {
+    // One statement's CTEs share a snapshot: held together, the update would miss the new row, and
+    // of two updates of one row only one would apply.
+    await store.transaction(async (trx) => {
+      await writeAtCommit(trx, note('a'));
+      await writeAtCommit(trx, bump('a'));
+      await writeAtCommit(trx, bump('a'));
+      await writeAtCommit(trx, tag('t1', 'a'));
+    });
+    assert.deepEqual(
+      sent.map((s) => s.slice(0, 30)),
+      [
+        'begin',
+        'insert into "held_notes" ("id"',
+        'update "held_notes" set "n" = ',
+        'with w0 as (update "held_notes',
+        'commit',
+      ],
+    );
+    assert.deepEqual(await notes(), [{ id: 'a', body: 'note a', n: 3n }]);
   });
 
   test('combining renumbers each insert’s parameters after the ones before it', () => {

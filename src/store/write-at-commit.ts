@@ -10,10 +10,11 @@ import {
 } from 'kysely';
 
 /**
- * Writes at commit: a transaction's inserts whose rows nothing reads back in that transaction (an
- * audit record, an event, an outbox row, a journal line) are held and sent together, as one
- * statement, when the transaction commits. On these machines every statement is a round trip that
- * costs both processes a wake-up, so a payment's confirm sends five statements fewer.
+ * Writes at commit: a transaction's writes whose rows nothing reads back in that transaction (an
+ * audit record, an event, an outbox row, a journal line, the final update of a row it has locked)
+ * are held and sent together, as one statement, when the transaction commits. On these machines
+ * every statement is a round trip that costs both processes a wake-up, so a payment's confirm sends
+ * several statements fewer.
  *
  * `BEGIN` is sent with the transaction's first statement, not before: a transaction whose only
  * writes are held (creating a payment) is then one statement in all, atomic without BEGIN or COMMIT.
@@ -22,35 +23,47 @@ import {
  * say) first sends what is held, so it reads its own writes. A statement that only reaches a held
  * table through a trigger or a foreign key does not: hold only rows nothing refers to yet.
  *
+ * All the held writes run as data-modifying CTEs of one statement, which share one snapshot: an
+ * update would not see a row inserted beside it, and two updates of one row would apply only one.
+ * So an update that names a held table, and any write that names a table a held update writes,
+ * first sends what is held. Triggers and foreign keys are checked at the end of that statement, so
+ * a held row may refer to another held row.
+ *
  * What a caller gives up: an error the insert raises (a broken constraint) surfaces at commit, or at
  * that later statement, and rolls back the whole transaction. Rows sent in one batch are inserted in
  * no promised order (serial ids may not follow call order).
  */
 const MARK = '/* at commit */ ';
 
+/** The table a plain insert or a plain update writes; undefined for anything else. */
+function writtenTable(sql: string): string | undefined {
+  if (/\breturning\b|\bon conflict\b|\bselect\b|\bfrom\b|'/.test(sql)) return undefined;
+  return (/^insert into "([a-z0-9_]+)" \([^)]*\) values \(/.exec(sql) ??
+    /^update "([a-z0-9_]+)" set .+ where /s.exec(sql))?.[1];
+}
+
 /**
- * Inserts `query`'s rows when the caller's transaction commits, or at once outside a transaction.
- * Only for plain inserts (no RETURNING, no ON CONFLICT, no WITH) that nothing in the transaction reads.
+ * Writes `query` when the caller's transaction commits, or at once outside a transaction. Only for
+ * plain inserts (no RETURNING, ON CONFLICT or WITH) and plain updates (no RETURNING, FROM or
+ * subquery) that nothing in the transaction reads back; an update only of rows the transaction
+ * has locked, since nobody learns how many rows it changed.
  */
 // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
-export async function insertAtCommit(db: Kysely<any>, query: Compilable): Promise<void> {
+export async function writeAtCommit(db: Kysely<any>, query: Compilable): Promise<void> {
   const { sql, parameters } = query.compile();
-  if (
-    !/^insert into "[a-z0-9_]+" \([^)]*\) values \(/.test(sql) ||
-    /\breturning\b|\bon conflict\b|'/.test(sql)
-  )
-    throw new Error(`insertAtCommit takes a plain insert, not: ${sql.slice(0, 80)}`);
+  if (!writtenTable(sql))
+    throw new Error(`writeAtCommit takes a plain insert or update, not: ${sql.slice(0, 80)}`);
   await db.executeQuery(CompiledQuery.raw(MARK + sql, [...parameters]));
 }
 
-/** Several held inserts as one statement: each one a data-modifying CTE, its parameters renumbered. */
+/** Several held writes as one statement: each one a data-modifying CTE, its parameters renumbered. */
 export function combine(queries: CompiledQuery[]): CompiledQuery {
   if (queries.length === 1) return queries[0]!;
   const parameters: unknown[] = [];
   const parts = queries.map((query, i) => {
     const offset = parameters.length;
     parameters.push(...query.parameters);
-    // Safe because insertAtCommit only admits Kysely-built inserts: every value is a $n parameter,
+    // Safe because writeAtCommit only admits Kysely-built writes: every value is a $n parameter,
     // and identifiers are lower-case names, so "$" followed by digits is never anything else.
     const text = query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
     return `w${i} as (${text})`;
@@ -62,11 +75,11 @@ interface OpenTransaction {
   settings: TransactionSettings;
   begun: boolean;
   held: CompiledQuery[];
-  /** The tables the held inserts write, each with a pattern that finds its name in a statement. */
+  /** The tables the held writes write, each with a pattern that finds its name in a statement. */
   heldTables: Map<string, RegExp>;
+  /** Those of them a held update writes. */
+  updatedTables: Map<string, RegExp>;
 }
-
-const insertedTable = (sql: string) => /^insert into "([a-z0-9_]+)"/.exec(sql)![1]!;
 
 function namesAny(sql: string, tables: Iterable<RegExp>): boolean {
   for (const table of tables) if (table.test(sql)) return true;
@@ -101,9 +114,15 @@ class HoldingConnection implements DatabaseConnection {
     if (query.sql.startsWith(MARK)) {
       const held = CompiledQuery.raw(query.sql.slice(MARK.length), [...query.parameters]);
       if (!open) return this.send(held);
+      const isUpdate = held.sql.startsWith('update');
+      // One snapshot for all the held writes: see the module's comment.
+      const clashes = namesAny(held.sql, isUpdate ? open.heldTables.values() : open.updatedTables.values());
+      if (clashes) await this.begin().then(() => this.sendHeld(open));
       open.held.push(held);
-      const table = insertedTable(held.sql);
-      if (!open.heldTables.has(table)) open.heldTables.set(table, new RegExp(`\\b${table}\\b`));
+      const table = writtenTable(held.sql)!;
+      const pattern = open.heldTables.get(table) ?? new RegExp(`\\b${table}\\b`);
+      open.heldTables.set(table, pattern);
+      if (isUpdate) open.updatedTables.set(table, pattern);
       return { rows: [] };
     }
     await this.begin();
@@ -116,6 +135,7 @@ class HoldingConnection implements DatabaseConnection {
     const held = open.held;
     open.held = [];
     open.heldTables.clear();
+    open.updatedTables.clear();
     await this.send(combine(held));
   }
 
@@ -155,6 +175,7 @@ class HoldingDriver implements Driver {
       begun: false,
       held: [],
       heldTables: new Map(),
+      updatedTables: new Map(),
     };
   }
 
@@ -162,7 +183,7 @@ class HoldingDriver implements Driver {
     const holding = connection as HoldingConnection;
     const open = holding.transaction!;
     if (open.held.length > 0) {
-      // Nothing else ran: the held inserts alone are one atomic statement, no transaction needed.
+      // Nothing else ran: the held writes alone are one atomic statement, no transaction needed.
       if (!open.begun) holding.transaction = undefined;
       await holding.sendHeld(open);
       if (!open.begun) return;

@@ -7,7 +7,7 @@ import type { ResponseCode } from '../core/response-codes.js';
 import type { IssuerService } from '../issuer/service.js';
 import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { insertAtCommit } from '../store/write-at-commit.js';
+import { writeAtCommit } from '../store/write-at-commit.js';
 import { convertToMad, proportionalMad, type RateLine } from './fx.js';
 import { builtinIssuerLink, type IssuerLink } from './links.js';
 import type { BinRoute, Issuer, SwitchTables } from './model.js';
@@ -153,7 +153,7 @@ export function createSwitchService(deps: {
     const { bin, last4 } = panDisplay(request.pan);
     const approved = outcome.responseCode === '00';
     // The network's journal line: nothing reads it back in this transaction, so it goes with the commit.
-    await insertAtCommit(
+    await writeAtCommit(
       db,
       tables(db)
         .insertInto('switch_authorizations')
