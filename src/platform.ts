@@ -29,18 +29,21 @@ import { createMerchantService, type MerchantService } from './merchants/service
 import { createReturnSigner } from './payments/checkout/return-token.js';
 import { checkoutRoutes } from './payments/checkout/routes.js';
 import { createEventLog, type EventLog } from './payments/events.js';
+import { sealStoredPaymentData } from './payments/personal-data.js';
 import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
 import { createWebhookService, type WebhookService } from './payments/webhooks.js';
 import type { ScreeningPort } from './screening/port.js';
 import { screeningRoutes } from './screening/routes.js';
 import { createScreeningService, type ScreeningService } from './screening/service.js';
+import { readMeta, writeMeta } from './store/meta.js';
 import { migrate } from './store/migrations.js';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox.js';
 import { createStore, type SharedStore } from './store/store.js';
 import type { StatementObserver } from './store/write-at-commit.js';
 import { createSwitchService, type SwitchService } from './switch/service.js';
 import { type Keyring, keyringFromKeys, loadKeyring } from './vault/keyring.js';
+import { personalData } from './vault/personal-data.js';
 import { createVaultService, type VaultService } from './vault/service.js';
 import { assetRoutes } from './web/assets.js';
 
@@ -139,7 +142,7 @@ export function createServices(deps: {
     clock,
     logger: logger.child({ module: 'switch' }),
   });
-  const events = createEventLog({ store });
+  const events = createEventLog({ store, personal: personalData(vault) });
   const payPageUrl = (id: string) => `${deps.baseUrl()}/pay/${id}`;
   const payments = createPaymentService({
     store,
@@ -154,6 +157,7 @@ export function createServices(deps: {
   const webhooks = createWebhookService({
     store,
     vault,
+    events,
     clock,
     logger: logger.child({ module: 'webhooks' }),
     retryBaseMs: deps.config.webhookRetryBaseMs,
@@ -269,6 +273,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await server.register(
     paymentRoutes({
       store,
+      vault: services.vault,
       ledger: services.ledger,
       payments: services.payments,
       events: services.events,
@@ -325,6 +330,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       audit: services.audit,
       merchants: services.merchants,
       webhooks: services.webhooks,
+      events: services.events,
       ledger: services.ledger,
       baseUrl,
     }),
@@ -332,6 +338,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await server.register(
     onboardingApiRoutes({
       store,
+      vault: services.vault,
       onboarding: services.onboarding,
       authenticate: merchantAuthentication(services.merchants) as never,
       now: () => clock.now(),
@@ -356,6 +363,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   let stopping: Promise<void> | undefined;
   let stopRescreening: (() => void) | undefined;
   let stopSealing: (() => Promise<void>) | undefined;
+  let sealingStoredPersonalData: Promise<void> | undefined;
   return {
     config,
     logger,
@@ -373,6 +381,13 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       // Lists change without telling anyone too: a daily pass screens every watched subject again. Every
       // worker looks each hour; the first to look on a new day makes the pass.
       if (config.workers) stopRescreening = services.screening.startScheduledRescreen(60 * 60 * 1000);
+      if (config.workers)
+        sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
+          logger.error(
+            { err: error },
+            'sealing personal data stored in clear failed; the next start tries again',
+          ),
+        );
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();
       boundPort = typeof address === 'object' && address ? address.port : config.port;
@@ -383,10 +398,26 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
         await server.close();
         stopRescreening?.();
         await stopSealing?.();
+        await sealingStoredPersonalData;
         await outbox.stop();
         await store.close();
       })();
       return stopping;
     },
   };
+}
+
+const PERSONAL_DATA_SEALED = 'personal_data.sealed';
+
+/**
+ * Law 09-08: personal data that an earlier version stored in clear (customers' e-mails, CMI buyers'
+ * fields) is sealed in place, once, in the background, by the workers that start first; the mark in
+ * platform_meta is set only when a whole pass is done, so a crash means the next start goes on.
+ */
+async function sealStoredPersonalDataOnce(store: SharedStore, services: Services, logger: Logger) {
+  if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v1') return;
+  const paymentRows = await sealStoredPaymentData(store.db, personalData(services.vault));
+  const cmiOrders = await services.cmi.sealStoredPersonalData();
+  await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v1');
+  logger.info({ paymentRows, cmiOrders }, 'personal data stored in clear is sealed');
 }

@@ -3,7 +3,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { isCmiPersonalField } from '../src/cmi/model.js';
 import { Problem } from '../src/core/problem.js';
+import { personalData } from '../src/vault/personal-data.js';
 import { demoKeys, testPlatform } from './support/platform.js';
 
 type Fields = Record<string, string>;
@@ -200,7 +202,15 @@ describe('POST /fim/est3Dgate', () => {
     assert.equal(order.tran_type, 'Auth');
     assert.equal(order.lang, 'ar');
     const { HASH: _signature, ...unsigned } = fields;
-    assert.deepEqual(order.fields, unsigned);
+    // The buyer's name and e-mail are sealed at rest (law 09-08); the rest is kept as posted.
+    assert.notEqual(order.fields.BillToName, unsigned.BillToName);
+    assert.notEqual(order.fields.email, unsigned.email);
+    assert.deepEqual(
+      { ...order.fields, BillToName: '', email: '' },
+      { ...unsigned, BillToName: '', email: '' },
+    );
+    const vault = platform.services.vault;
+    assert.deepEqual(await personalData(vault).openFields(order.fields, isCmiPersonalField), unsigned);
   });
 
   test('PreAuth is a payment captured later; field names are matched in any case', async () => {

@@ -44,6 +44,12 @@ export interface CmiTables {
 }
 
 export type CmiOrderRow = Selectable<CmiTables['cmi_orders']>;
+
+/**
+ * The fields of a CMI form that carry the buyer's personal data (name, addresses, e-mail, telephone):
+ * sealed at rest in an order's fields and response (vault/personal-data.ts). CMI's names vary in case.
+ */
+export const isCmiPersonalField = (name: string) => /^(billto|shipto)|^(email|tel|phone)$/i.test(name);
 export type CmiStoreRow = Selectable<CmiTables['cmi_stores']>;
 
 /** A store as the rest of Tijara sees it: never its key. */

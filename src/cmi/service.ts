@@ -9,6 +9,7 @@ import type { PaymentRow } from '../payments/model.js';
 import type { PaymentService } from '../payments/service.js';
 import { enqueueEvent, exponentialBackoff, type OutboxHandler } from '../store/outbox.js';
 import { isUniqueViolation, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { personalData, RESEAL_BATCH, resealInBatches } from '../vault/personal-data.js';
 import type { VaultService } from '../vault/service.js';
 import type { Locale } from '../web/i18n.js';
 import { type Cc5Request, cc5Error, cc5ResponseXml, type HistoryEntry, parseCc5Request } from './api.js';
@@ -23,6 +24,7 @@ import {
   type CmiStoreRow,
   type CmiTables,
   DEMO_STORE,
+  isCmiPersonalField,
   toCmiStore,
 } from './model.js';
 import { type OrderOutcome, orderOutcome, responseFields } from './response.js';
@@ -80,6 +82,11 @@ export interface CmiService {
   orderStatus(xml: string): Promise<{ httpStatus: number; xml: string }>;
   /** The demo store (clientid 600000001, store key TEST1234, test mode); running it twice changes nothing. */
   seedDemoCmiStore(merchantId: string, db?: SharedDb): Promise<CmiStore>;
+  /**
+   * Seals in place the buyers' personal fields of orders stored before sealing began (law 09-08);
+   * safe to run twice. Returns how many orders it read.
+   */
+  sealStoredPersonalData(): Promise<number>;
   outboxHandlers: OutboxHandler[];
 }
 
@@ -112,6 +119,20 @@ function shopUrlOf(fields: CmiFields): string | null {
 export function createCmiService(deps: CmiDeps): CmiService {
   const { logger } = deps;
   const tables = (db?: SharedDb) => ownTables<CmiTables>(db ?? deps.store.db);
+  const personal = personalData(deps.vault);
+
+  /** An order as the service reads it: the buyer's personal fields, sealed at rest, opened. */
+  async function opened<T extends CmiOrderRow | undefined>(order: T, db?: SharedDb): Promise<T> {
+    if (!order) return order;
+    return {
+      ...order,
+      fields: await personal.openFields(order.fields, isCmiPersonalField, db),
+      response: order.response && (await personal.openFields(order.response, isCmiPersonalField, db)),
+    };
+  }
+
+  const sealedJson = async (fields: CmiFields, db?: SharedDb) =>
+    JSON.stringify(await personal.sealFields(fields, isCmiPersonalField, db));
 
   async function findStore(clientId: string, db?: SharedDb) {
     return tables(db)
@@ -235,7 +256,7 @@ export function createCmiService(deps: CmiDeps): CmiService {
           client_id: store.client_id,
           oid: order.oid,
           tran_type: order.tranType,
-          fields: JSON.stringify(withoutHash(fields)),
+          fields: await sealedJson(withoutHash(fields), trx),
           ok_url: order.okUrl,
           fail_url: order.failUrl,
           callback_url: order.callbackUrl,
@@ -274,12 +295,13 @@ export function createCmiService(deps: CmiDeps): CmiService {
   // ---- GET /fim/return: closing the order ----
 
   async function lockOrder(db: SharedDb, paymentId: string) {
-    return tables(db)
+    const order = await tables(db)
       .selectFrom('cmi_orders')
       .selectAll()
       .where('payment_id', '=', paymentId)
       .forUpdate()
       .executeTakeFirst();
+    return opened(order, db);
   }
 
   async function callerFor(merchantId: string, livemode: boolean, db: SharedDb) {
@@ -314,7 +336,7 @@ export function createCmiService(deps: CmiDeps): CmiService {
     if (payment.status === 'failed') await freezeDecline(db, payment);
     const closed = await tables(db)
       .updateTable('cmi_orders')
-      .set({ response: JSON.stringify(response), completed_at: deps.clock.now() })
+      .set({ response: await sealedJson(response, db), completed_at: deps.clock.now() })
       .where('payment_id', '=', paymentId)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -326,7 +348,7 @@ export function createCmiService(deps: CmiDeps): CmiService {
       { paymentId },
       { availableAt: new Date(Date.now() + deps.retryBaseMs) },
     );
-    return { kind: 'closed' as const, order: closed, fresh: true };
+    return { kind: 'closed' as const, order: await opened(closed, db), fresh: true };
   }
 
   async function completeOrder(paymentId: string): Promise<OrderCompletion> {
@@ -357,7 +379,7 @@ export function createCmiService(deps: CmiDeps): CmiService {
 
   /** Takes the right to post the callback now, unless it is settled or another process is posting it. */
   async function claimCallback(paymentId: string): Promise<CmiOrderRow | undefined> {
-    return tables()
+    const claimed = await tables()
       .updateTable('cmi_orders')
       .set({
         callback_attempts: sql<number>`callback_attempts + 1`,
@@ -371,6 +393,7 @@ export function createCmiService(deps: CmiDeps): CmiService {
       )
       .returningAll()
       .executeTakeFirst();
+    return opened(claimed);
   }
 
   /** `ACTION=POSTAUTH` on a held PreAuth captures it; on anything else it is an acknowledgement. */
@@ -515,12 +538,14 @@ export function createCmiService(deps: CmiDeps): CmiService {
         cc5Error('Unsupported request: Tijara answers ORDERHISTORY and ORDERSTATUS queries', orderId),
       );
     if (!orderId) return answer(cc5Error('OrderId is required'));
-    const order = await tables()
-      .selectFrom('cmi_orders')
-      .selectAll()
-      .where('client_id', '=', store.client_id)
-      .where('oid', '=', orderId)
-      .executeTakeFirst();
+    const order = await opened(
+      await tables()
+        .selectFrom('cmi_orders')
+        .selectAll()
+        .where('client_id', '=', store.client_id)
+        .where('oid', '=', orderId)
+        .executeTakeFirst(),
+    );
     const payment = order && (await deps.payments.getById(order.payment_id));
     if (!order || !payment) return answer(cc5Error(`No record found for ${orderId}`, orderId));
     const outcome = orderOutcome(payment, 'en');
@@ -558,6 +583,34 @@ export function createCmiService(deps: CmiDeps): CmiService {
     completeOrder,
     orderStatus,
     seedDemoCmiStore,
+    sealStoredPersonalData: () =>
+      resealInBatches(
+        '',
+        (after) =>
+          tables()
+            .selectFrom('cmi_orders')
+            .select(['payment_id', 'fields', 'response'])
+            .where('payment_id', '>', after)
+            .orderBy('payment_id')
+            .limit(RESEAL_BATCH)
+            .execute(),
+        (order) => order.payment_id,
+        async (order) => {
+          const fields = await sealedJson(order.fields);
+          const response = order.response && (await sealedJson(order.response));
+          if (fields === JSON.stringify(order.fields) && response === JSON.stringify(order.response)) return;
+          // Only if nobody changed the order since it was read (they sealed what they wrote).
+          await tables()
+            .updateTable('cmi_orders')
+            .set({ fields, response })
+            .where('payment_id', '=', order.payment_id)
+            .where(sql<boolean>`fields = ${JSON.stringify(order.fields)}::jsonb`)
+            .where(
+              sql<boolean>`response is not distinct from ${order.response && JSON.stringify(order.response)}::jsonb`,
+            )
+            .execute();
+        },
+      ),
     outboxHandlers: [
       {
         topic: CALLBACK_TOPIC,

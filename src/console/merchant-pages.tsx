@@ -11,11 +11,12 @@ import type { App } from '../http/server.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { MerchantService } from '../merchants/service.js';
 import { fill } from '../payments/checkout/messages.js';
+import type { EventLog } from '../payments/events.js';
 import { EVENT_TYPES, type Scope } from '../payments/events.js';
 import type { PaymentRow } from '../payments/model.js';
 import type { PaymentService } from '../payments/service.js';
 import { paymentMovements, settlementCsv, settlementReport } from '../payments/settlement.js';
-import { eventsAbout, type WebhookService } from '../payments/webhooks.js';
+import type { WebhookService } from '../payments/webhooks.js';
 import type { SharedStore } from '../store/store.js';
 import { formatMoney, type Locale } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
@@ -31,6 +32,7 @@ export interface MerchantPagesDeps {
   payments: PaymentService;
   merchants: MerchantService;
   webhooks: WebhookService;
+  events: EventLog;
   ledger: LedgerService;
   audit: AuditLog;
 }
@@ -114,7 +116,7 @@ export function merchantPages(deps: MerchantPagesDeps) {
     const t = { ...consoleMessages(locale), ...merchantMessages(locale) };
     const money = (amount: bigint) => formatMoney(amount, payment.currency, locale);
     const refunds = await deps.payments.listRefunds(scope, { limit: 100, paymentId: payment.id });
-    const events = await eventsAbout(deps, scope, [payment.id, ...refunds.map((r) => r.id)]);
+    const events = await deps.events.about(scope, [payment.id, ...refunds.map((r) => r.id)]);
     const movements = await paymentMovements(deps, scope, payment.id);
     let email: string | null = payment.customer_email && maskEmail(payment.customer_email);
     if (payment.customer_email && isReadPurpose(notice.revealPurpose)) {

@@ -11,6 +11,7 @@ import type { IssuerService } from '../issuer/service.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { MerchantService } from '../merchants/service.js';
 import { fill } from '../payments/checkout/messages.js';
+import type { EventLog } from '../payments/events.js';
 import type { PaymentService } from '../payments/service.js';
 import type { WebhookService } from '../payments/webhooks.js';
 import type { SharedStore } from '../store/store.js';
@@ -45,6 +46,7 @@ export interface ConsoleDeps {
   audit: AuditLog;
   merchants: MerchantService;
   webhooks: WebhookService;
+  events: EventLog;
   ledger: LedgerService;
   /** Where people reach Tijara, for the one-time links the console hands out. */
   baseUrl: () => string;

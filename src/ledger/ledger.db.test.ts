@@ -252,33 +252,21 @@ describe('ledger', () => {
   test('at commit: an entry that would take an account below zero is refused at once; a rollback writes nothing', async () => {
     const cash = await account('asset', true);
     const wallet = await account('asset');
+    const move = (description: string, from: string, to: string) => ({
+      description,
+      currency: 'MAD' as const,
+      postings: [
+        { accountId: to, amount: 50n },
+        { accountId: from, amount: -50n },
+      ],
+    });
     const short = await store.transaction((trx) =>
-      ledger.postAtCommit(
-        {
-          description: 'overdraw',
-          currency: 'MAD',
-          postings: [
-            { accountId: cash.id, amount: 50n },
-            { accountId: wallet.id, amount: -50n },
-          ],
-        },
-        trx,
-      ),
+      ledger.postAtCommit(move('overdraw', wallet.id, cash.id), trx),
     );
     assert.equal(short, LedgerError.InsufficientFunds);
     await assert.rejects(
       store.transaction(async (trx) => {
-        await ledger.postAtCommit(
-          {
-            description: 'fund',
-            currency: 'MAD',
-            postings: [
-              { accountId: wallet.id, amount: 50n },
-              { accountId: cash.id, amount: -50n },
-            ],
-          },
-          trx,
-        );
+        await ledger.postAtCommit(move('fund', cash.id, wallet.id), trx);
         throw new Error('abandoned');
       }),
       /abandoned/,

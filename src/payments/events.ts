@@ -3,7 +3,8 @@ import { newId } from '../core/ids.js';
 import { enqueueEvent } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { writeAtCommit } from '../store/write-at-commit.js';
-import type { PaymentTables } from './model.js';
+import type { PersonalData } from '../vault/personal-data.js';
+import { isPaymentPersonalField, type PaymentTables } from './model.js';
 
 export type EventType =
   | 'payment.requires_action'
@@ -93,10 +94,22 @@ export interface EventLog {
     query: { limit: number; startingAfter?: string; type?: string },
     db?: SharedDb,
   ): Promise<EventRecord[]>;
+  /** The events of the scope about these objects (a payment and its refunds), oldest first. */
+  about(scope: Scope, objectIds: string[], db?: SharedDb): Promise<EventRecord[]>;
+  /** Any event by id, whoever it belongs to (the webhook worker's read). */
+  byId(id: string, db?: SharedDb): Promise<EventRecord | undefined>;
 }
 
-export function createEventLog(deps: { store: SharedStore }): EventLog {
+type EventRow = Parameters<typeof eventRecord>[0];
+
+export function createEventLog(deps: { store: SharedStore; personal: PersonalData }): EventLog {
   const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
+  // A payment's snapshot carries the customer's e-mail: sealed at rest, opened as it is read.
+  const read = async (row: EventRow, db?: SharedDb) => {
+    const record = eventRecord(row);
+    return { ...record, data: await deps.personal.openFields(record.data, isPaymentPersonalField, db) };
+  };
+  const readAll = (rows: EventRow[], db?: SharedDb) => Promise.all(rows.map((row) => read(row, db)));
   return {
     async emit(db, scope, type, objectId, data) {
       const id = newId('evt');
@@ -110,7 +123,7 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
             livemode: scope.livemode,
             type,
             object_id: objectId,
-            data: JSON.stringify(data),
+            data: JSON.stringify(await deps.personal.sealFields(data, isPaymentPersonalField, db)),
           }),
       );
       await enqueueEvent(db, WEBHOOK_FANOUT_TOPIC, { eventId: id });
@@ -124,7 +137,24 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
         .where('id', '=', id)
         .where(ownedBy(scope))
         .executeTakeFirst();
-      return row && eventRecord(row);
+      return row && read(row, db);
+    },
+
+    async byId(id, db) {
+      const row = await tables(db).selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && read(row, db);
+    },
+
+    async about(scope, objectIds, db) {
+      if (objectIds.length === 0) return [];
+      const rows = await tables(db)
+        .selectFrom('events')
+        .selectAll()
+        .where(ownedBy(scope))
+        .where('object_id', 'in', objectIds)
+        .orderBy('id')
+        .execute();
+      return readAll(rows, db);
     },
 
     async list(scope, query, db) {
@@ -137,7 +167,7 @@ export function createEventLog(deps: { store: SharedStore }): EventLog {
         .orderBy('id', 'desc')
         .limit(query.limit)
         .execute();
-      return rows.map(eventRecord);
+      return readAll(rows, db);
     },
   };
 }

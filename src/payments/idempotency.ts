@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from '../core/problem.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { writeAtCommit } from '../store/write-at-commit.js';
+import type { VaultService } from '../vault/service.js';
 import { ownedBy, type Scope } from './events.js';
 import type { PaymentTables } from './model.js';
 
@@ -16,8 +18,14 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  * Runs a mutating call once per Idempotency-Key. The key is claimed in the same transaction as the
  * work, so a concurrent request with the same key waits on it and then gets the stored response; a
  * crash rolls both back, and a retry then runs the call afresh. Same key with another body: 409.
+ *
+ * A stored response is sealed whole by the vault: it may carry personal data (a customer's e-mail,
+ * an applicant's identity) that law 09-08 wants encrypted at rest. Its jsonb holds `{ "sealed": … }`.
  */
-export function createIdempotency(store: SharedStore) {
+export function createIdempotency(
+  store: SharedStore,
+  vault: Pick<VaultService, 'sealSecret' | 'openSecret'>,
+) {
   return async function idempotent(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -33,6 +41,9 @@ export function createIdempotency(store: SharedStore) {
         'use 1 to 255 printable ASCII characters, e.g. a UUID',
       );
     }
+    // Answers stored before they were sealed read as they are.
+    const opened = async (body: unknown) =>
+      isSealedBody(body) ? JSON.parse(await vault.openSecret(body.sealed)) : body;
     const requestHash = createHash('sha256')
       .update(
         `${request.method} ${request.routeOptions.url} ${JSON.stringify(request.params)} ${JSON.stringify(request.body ?? null)}`,
@@ -69,15 +80,19 @@ export function createIdempotency(store: SharedStore) {
             'this key was used with another request; use a new key',
           );
         }
-        return { status: stored.response_status, body: stored.response_body, replayed: true };
+        return { status: stored.response_status, body: await opened(stored.response_body), replayed: true };
       }
       const result = await operation(trx);
-      await db
-        .updateTable('idempotency_keys')
-        .set({ response_status: result.status, response_body: JSON.stringify(result.body) })
-        .where(ownedBy(scope))
-        .where('key', '=', key)
-        .execute();
+      // The key's row is this transaction's own, so the answer can go out with the commit.
+      const sealed = { sealed: await vault.sealSecret(JSON.stringify(result.body ?? null), trx) };
+      await writeAtCommit(
+        trx,
+        db
+          .updateTable('idempotency_keys')
+          .set({ response_status: result.status, response_body: JSON.stringify(sealed) })
+          .where(ownedBy(scope))
+          .where('key', '=', key),
+      );
       return { ...result, replayed: false };
     });
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');
@@ -86,6 +101,12 @@ export function createIdempotency(store: SharedStore) {
     return reply.send(outcome.body);
   };
 }
+
+const isSealedBody = (body: unknown): body is { sealed: string } =>
+  typeof body === 'object' &&
+  body !== null &&
+  Object.keys(body).length === 1 &&
+  typeof (body as { sealed?: unknown }).sealed === 'string';
 
 /** A service result as a response: a Problem keeps its status, anything else is serialized by `toJson`. */
 export function outcomeOf<T>(

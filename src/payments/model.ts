@@ -119,6 +119,12 @@ export interface PaymentTables {
 }
 
 export type PaymentRow = Selectable<PaymentTables['payments']>;
+
+/**
+ * The personal data in a payment's JSON (`paymentJson`), as events and stored answers keep it: sealed
+ * at rest (vault/personal-data.ts).
+ */
+export const isPaymentPersonalField = (key: string) => key === 'customer_email';
 export type RefundRow = Selectable<PaymentTables['refunds']>;
 
 /** The payment as the API shows it. */

@@ -7,6 +7,7 @@ import type { App } from '../http/server.js';
 import type { LedgerService } from '../ledger/service.js';
 import { callerOf } from '../merchants/auth.js';
 import type { SharedDb, SharedStore } from '../store/store.js';
+import type { VaultService } from '../vault/service.js';
 import { paymentProblems } from './errors.js';
 import { type EventLog, eventJson, type Scope } from './events.js';
 import { createIdempotency, type Outcome, outcomeOf } from './idempotency.js';
@@ -30,6 +31,7 @@ import type { WebhookService } from './webhooks.js';
 
 export interface PaymentRoutesDeps {
   store: SharedStore;
+  vault: Pick<VaultService, 'sealSecret' | 'openSecret'>;
   ledger: LedgerService;
   payments: PaymentService;
   events: EventLog;
@@ -68,7 +70,7 @@ function cardInput(card: {
 }
 
 export function paymentRoutes(deps: PaymentRoutesDeps) {
-  const idempotent = createIdempotency(deps.store);
+  const idempotent = createIdempotency(deps.store, deps.vault);
   const toPayment = (row: Parameters<typeof paymentJson>[0]) =>
     paymentJson(row, { payPageUrl: deps.payPageUrl });
   const scopeOf = (request: Parameters<typeof callerOf>[0]): Scope => {

@@ -13,6 +13,7 @@ import type { MerchantService } from '../merchants/service.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { writeAtCommit } from '../store/write-at-commit.js';
 import type { SwitchService } from '../switch/service.js';
+import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
 import { paymentProblems } from './errors.js';
@@ -128,6 +129,7 @@ const CANCELABLE = new Set(['requires_payment_method', 'requires_action', 'requi
 export function createPaymentService(deps: PaymentDeps): PaymentService {
   const { ledger, vault, clock } = deps;
   const books = createGatewayBooks(ledger, deps.store);
+  const personal = personalData(vault);
   const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
   const scopeOf = (caller: Caller): Scope => ({ merchantId: caller.merchant.id, livemode: caller.livemode });
   const hooks: PaymentHook[] = [];
@@ -136,14 +138,21 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     for (const hook of hooks) await hook.onEvent?.(db, type, payment, refund);
   }
 
+  /** A payments row as the service hands it out: the customer's e-mail, sealed at rest, opened. */
+  async function opened(row: PaymentRow | undefined, db?: SharedDb): Promise<PaymentRow | undefined> {
+    if (!row?.customer_email) return row;
+    return { ...row, customer_email: await personal.open(row.customer_email, db) };
+  }
+
   async function lockPayment(scope: Scope, id: string, db: SharedDb) {
-    return tables(db)
+    const row = await tables(db)
       .selectFrom('payments')
       .selectAll()
       .where('id', '=', id)
       .where(ownedBy(scope))
       .forUpdate()
       .executeTakeFirst();
+    return opened(row, db);
   }
 
   /**
@@ -388,7 +397,12 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         db,
         tables(db)
           .insertInto('payments')
-          .values({ ...payment, metadata: JSON.stringify(payment.metadata), three_d_secure: null }),
+          .values({
+            ...payment,
+            customer_email: await personal.seal(payment.customer_email, db),
+            metadata: JSON.stringify(payment.metadata),
+            three_d_secure: null,
+          }),
       );
       return payment;
     },
@@ -434,12 +448,15 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     },
 
     async completeAuthentication(id, result, db) {
-      const payment = await tables(db)
-        .selectFrom('payments')
-        .selectAll()
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
+      const payment = await opened(
+        await tables(db)
+          .selectFrom('payments')
+          .selectAll()
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst(),
+        db,
+      );
       if (!payment) return paymentProblems.notFound('payment', id);
       if (payment.status !== 'requires_action')
         return paymentProblems.invalidState(id, payment.status, 'complete 3-D Secure');
@@ -562,12 +579,13 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     },
 
     async get(scope, id, db) {
-      return tables(db)
+      const row = await tables(db)
         .selectFrom('payments')
         .selectAll()
         .where('id', '=', id)
         .where(ownedBy(scope))
         .executeTakeFirst();
+      return opened(row, db);
     },
 
     addHook(hook) {
@@ -575,11 +593,14 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     },
 
     async getById(id, db) {
-      return tables(db).selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+      return opened(
+        await tables(db).selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst(),
+        db,
+      );
     },
 
     async list(scope, filters, db) {
-      return tables(db)
+      const rows = await tables(db)
         .selectFrom('payments')
         .selectAll()
         .where(ownedBy(scope))
@@ -597,6 +618,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         .orderBy('id', 'desc')
         .limit(filters.limit)
         .execute();
+      return Promise.all(rows.map(async (row) => (await opened(row, db))!));
     },
 
     async getRefund(scope, id, db) {

@@ -10,9 +10,8 @@ import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
 import {
   EVENT_TYPES,
-  type EventRecord,
+  type EventLog,
   eventJson,
-  eventRecord,
   ownedBy,
   type Scope,
   WEBHOOK_FANOUT_TOPIC,
@@ -81,6 +80,7 @@ const URL_PROBLEMS: Record<CallbackUrlProblem, string> = {
 export function createWebhookService(deps: {
   store: SharedStore;
   vault: VaultService;
+  events: EventLog;
   clock: Clock;
   logger: Logger;
   retryBaseMs: number;
@@ -112,7 +112,7 @@ export function createWebhookService(deps: {
 
   async function deliver(eventId: string, endpointId: string, attempt: number) {
     const db = tables();
-    const event = await db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+    const event = await deps.events.byId(eventId);
     const endpoint = await db
       .selectFrom('webhook_endpoints')
       .selectAll()
@@ -120,16 +120,7 @@ export function createWebhookService(deps: {
       .executeTakeFirst();
     // An endpoint removed since the event was queued no longer wants it.
     if (!event || !endpoint || endpoint.disabled_at) return;
-    const body = JSON.stringify(
-      eventJson({
-        id: event.id,
-        type: event.type,
-        livemode: event.livemode,
-        objectId: event.object_id,
-        data: event.data,
-        createdAt: event.created_at,
-      }),
-    );
+    const body = JSON.stringify(eventJson(event));
     const secret = await deps.vault.openSecret(endpoint.secret_sealed);
     const started = performance.now();
     let statusCode: number | null = null;
@@ -307,22 +298,4 @@ export function createWebhookService(deps: {
       },
     ],
   };
-}
-
-/** The events of the scope about these objects (a payment and its refunds), oldest first. */
-export async function eventsAbout(
-  deps: { store: SharedStore },
-  scope: Scope,
-  objectIds: string[],
-  db?: SharedDb,
-): Promise<EventRecord[]> {
-  if (objectIds.length === 0) return [];
-  const rows = await ownTables<PaymentTables>(db ?? deps.store.db)
-    .selectFrom('events')
-    .selectAll()
-    .where(ownedBy(scope))
-    .where('object_id', 'in', objectIds)
-    .orderBy('id')
-    .execute();
-  return rows.map(eventRecord);
 }

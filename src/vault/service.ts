@@ -83,6 +83,9 @@ interface VaultKey {
 
 const SECRET_VERSION = 'v1';
 const SEALED_SECRET = /^v1\.(dk_[0-9a-z]+)\.([A-Za-z0-9_-]+)$/;
+
+/** Whether a stored string is a value sealSecret made (rather than a clear one). */
+export const isSealedSecret = (value: string): boolean => SEALED_SECRET.test(value);
 // Another node's rotation reaches this one within this time; until then it keeps encrypting with the
 // key it knows, which stays valid (a retired data key still decrypts).
 const DATA_KEY_REFRESH_MS = 5 * 60_000;

@@ -5,6 +5,7 @@ import { Problem } from '../../core/problem.js';
 import type { App } from '../../http/server.js';
 import { createIdempotency } from '../../payments/idempotency.js';
 import type { SharedStore } from '../../store/store.js';
+import type { VaultService } from '../../vault/service.js';
 import { callerOf } from '../auth.js';
 import { verificationValue, WELL_KNOWN_PATH } from './checks/domain-control.js';
 import { MAX_DOCUMENT_BYTES } from './documents.js';
@@ -15,6 +16,7 @@ import type { ApplicationBody } from './validation.js';
 
 export interface OnboardingRoutesDeps {
   store: SharedStore;
+  vault: Pick<VaultService, 'sealSecret' | 'openSecret'>;
   onboarding: OnboardingService;
   authenticate: (request: never, reply: never) => Promise<void>;
   now: () => Date;
@@ -170,7 +172,7 @@ export async function readUpload(
 /** The merchant's onboarding API: file the application, follow it, upload documents, answer questions. */
 export function onboardingApiRoutes(deps: OnboardingRoutesDeps) {
   const { onboarding } = deps;
-  const idempotent = createIdempotency(deps.store);
+  const idempotent = createIdempotency(deps.store, deps.vault);
   const current = async (merchantId: string) => {
     const file = await onboarding.currentFile(merchantId);
     if (!file?.application)

@@ -1,0 +1,69 @@
+import type { SharedDb } from '../store/store.js';
+import { isSealedSecret, type VaultService } from './service.js';
+
+/**
+ * Law 09-08: the personal data a payment carries (the customer's e-mail; a CMI buyer's name, address
+ * and telephone) is stored sealed under the vault's data key (AES-256-GCM) wherever it is written,
+ * the payment row, its events, the stored answers of idempotent requests, the CMI order, and opened
+ * in memory only when a response, a webhook or a console page shows it. The console logs every reveal.
+ *
+ * A value stored before sealing began reads as it is; `sealStoredPersonalData` seals those in place.
+ */
+export interface PersonalData {
+  seal(value: string | null, db?: SharedDb): Promise<string | null>;
+  open(value: string | null, db?: SharedDb): Promise<string | null>;
+  /** A copy of `object` with the string values of the keys `isPersonal` picks sealed. */
+  sealFields<T>(object: T, isPersonal: (key: string) => boolean, db?: SharedDb): Promise<T>;
+  /** A copy of `object` with every sealed value of the keys `isPersonal` picks opened. */
+  openFields<T>(object: T, isPersonal: (key: string) => boolean, db?: SharedDb): Promise<T>;
+}
+
+export function personalData(vault: Pick<VaultService, 'sealSecret' | 'openSecret'>): PersonalData {
+  const seal = async (value: string | null, db?: SharedDb) =>
+    value === null || value === '' || isSealedSecret(value) ? value : vault.sealSecret(value, db);
+  const open = async (value: string | null, db?: SharedDb) =>
+    value !== null && isSealedSecret(value) ? vault.openSecret(value, db) : value;
+
+  async function mapFields<T>(
+    object: T,
+    isPersonal: (key: string) => boolean,
+    change: (value: string) => Promise<string | null>,
+  ): Promise<T> {
+    if (object === null || typeof object !== 'object' || Array.isArray(object)) return object;
+    const copy: Record<string, unknown> = { ...(object as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(copy))
+      if (typeof value === 'string' && isPersonal(key)) copy[key] = await change(value);
+    return copy as T;
+  }
+
+  return {
+    seal,
+    open,
+    sealFields: (object, isPersonal, db) => mapFields(object, isPersonal, (value) => seal(value, db)),
+    openFields: (object, isPersonal, db) => mapFields(object, isPersonal, (value) => open(value, db)),
+  };
+}
+
+/** Rows read and sealed per round by the passes that seal what was stored in clear. */
+export const RESEAL_BATCH = 500;
+
+/**
+ * Walks a table once in key order, RESEAL_BATCH rows at a time (`fetch` reads those after a key),
+ * handing each row to `reseal`; returns how many rows it read. For the one-time passes that seal
+ * personal data stored before sealing began.
+ */
+export async function resealInBatches<Row, Key>(
+  start: Key,
+  fetch: (after: Key) => Promise<Row[]>,
+  keyOf: (row: Row) => Key,
+  reseal: (row: Row) => Promise<void>,
+): Promise<number> {
+  let count = 0;
+  for (let after = start; ; ) {
+    const rows = await fetch(after);
+    for (const row of rows) await reseal(row);
+    count += rows.length;
+    if (rows.length < RESEAL_BATCH) return count;
+    after = keyOf(rows.at(-1)!);
+  }
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { cmiHash } from '../src/cmi/hash.js';
+import { sealStoredPaymentData } from '../src/payments/personal-data.js';
+import { personalData } from '../src/vault/personal-data.js';
+import { card, demoKeys, testPlatform } from './support/platform.js';
+
+// Law 09-08: a customer's personal data is encrypted at rest wherever a payment leaves it, and shown in
+// clear only where the merchant asks for it through the API (or a console reveal, logged elsewhere).
+const { platform, api, baseUrl } = await testPlatform();
+const atlas = api(demoKeys.atlas);
+const db = platform.store.db;
+
+/** Every text or JSON column of every table that holds `needle`, as "table.column". */
+async function columnsHolding(needle: string): Promise<string[]> {
+  const columns = await sql<{ table_name: string; column_name: string }>`
+    select table_name, column_name from information_schema.columns
+     where table_schema = current_schema()
+       and data_type in ('text', 'character varying', 'character', 'json', 'jsonb')`.execute(db);
+  const found: string[] = [];
+  for (const { table_name, column_name } of columns.rows) {
+    const hits = await sql<{ n: number }>`
+      select count(*)::int as n from ${sql.table(table_name)}
+       where strpos(${sql.ref(column_name)}::text, ${needle}) > 0`.execute(db);
+    if (hits.rows[0]!.n > 0) found.push(`${table_name}.${column_name}`);
+  }
+  return found;
+}
+
+async function payWithEmail(email: string) {
+  const key = randomUUID();
+  const body = { amount: 12_500, currency: 'MAD', customer_email: email };
+  const created = await atlas.post<{ id: string; customer_email: string }>('/v1/payments', body, {
+    'idempotency-key': key,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const confirmed = await atlas.post<{ status: string }>(
+    `/v1/payments/${created.body.id}/confirm`,
+    { card: card('4111111111111111') },
+    { 'idempotency-key': randomUUID() },
+  );
+  assert.equal(confirmed.body.status, 'succeeded');
+  return { id: created.body.id, key, body };
+}
+
+describe('personal data at rest', () => {
+  test('a customer’s e-mail is nowhere in the database in clear, yet the API shows it where asked', async () => {
+    const email = `amina.${randomUUID().slice(0, 8)}@example.ma`;
+    const { id, key, body } = await payWithEmail(email);
+
+    assert.deepEqual(await columnsHolding(email), []);
+
+    assert.equal(
+      (await atlas.get<{ customer_email: string }>(`/v1/payments/${id}`)).body.customer_email,
+      email,
+    );
+    const listed = await atlas.get<{ data: { id: string; customer_email: string }[] }>(
+      '/v1/payments?limit=5',
+    );
+    assert.equal(listed.body.data.find((p) => p.id === id)?.customer_email, email);
+    const events = await atlas.get<{ data: { data: { object: { id: string; customer_email: string } } }[] }>(
+      '/v1/events?type=payment.succeeded&limit=5',
+    );
+    assert.equal(events.body.data.find((e) => e.data.object.id === id)?.data.object.customer_email, email);
+    // The same request again: the stored answer, opened.
+    const replayed = await atlas.post<{ id: string; customer_email: string }>('/v1/payments', body, {
+      'idempotency-key': key,
+    });
+    assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual([replayed.body.id, replayed.body.customer_email], [id, email]);
+  });
+
+  test('a CMI buyer’s name and telephone are sealed in the order, and reach the shop in clear', async () => {
+    const caller = (await platform.services.merchants.authenticate(demoKeys.atlas))!;
+    await platform.services.cmi.seedDemoCmiStore(caller.merchant.id);
+    const name = `Yasmine ${randomUUID().slice(0, 8)}`;
+    const fields: Record<string, string> = {
+      clientid: '600000001',
+      oid: `CMD-${randomUUID().slice(0, 8)}`,
+      amount: '125.00',
+      currency: '504',
+      TranType: 'Auth',
+      okUrl: 'https://shop.example.ma/ok',
+      failUrl: 'https://shop.example.ma/fail',
+      callbackUrl: 'http://127.0.0.1:9/unused',
+      lang: 'fr',
+      rnd: randomUUID(),
+      storetype: '3D_PAY_HOSTING',
+      hashAlgorithm: 'ver3',
+      email: 'yasmine@example.ma',
+      BillToName: name,
+      tel: '+212600112233',
+    };
+    const started = await fetch(`${baseUrl}/fim/est3Dgate`, {
+      method: 'POST',
+      body: new URLSearchParams({ ...fields, HASH: cmiHash(fields, 'TEST1234') }),
+      redirect: 'manual',
+    });
+    assert.equal(started.status, 303, await started.text());
+    const paymentId = /pay_[0-9a-z]{26}/.exec(started.headers.get('location') ?? '')![0];
+    assert.deepEqual(await columnsHolding(name), []);
+    assert.deepEqual(await columnsHolding('+212600112233'), []);
+
+    await platform.store.transaction((trx) =>
+      platform.services.payments.confirm(
+        { merchant: caller.merchant, livemode: false },
+        paymentId,
+        { card: { number: '4111111111111111', expMonth: 12, expYear: 2030, cvc: '123' } },
+        trx,
+      ),
+    );
+    const completed = await platform.services.cmi.completeOrder(paymentId);
+    assert.equal(completed.kind === 'completed' && completed.fields.BillToName, name);
+    assert.deepEqual(await columnsHolding(name), []);
+
+    // As an earlier version left the order, in clear: read as it is, then sealed in place by one pass.
+    const clear = JSON.stringify((completed as { fields: Record<string, string> }).fields);
+    await sql`update cmi_orders set fields = ${clear}::jsonb, response = ${clear}::jsonb
+               where payment_id = ${paymentId}`.execute(db);
+    assert.deepEqual(await columnsHolding(name), ['cmi_orders.fields', 'cmi_orders.response']);
+    await platform.services.cmi.sealStoredPersonalData();
+    assert.deepEqual(await columnsHolding(name), []);
+    const again = await platform.services.cmi.completeOrder(paymentId);
+    assert.equal(again.kind === 'completed' && again.fields.BillToName, name);
+  });
+
+  test('what an earlier version stored in clear is read as it is, then sealed in place by one pass', async () => {
+    const email = `legacy.${randomUUID().slice(0, 8)}@example.ma`;
+    const { id, key } = await payWithEmail(email);
+    // As an earlier version left them: the e-mail in clear in the row, the event and the stored answer.
+    await sql`update payments set customer_email = ${email} where id = ${id}`.execute(db);
+    await sql`update events set data = jsonb_set(data, '{customer_email}', to_jsonb(${email}::text))
+               where object_id = ${id}`.execute(db);
+    const answer = await atlas.get<Record<string, unknown>>(`/v1/payments/${id}`);
+    await sql`update idempotency_keys set response_body = ${JSON.stringify(answer.body)}::jsonb
+               where key = ${key}`.execute(db);
+    assert.deepEqual((await columnsHolding(email)).sort(), [
+      'events.data',
+      'idempotency_keys.response_body',
+      'payments.customer_email',
+    ]);
+    assert.equal(answer.body.customer_email, email);
+
+    const sealed = await sealStoredPaymentData(db, personalData(platform.services.vault));
+    assert.ok(sealed >= 3, `sealed ${sealed} rows`);
+    assert.deepEqual(await columnsHolding(email), []);
+    assert.equal(
+      (await atlas.get<{ customer_email: string }>(`/v1/payments/${id}`)).body.customer_email,
+      email,
+    );
+    // A second pass finds nothing left to seal.
+    assert.equal(await sealStoredPaymentData(db, personalData(platform.services.vault)), 0);
+  });
+});
