@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { MinorUnits } from '../core/money.js';
-import { assertPublicDestination } from '../core/network.js';
+import { fetchTo } from '../core/network.js';
 import { Problem } from '../core/problem.js';
 import { callbackUrlProblem } from '../core/urls.js';
 import { createAccountResolver, shardCode } from '../ledger/accounts.js';
@@ -448,11 +448,10 @@ export function createBillService(deps: BillDeps): BillService {
       .where('id', '=', payload.biller)
       .executeTakeFirst();
     if (!row?.webhook_url || !row.webhook_secret_sealed) return;
-    // A live biller's endpoint must still be on the public internet once its name is resolved.
-    if (row.livemode) await assertPublicDestination(row.webhook_url);
     const secret = await deps.vault.openSecret(row.webhook_secret_sealed);
     const body = JSON.stringify(payload.event);
-    const response = await fetch(row.webhook_url, {
+    // A live biller's endpoint must be on the public internet, as its name resolves for this call.
+    const response = await fetchTo(row.livemode)(row.webhook_url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

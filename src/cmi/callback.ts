@@ -1,4 +1,4 @@
-import { assertPublicDestination } from '../core/network.js';
+import { fetchTo } from '../core/network.js';
 import type { CmiFields } from './model.js';
 
 /** What a shop's callback page answered: capture the PreAuth, order recorded, or "try again". */
@@ -46,8 +46,7 @@ export async function postCallback(
 ): Promise<CallbackResult> {
   const { timeoutMs } = options;
   try {
-    if (options.publicOnly) await assertPublicDestination(url);
-    const response = await fetch(url, {
+    const response = await fetchTo(options.publicOnly)(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Tijara-CMI/1' },
       body: new URLSearchParams(fields).toString(),

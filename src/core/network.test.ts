@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import type { LookupAddress } from 'node:dns';
+import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:http';
+import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
 import { postCallback } from '../cmi/callback.js';
-import { assertPublicDestination, isPublicAddress } from './network.js';
+import { fetchPublic, isPublicAddress, publicOnlyLookup } from './network.js';
 import { callbackUrlProblem } from './urls.js';
 
 describe('outbound addresses of live merchants', () => {
@@ -48,28 +51,64 @@ describe('outbound addresses of live merchants', () => {
     assert.equal(callbackUrlProblem('http://shop.example.ma/hook', true), 'insecure_url');
   });
 
-  test('just before a live call the host is resolved again, and an inward answer stops the call', async () => {
-    await assert.rejects(assertPublicDestination('http://localhost:1/'), /not a public address/);
-    await assert.rejects(assertPublicDestination('http://[::ffff:10.0.0.1]/'), /not a public address/);
-    await assertPublicDestination('https://93.184.216.34/');
+  test('a live call never connects inward: literal addresses and local names are refused up front', async () => {
+    for (const url of ['http://localhost:1/', 'http://[::ffff:10.0.0.1]/', 'http://169.254.169.254/']) {
+      await assert.rejects(fetchPublic(url), /not a public address/, url);
+    }
+  });
 
+  test('a name is checked on the addresses the connection uses, so it cannot resolve inward after a check', async (t) => {
+    // This machine's own name resolves (through /etc/hosts) to a loopback address: a name that passes
+    // every check made on its text, as a rebinding attacker's would.
+    const name = hostname();
+    const addresses = await lookup(name, { all: true }).catch(() => []);
+    if (addresses.length === 0 || addresses.some((a) => isPublicAddress(a.address)))
+      return t.skip(`${name} does not resolve to an inward address here`);
     let requests = 0;
-    const shop = createServer((_request, response) => {
+    const server = createServer((_request, response) => {
       requests += 1;
       response.end('APPROVED');
     });
-    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
     try {
-      const { port } = shop.address() as { port: number };
-      const url = `http://127.0.0.1:${port}/callback`;
+      const { port } = server.address() as { port: number };
+      const url = `http://${name}:${port}/callback`;
+      assert.equal((await fetch(url)).status, 200, 'the name reaches the server without the guard');
+      await assert.rejects(fetchPublic(url), (error: Error) =>
+        /not a public address/.test(String((error.cause as Error | undefined)?.message ?? error.message)),
+      );
+      assert.equal(requests, 1, 'the guarded call never arrived');
       const live = await postCallback(url, { oid: '1' }, { timeoutMs: 2_000, publicOnly: true });
-      assert.match('error' in live ? live.error : '', /not a public address/);
-      assert.equal(requests, 0, 'the live callback never left');
+      assert.ok('error' in live);
+      assert.equal(requests, 1);
       const test = await postCallback(url, { oid: '1' }, { timeoutMs: 2_000, publicOnly: false });
       assert.deepEqual(test, { answer: 'approved' });
-      assert.equal(requests, 1);
     } finally {
-      await new Promise<void>((resolve) => shop.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  test('the connect-time lookup refuses any inward address among the answers', async () => {
+    const answering =
+      (...ips: string[]) =>
+      (_host: string, _options: unknown, done: (error: Error | null, a: LookupAddress[]) => void) =>
+        done(
+          null,
+          ips.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+        );
+    const resolveWith = (lookupFn: ReturnType<typeof publicOnlyLookup>, all: boolean) =>
+      new Promise<unknown>((resolve, reject) =>
+        lookupFn('shop.example.ma', { all }, (error, address) => (error ? reject(error) : resolve(address))),
+      );
+    assert.equal(await resolveWith(publicOnlyLookup(answering('93.184.216.34')), false), '93.184.216.34');
+    assert.deepEqual(await resolveWith(publicOnlyLookup(answering('93.184.216.34', '2a00:1450::1')), true), [
+      { address: '93.184.216.34', family: 4 },
+      { address: '2a00:1450::1', family: 6 },
+    ]);
+    await assert.rejects(
+      resolveWith(publicOnlyLookup(answering('93.184.216.34', '10.0.0.7')), true),
+      /resolves to 10\.0\.0\.7, which is not a public address/,
+    );
+    await assert.rejects(resolveWith(publicOnlyLookup(answering()), false), /not a public address/);
   });
 });

@@ -1,5 +1,6 @@
-import { lookup } from 'node:dns/promises';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 // Addresses a live merchant's URL must not make Tijara call: loopback, private networks, link-local
 // (cloud metadata services live at 169.254.169.254), carrier-grade NAT, and the unspecified and
@@ -51,14 +52,49 @@ export function isLocalHostName(hostname: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost');
 }
 
+type LookupCallback = (error: Error | null, address: string | LookupAddress[], family?: number) => void;
+type Resolve = (
+  hostname: string,
+  options: LookupAllOptions,
+  done: (error: Error | null, addresses: LookupAddress[]) => void,
+) => void;
+
 /**
- * Resolves url's host and throws unless every address it has is public: checked again just before
- * each call, because a name that was public when registered may point inward later.
+ * A `lookup` for net.connect that refuses a name with any address that is not public. It runs as the
+ * socket connects, on the very addresses it connects to: a name cannot pass a check and then resolve
+ * inward for the call (DNS rebinding). `resolve` is the system resolver but in tests.
  */
-export async function assertPublicDestination(url: string): Promise<void> {
-  const hostname = hostOf(new URL(url));
-  if (isLocalHostName(hostname)) throw new Error(`${hostname} is not a public address`);
-  const addresses = isIP(hostname) ? [{ address: hostname }] : await lookup(hostname, { all: true });
-  const inward = addresses.find(({ address }) => !isPublicAddress(address));
-  if (inward) throw new Error(`${hostname} resolves to ${inward.address}, which is not a public address`);
+export function publicOnlyLookup(resolve: Resolve = dnsLookup) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const inward = addresses.find(({ address }) => !isPublicAddress(address));
+      if (inward || addresses.length === 0)
+        return callback(
+          new Error(`${hostname} resolves to ${inward?.address ?? 'nothing'}, which is not a public address`),
+          [],
+        );
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
 }
+
+// One pool of connections for every call to a URL a merchant or biller chose.
+const publicOnly = new Agent({ connect: { lookup: publicOnlyLookup() } });
+
+/**
+ * fetch() for a URL someone outside chose (a live webhook endpoint, a shop's callback): it only ever
+ * connects to public addresses. A literal address or a local name is refused before any connection,
+ * a name that resolves inward as the connection is made.
+ */
+export async function fetchPublic(url: string, init: RequestInit = {}): Promise<Response> {
+  const hostname = hostOf(new URL(url));
+  if (isLocalHostName(hostname) || (isIP(hostname) && !isPublicAddress(hostname)))
+    throw new Error(`${hostname} is not a public address`);
+  // undici's fetch is the one Node's global fetch is built on; only it takes a dispatcher.
+  return undiciFetch(url, { ...init, dispatcher: publicOnly } as never) as unknown as Promise<Response>;
+}
+
+/** fetchPublic where the destination must be public (live mode), plain fetch where it may be local (tests). */
+export const fetchTo = (publicOnly: boolean): typeof fetchPublic => (publicOnly ? fetchPublic : fetch);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { assertPublicDestination } from '../core/network.js';
+import { fetchTo } from '../core/network.js';
 import { Problem } from '../core/problem.js';
 import { type CallbackUrlProblem, callbackUrlProblem } from '../core/urls.js';
 import { enqueueEvent, exponentialBackoff, type OutboxHandler } from '../store/outbox.js';
@@ -126,8 +126,7 @@ export function createWebhookService(deps: {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      if (endpoint.livemode) await assertPublicDestination(endpoint.url);
-      const response = await fetch(endpoint.url, {
+      const response = await fetchTo(endpoint.livemode)(endpoint.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
