@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { isPublicAddress } from '../../../core/network.js';
 
 /** How the site checks reach merchants' web sites. Every call has a short timeout. */
 export interface SiteCheckConfig {
@@ -59,11 +60,17 @@ export interface SiteAnswer {
 
 const MAX_BODY = 4096;
 
-/** Where a host name points: a fixed address from the config, else DNS. */
+/**
+ * Where a host name points: a fixed address from the config (the operator's own mapping), else DNS,
+ * whose answer must be a public address: an applicant's domain must not make Tijara call into its own
+ * network. The connection then goes to that very address, so the name cannot change in between.
+ */
 async function addressOf(host: string, config: SiteCheckConfig): Promise<string> {
   const fixed = config.hosts?.[host];
   if (fixed) return fixed;
   const found = await withTimeout(lookup(host), config.timeoutMs, `DNS lookup of ${host}`);
+  if (!isPublicAddress(found.address))
+    throw new Error(`${host} resolves to ${found.address}, which is not a public address`);
   return found.address;
 }
 
