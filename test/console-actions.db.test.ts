@@ -108,6 +108,29 @@ describe('merchant console actions', () => {
     assert.equal(record?.actorId, (await auth.findUserByEmail('developer@atlas-voyages.example'))?.id);
   });
 
+  test('the key form posted twice (a refresh, a double click) makes one key, and says so', async () => {
+    const developer = await signIn('developer@atlas-voyages.example', demoPassword('developer'));
+    const page = await developer.get('/console/keys?lang=en');
+    const once = /name="once" value="([^"]+)"/.exec(page.text)?.[1];
+    assert.ok(once, 'the form carries a one-time token');
+    const before = (await recordsOf('api_key.create')).length;
+    const first = await developer.submit('/console/keys?lang=en', { label: 'twice', once });
+    assert.equal(first.status, 201);
+    const again = await developer.post('/console/keys?lang=en', {
+      csrf: developer.csrf(),
+      label: 'twice',
+      once,
+    });
+    assert.equal(again.status, 409);
+    assert.match(again.text, /This form was already sent/);
+    assert.doesNotMatch(again.text, /id="key-secret"/);
+    assert.equal((await recordsOf('api_key.create')).length, before + 1);
+    // A fresh page is a fresh token: another key may be made on purpose.
+    const fresh = /name="once" value="([^"]+)"/.exec(again.text)?.[1];
+    assert.ok(fresh && fresh !== once);
+    assert.equal((await developer.submit('/console/keys?lang=en', { once: fresh })).status, 201);
+  });
+
   test('a developer adds a webhook endpoint, sees its deliveries, replays one and disables it; audited', async () => {
     const received: string[] = [];
     const receiver = createServer((request, response) => {

@@ -176,9 +176,15 @@ test('a submission answers at once with checks pending; a clean low-risk case ne
   assert.equal(approved.state, 'approved');
   assert.equal((await merchants.getMerchant(merchant.id))?.status, 'active');
 
-  const live = await onboarding.createLiveKey(merchant.id, { type: 'user', id: 'usr_test' });
+  const once = 'FormToken0123456789abcd'.slice(0, 22);
+  const live = await onboarding.createLiveKey(merchant.id, { type: 'user', id: 'usr_test' }, once);
   assert.ok(!(live instanceof Problem));
   assert.match(live.secret, /^sk_live_/);
+  // The same form posted again (a refresh) makes no second key.
+  const again = await onboarding.createLiveKey(merchant.id, { type: 'user', id: 'usr_test' }, once);
+  assert.equal(again instanceof Problem && again.code, 'form_already_sent');
+  const liveKeys = (await merchants.listApiKeys(merchant.id)).filter((k) => k.livemode);
+  assert.equal(liveKeys.length, 1);
   const payment = await api(live.secret).post(
     '/v1/payments',
     { amount: 10_000, currency: 'MAD' },

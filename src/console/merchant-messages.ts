@@ -54,6 +54,8 @@ export const merchantMessages = defineMessages({
     keyLabel: 'Label (optional)',
     createKey: 'Create a test key',
     keySecretOnce: 'Copy this secret key now: it will not be shown again.',
+    keyAlreadyCreated:
+      'This form was already sent: its key was created then and its secret shown once. If you did not copy it, revoke that key and create another.',
     key: 'Key',
     revoked: 'revoked',
     active: 'active',
@@ -123,6 +125,8 @@ export const merchantMessages = defineMessages({
     keyLabel: 'Libellé (facultatif)',
     createKey: 'Créer une clé de test',
     keySecretOnce: 'Copiez cette clé secrète maintenant : elle ne sera plus affichée.',
+    keyAlreadyCreated:
+      'Ce formulaire a déjà été envoyé : sa clé a été créée à ce moment-là et son secret affiché une seule fois. Si vous ne l’avez pas copié, révoquez cette clé et créez-en une autre.',
     key: 'Clé',
     revoked: 'révoquée',
     active: 'active',
@@ -193,6 +197,8 @@ export const merchantMessages = defineMessages({
     keyLabel: 'التسمية (اختياري)',
     createKey: 'إنشاء مفتاح تجريبي',
     keySecretOnce: 'انسخ المفتاح السري الآن: لن يظهر مرة أخرى.',
+    keyAlreadyCreated:
+      'سبق إرسال هذا النموذج: أُنشئ مفتاحه حينها وعُرض سرّه مرة واحدة. إن لم تنسخه، ألغِ ذلك المفتاح وأنشئ مفتاحًا آخر.',
     key: 'المفتاح',
     revoked: 'ملغى',
     active: 'نشط',

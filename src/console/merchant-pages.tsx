@@ -13,6 +13,7 @@ import type { MerchantService } from '../merchants/service.js';
 import { fill } from '../payments/checkout/messages.js';
 import type { EventLog } from '../payments/events.js';
 import { EVENT_TYPES, type Scope } from '../payments/events.js';
+import { formOnce } from '../payments/idempotency.js';
 import type { PaymentRow } from '../payments/model.js';
 import type { PaymentService } from '../payments/service.js';
 import { paymentMovements, settlementCsv, settlementReport } from '../payments/settlement.js';
@@ -373,11 +374,12 @@ export function merchantPages(deps: MerchantPagesDeps) {
     request: FastifyRequest,
     reply: FastifyReply,
     session: MerchantSession,
-    secret?: string,
+    outcome?: { secret: string } | 'already_created',
   ) {
     const { signedIn, locale, merchantId } = session;
     const t = { ...consoleMessages(locale), ...merchantMessages(locale) };
     const keys = (await deps.merchants.listApiKeys(merchantId)).filter((k) => !k.livemode);
+    const secret = typeof outcome === 'object' ? outcome.secret : undefined;
     return sendPage(
       reply,
       <ConsolePage locale={locale} path={request.url} title={t.apiKeys} signedIn={signedIn}>
@@ -388,6 +390,11 @@ export function merchantPages(deps: MerchantPagesDeps) {
             <code dir="ltr" id="key-secret">
               {secret}
             </code>
+          </p>
+        ) : null}
+        {outcome === 'already_created' ? (
+          <p class="note" role="status">
+            {t.keyAlreadyCreated}
           </p>
         ) : null}
         <Table
@@ -416,6 +423,7 @@ export function merchantPages(deps: MerchantPagesDeps) {
         <h2>{t.createKey}</h2>
         <form method="post" action={`/console/keys?lang=${locale}`}>
           <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+          <input type="hidden" name="once" value={formOnce.issue()} />
           <div class="field">
             <label for="label">{t.keyLabel}</label>
             <input id="label" name="label" maxlength={100} />
@@ -423,7 +431,7 @@ export function merchantPages(deps: MerchantPagesDeps) {
           <button type="submit">{t.createKey}</button>
         </form>
       </ConsolePage>,
-      { status: secret ? 201 : 200 },
+      { status: secret ? 201 : outcome === 'already_created' ? 409 : 200 },
     );
   }
 
@@ -728,6 +736,7 @@ export function merchantPages(deps: MerchantPagesDeps) {
           body: Type.Object({
             csrf: Type.Optional(Csrf),
             label: Type.Optional(Type.String({ maxLength: 100 })),
+            once: Type.Optional(Type.String({ pattern: formOnce.pattern.source })),
           }),
         },
       },
@@ -736,8 +745,12 @@ export function merchantPages(deps: MerchantPagesDeps) {
         if (!session) return reply;
         const label = request.body.label?.trim() || undefined;
         // Only test keys from the console: live keys wait for the merchant's approval.
-        const { secret } = await deps.store.transaction(async (trx) => {
-          const created = await deps.merchants.createApiKey(
+        const created = await deps.store.transaction(async (trx) => {
+          // A refresh or a second click posts the form again: it must not make a second key.
+          const once = request.body.once;
+          const scope = { merchantId: session.merchantId, livemode: false };
+          if (once && !(await formOnce.claim(trx, scope, 'api_key', once))) return 'already_created' as const;
+          const key = await deps.merchants.createApiKey(
             session.merchantId,
             false,
             label ? { label } : {},
@@ -747,14 +760,14 @@ export function merchantPages(deps: MerchantPagesDeps) {
             {
               ...byPerson(session.signedIn, request),
               action: 'api_key.create',
-              target: { type: 'api_key', id: created.apiKey.id },
-              details: { hint: created.apiKey.hint, livemode: false, label: label ?? null },
+              target: { type: 'api_key', id: key.apiKey.id },
+              details: { hint: key.apiKey.hint, livemode: false, label: label ?? null },
             },
             trx,
           );
-          return created;
+          return { secret: key.secret };
         });
-        return keysPage(request, reply, session, secret);
+        return keysPage(request, reply, session, created);
       },
     );
 

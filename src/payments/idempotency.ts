@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from '../core/problem.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
@@ -119,3 +119,32 @@ export function outcomeOf<T>(
     ? { status: result.status, body: result.toJSON(instance) }
     : { status, body: toJson(result) };
 }
+
+/**
+ * A console form that creates something (an API key) carries a one-time token; its POST claims the
+ * token in the caller's transaction, through the same table as Idempotency-Key. A second POST of the
+ * same form (a refresh, a double click) finds it claimed and creates nothing. Tokens share the
+ * merchant's key space under a `form:` prefix.
+ */
+export const formOnce = {
+  /** A fresh token for a form. */
+  issue: () => randomBytes(16).toString('base64url'),
+  pattern: /^[A-Za-z0-9_-]{22}$/,
+  /** True the first time `token` is claimed for this form in this scope; false ever after. */
+  async claim(db: SharedDb, scope: Scope, form: string, token: string): Promise<boolean> {
+    const claimed = await ownTables<PaymentTables>(db)
+      .insertInto('idempotency_keys')
+      .values({
+        merchant_id: scope.merchantId,
+        livemode: scope.livemode,
+        key: `form:${form}:${token}`,
+        request_hash: createHash('sha256').update(`form ${form}`).digest('hex'),
+        response_status: 204,
+        response_body: 'null',
+      })
+      .onConflict((oc) => oc.columns(['merchant_id', 'livemode', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    return claimed !== undefined;
+  },
+};

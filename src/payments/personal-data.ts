@@ -58,7 +58,8 @@ export async function sealStoredPaymentData(db: SharedDb, personal: PersonalData
     },
   );
 
-  // Stored answers are sealed whole (idempotency.ts); in-flight claims (status 0) have none yet.
+  // Stored answers are sealed whole (idempotency.ts); in-flight claims (status 0) and console forms'
+  // one-time tokens (formOnce) have none.
   const unsealed = sql<boolean>`not jsonb_exists(response_body, 'sealed')`;
   const answers = await resealInBatches(
     ['', false, ''] as [string, boolean, string],
@@ -68,6 +69,7 @@ export async function sealStoredPaymentData(db: SharedDb, personal: PersonalData
         .select(['merchant_id', 'livemode', 'key', 'response_body'])
         .where(sql<boolean>`(merchant_id, livemode, key) > (${merchant}, ${livemode}, ${key})`)
         .where('response_status', '<>', 0)
+        .where('key', 'not like', 'form:%')
         .where(unsealed)
         .orderBy(['merchant_id', 'livemode', 'key'])
         .limit(RESEAL_BATCH)

@@ -9,6 +9,7 @@ import { ConsolePage } from '../../console/shell.js';
 import { currencies, parseDecimalAmount } from '../../core/money.js';
 import { Problem } from '../../core/problem.js';
 import type { App } from '../../http/server.js';
+import { formOnce } from '../../payments/idempotency.js';
 import { localeOf } from '../../web/i18n.js';
 import { Page, sendPage } from '../../web/render.js';
 import type { MerchantService } from '../service.js';
@@ -270,7 +271,12 @@ export function onboardingConsoleRoutes(deps: OnboardingConsoleDeps) {
       async (request, reply) => {
         const m = await ownerPosting(request, reply, request.body.csrf);
         if (!m) return reply;
-        const result = await onboarding.createLiveKey(m.merchantId, personActor(m.session, request));
+        const once = request.body.once;
+        const result = await onboarding.createLiveKey(
+          m.merchantId,
+          personActor(m.session, request),
+          once && formOnce.pattern.test(once) ? once : undefined,
+        );
         if (result instanceof Problem) return refuseProblem(request, reply, result, '/console/application');
         // Shown in this response only: the secret is never stored in clear, nor put in a URL.
         return applicationPage(request, reply, m.session, m.merchantId, { liveKey: result.secret });

@@ -1,4 +1,5 @@
 import { fill } from '../../payments/checkout/messages.js';
+import { formOnce } from '../../payments/idempotency.js';
 import { formatMoney, type Locale } from '../../web/i18n.js';
 import { verificationValue } from './checks/domain-control.js';
 import type { OnboardingText } from './messages.js';
@@ -321,6 +322,7 @@ export function ApplicationStatusView(props: {
           ) : props.isOwner ? (
             <form method="post" action={`/console/application/live-key?lang=${locale}`}>
               <input type="hidden" name="csrf" value={props.csrf} />
+              <input type="hidden" name="once" value={formOnce.issue()} />
               <button type="submit">{t.createLiveKey}</button>
             </form>
           ) : null}

@@ -6,6 +6,7 @@ import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { Problem } from '../../core/problem.js';
 import { moroccanDate } from '../../core/time.js';
+import { formOnce } from '../../payments/idempotency.js';
 import type { ScreeningHit, ScreeningPort, ScreeningSubject } from '../../screening/port.js';
 import { enqueueEvent, type OutboxHandler } from '../../store/outbox.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../../store/store.js';
@@ -100,9 +101,11 @@ export interface OnboardingService {
     reviewer: Reviewer,
   ): Promise<{ contentType: string; bytes: Buffer; kind: DocumentKind } | Problem>;
   /** Creates a live key for an approved merchant; the secret is shown once. */
+  /** `once`: the form's one-time token (idempotency.ts formOnce); a second POST of it creates nothing. */
   createLiveKey(
     merchantId: string,
     actor: MerchantActor,
+    once?: string,
   ): Promise<{ secret: string; hint: string } | Problem>;
   outboxHandlers: OutboxHandler[];
 }
@@ -176,6 +179,13 @@ export const onboardingProblems = {
     ),
   notAsked: () =>
     new Problem(409, 'no_information_requested', 'Nothing asked', 'no information is requested on this case'),
+  liveKeyAlreadyCreated: () =>
+    new Problem(
+      409,
+      'form_already_sent',
+      'Live key already created',
+      'this form was already sent: its live key was created then and its secret shown once; if you did not copy it, revoke that key and create another',
+    ),
   notApproved: () =>
     new Problem(
       403,
@@ -943,10 +953,12 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
       return { contentType: row.content_type, bytes, kind: row.kind };
     },
 
-    async createLiveKey(merchantId, actor) {
+    async createLiveKey(merchantId, actor, once) {
       return store.transaction(async (trx) => {
         const merchant = await deps.merchants.getMerchant(merchantId, trx);
         if (merchant?.status !== 'active') return onboardingProblems.notApproved();
+        if (once && !(await formOnce.claim(trx, { merchantId, livemode: true }, 'live_key', once)))
+          return onboardingProblems.liveKeyAlreadyCreated();
         const { apiKey, secret } = await deps.merchants.createApiKey(
           merchantId,
           true,
