@@ -20,7 +20,7 @@ import { type AccessControlServer, createAccessControlServer } from './issuer/ac
 import { createIssuerService, type IssuerService } from './issuer/service.js';
 import { createLedgerService, type LedgerService } from './ledger/service.js';
 import { merchantAuthentication } from './merchants/auth.js';
-import { siteCheckConfigFromEnv } from './merchants/onboarding/checks/site.js';
+import { siteCheckConfigOf } from './merchants/onboarding/checks/site.js';
 import { onboardingConsoleRoutes } from './merchants/onboarding/console-routes.js';
 import { merchantConsoleGate } from './merchants/onboarding/gate.js';
 import { onboardingApiRoutes } from './merchants/onboarding/routes.js';
@@ -204,7 +204,7 @@ export function createServices(deps: {
     screening: deps.screening ?? screening,
     clock,
     logger: logger.child({ module: 'onboarding' }),
-    siteChecks: siteCheckConfigFromEnv(process.env),
+    siteChecks: siteCheckConfigOf(deps.config),
   });
   return {
     auth,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { consoleRouteTable } from '../src/console/context.js';
+import { type Config, loadConfig } from '../src/core/config.js';
 import { Problem } from '../src/core/problem.js';
 import { verificationValue, WELL_KNOWN_PATH } from '../src/merchants/onboarding/checks/domain-control.js';
 import { demoApplication, demoIdentifiers } from '../src/merchants/onboarding/seed.js';
@@ -33,16 +34,24 @@ const certificates = testCertificates(domains, 'selfsigned.test');
 const files = new Map<string, string>();
 const sites = await localSites({ certificates, selfSignedName: 'selfsigned.test', files });
 const dns = await localDns(new Map());
-Object.assign(process.env, {
-  TIJARA_ONBOARDING_TIMEOUT_MS: '3000',
-  TIJARA_ONBOARDING_DNS: dns.address,
-  TIJARA_ONBOARDING_CA_FILE: certificates.caFile,
-  TIJARA_ONBOARDING_HOSTS: [...domains, 'selfsigned.test'].map((d) => `${d}=127.0.0.1`).join(','),
-  TIJARA_ONBOARDING_HTTP_PORT: String(sites.httpPort),
-  TIJARA_ONBOARDING_HTTPS_PORT: String(sites.httpsPort),
-});
+// The TIJARA_ONBOARDING_* settings, read as `tijara start` reads them from the environment.
+const onboardingSettings = Object.fromEntries(
+  Object.entries(
+    loadConfig({
+      TIJARA_ONBOARDING_TIMEOUT_MS: '3000',
+      TIJARA_ONBOARDING_DNS: dns.address,
+      TIJARA_ONBOARDING_CA_FILE: certificates.caFile,
+      TIJARA_ONBOARDING_HOSTS: [...domains, 'selfsigned.test'].map((d) => `${d}=127.0.0.1`).join(','),
+      TIJARA_ONBOARDING_HTTP_PORT: String(sites.httpPort),
+      TIJARA_ONBOARDING_HTTPS_PORT: String(sites.httpsPort),
+    }),
+  ).filter(([name]) => name.startsWith('onboarding')),
+) as Partial<Config>;
 const screening = fixedListScreening(['Abdelkader Haddad']);
-const { platform, baseUrl, api } = await testPlatform({ screening: screening.port });
+const { platform, baseUrl, api } = await testPlatform({
+  screening: screening.port,
+  config: onboardingSettings,
+});
 const { merchants, onboarding, auth, audit, cmi } = platform.services;
 
 async function reviewer(email: string): Promise<Reviewer> {

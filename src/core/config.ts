@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** A bad setting: reported as one line naming the setting, never as a stack trace. */
@@ -52,6 +53,13 @@ export function decodeKey32(text: string): Buffer {
   const trimmed = text.trim();
   return /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
 }
+
+/** A comma-separated list, blanks dropped. */
+const listOf = (raw: string) =>
+  raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -184,6 +192,63 @@ export const settings = {
     shownDefault: 'true',
     fallback: () => true,
     parse: boolean,
+  }),
+  onboardingTimeoutMs: setting({
+    env: 'TIJARA_ONBOARDING_TIMEOUT_MS',
+    description: 'Timeout of each network call of the merchant-vetting checks (DNS, TCP, TLS, answer)',
+    shownDefault: '3000',
+    fallback: () => 3_000,
+    parse: integerIn(1, 60_000),
+  }),
+  onboardingDns: setting<string[] | undefined>({
+    env: 'TIJARA_ONBOARDING_DNS',
+    description: 'DNS servers for the domain-control TXT lookup (`1.1.1.1,127.0.0.1:5353`)',
+    shownDefault: "(unset: the system's)",
+    fallback: () => undefined,
+    parse: (raw) => {
+      const servers = listOf(raw);
+      // 1.1.1.1, 1.1.1.1:53, ::1 or [::1]:53
+      const hostOf = (server: string) =>
+        /^\[(.+)\](?::\d+)?$/.exec(server)?.[1] ?? (isIP(server) ? server : server.replace(/:\d+$/, ''));
+      const bad = servers.find((server) => isIP(hostOf(server)) === 0);
+      if (bad !== undefined || servers.length === 0)
+        throw new Error('must be IP addresses, each with an optional :port, separated by commas');
+      return servers;
+    },
+  }),
+  onboardingCaFile: setting<string | undefined>({
+    env: 'TIJARA_ONBOARDING_CA_FILE',
+    description: "Extra certificate authorities (PEM) the vetting checks trust, besides Node's bundled roots",
+    shownDefault: '(unset)',
+    fallback: () => undefined,
+    parse: (raw) => resolve(raw),
+  }),
+  onboardingHosts: setting<Record<string, string> | undefined>({
+    env: 'TIJARA_ONBOARDING_HOSTS',
+    description:
+      'Fixed addresses for some names (`shop.test=127.0.0.1,…`): the only way a vetting check reaches a private address',
+    shownDefault: '(unset)',
+    fallback: () => undefined,
+    parse: (raw) => {
+      const pairs = listOf(raw).map((pair) => pair.split('='));
+      if (pairs.some((p) => p.length !== 2 || !p[0] || isIP(p[1] ?? '') === 0))
+        throw new Error('must be name=address pairs separated by commas, each address an IP');
+      return Object.fromEntries(pairs) as Record<string, string>;
+    },
+  }),
+  onboardingHttpPort: setting({
+    env: 'TIJARA_ONBOARDING_HTTP_PORT',
+    description: 'Port of the vetting checks on http:// sites',
+    shownDefault: '80',
+    fallback: () => 80,
+    parse: integerIn(1, 65535),
+  }),
+  onboardingHttpsPort: setting({
+    env: 'TIJARA_ONBOARDING_HTTPS_PORT',
+    description: 'Port of the vetting checks on https:// sites',
+    shownDefault: '443',
+    fallback: () => 443,
+    parse: integerIn(1, 65535),
   }),
   shutdownTimeoutMs: setting({
     env: 'TIJARA_SHUTDOWN_TIMEOUT_MS',

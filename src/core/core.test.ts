@@ -59,6 +59,28 @@ describe('config', () => {
     );
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL must start with postgres/);
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL must be one of/);
+    assert.throws(
+      () => loadConfig({ TIJARA_ONBOARDING_HOSTS: 'shop.test' }),
+      /TIJARA_ONBOARDING_HOSTS must be/,
+    );
+    assert.throws(
+      () => loadConfig({ TIJARA_ONBOARDING_HOSTS: 'shop.test=inside.lan' }),
+      /each address an IP/,
+    );
+    assert.throws(
+      () => loadConfig({ TIJARA_ONBOARDING_DNS: 'dns.example' }),
+      /TIJARA_ONBOARDING_DNS must be/,
+    );
+  });
+
+  test('the vetting checks’ settings parse into what the checks use', () => {
+    const config = loadConfig({
+      TIJARA_ONBOARDING_DNS: '1.1.1.1, 127.0.0.1:5353, [::1]:53',
+      TIJARA_ONBOARDING_HOSTS: 'shop.test=127.0.0.1,other.test=::1',
+    });
+    assert.deepEqual(config.onboardingDns, ['1.1.1.1', '127.0.0.1:5353', '[::1]:53']);
+    assert.deepEqual(config.onboardingHosts, { 'shop.test': '127.0.0.1', 'other.test': '::1' });
+    assert.deepEqual([config.onboardingHttpPort, config.onboardingHttpsPort], [80, 443]);
   });
 
   test('every setting is documented in the README', async () => {

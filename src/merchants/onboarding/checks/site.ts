@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
+import type { Config } from '../../../core/config.js';
 import { isPublicAddress } from '../../../core/network.js';
 
 /** How the site checks reach merchants' web sites. Every call has a short timeout. */
@@ -21,35 +22,15 @@ export interface SiteCheckConfig {
 
 export const defaultSiteCheckConfig: SiteCheckConfig = { timeoutMs: 3_000 };
 
-const list = (text: string | undefined) =>
-  (text ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-const port = (text: string | undefined) => (text && /^\d{1,5}$/.test(text) ? Number(text) : undefined);
-
-/**
- * From the environment: TIJARA_ONBOARDING_TIMEOUT_MS, TIJARA_ONBOARDING_DNS (comma-separated servers),
- * TIJARA_ONBOARDING_CA_FILE (extra trusted CAs, PEM), TIJARA_ONBOARDING_HOSTS (`name=address,…`), and
- * TIJARA_ONBOARDING_HTTP_PORT / _HTTPS_PORT (80 and 443 by default).
- */
-export function siteCheckConfigFromEnv(env: NodeJS.ProcessEnv): SiteCheckConfig {
-  const timeout = Number(env.TIJARA_ONBOARDING_TIMEOUT_MS);
-  const dns = list(env.TIJARA_ONBOARDING_DNS);
-  const hosts = list(env.TIJARA_ONBOARDING_HOSTS).map((pair) => pair.split('=') as [string, string]);
-  const httpPort = port(env.TIJARA_ONBOARDING_HTTP_PORT);
-  const httpsPort = port(env.TIJARA_ONBOARDING_HTTPS_PORT);
+/** The checks' settings from the platform's configuration (the TIJARA_ONBOARDING_* variables). */
+export function siteCheckConfigOf(config: Config): SiteCheckConfig {
   return {
-    timeoutMs: Number.isInteger(timeout) && timeout > 0 ? timeout : defaultSiteCheckConfig.timeoutMs,
-    ...(dns.length ? { dnsServers: dns } : {}),
-    ...(env.TIJARA_ONBOARDING_CA_FILE
-      ? { trustedCa: [readFileSync(env.TIJARA_ONBOARDING_CA_FILE, 'utf8')] }
-      : {}),
-    ...(hosts.length
-      ? { hosts: Object.fromEntries(hosts.filter(([name, address]) => name && address)) }
-      : {}),
-    ...(httpPort ? { httpPort } : {}),
-    ...(httpsPort ? { httpsPort } : {}),
+    timeoutMs: config.onboardingTimeoutMs,
+    httpPort: config.onboardingHttpPort,
+    httpsPort: config.onboardingHttpsPort,
+    ...(config.onboardingDns ? { dnsServers: config.onboardingDns } : {}),
+    ...(config.onboardingCaFile ? { trustedCa: [readFileSync(config.onboardingCaFile, 'utf8')] } : {}),
+    ...(config.onboardingHosts ? { hosts: config.onboardingHosts } : {}),
   };
 }
 
