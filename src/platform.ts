@@ -416,7 +416,7 @@ const PERSONAL_DATA_SEALED = 'personal_data.sealed';
  */
 async function sealStoredPersonalDataOnce(store: SharedStore, services: Services, logger: Logger) {
   if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v1') return;
-  const paymentRows = await sealStoredPaymentData(store.db, personalData(services.vault));
+  const paymentRows = await sealStoredPaymentData(store.db, services.vault);
   const cmiOrders = await services.cmi.sealStoredPersonalData();
   await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v1');
   logger.info({ paymentRows, cmiOrders }, 'personal data stored in clear is sealed');

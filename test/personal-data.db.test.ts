@@ -4,7 +4,6 @@ import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { cmiHash } from '../src/cmi/hash.js';
 import { sealStoredPaymentData } from '../src/payments/personal-data.js';
-import { personalData } from '../src/vault/personal-data.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 // Law 09-08: a customer's personal data is encrypted at rest wherever a payment leaves it, and shown in
@@ -143,7 +142,7 @@ describe('personal data at rest', () => {
     ]);
     assert.equal(answer.body.customer_email, email);
 
-    const sealed = await sealStoredPaymentData(db, personalData(platform.services.vault));
+    const sealed = await sealStoredPaymentData(db, platform.services.vault);
     assert.ok(sealed >= 3, `sealed ${sealed} rows`);
     assert.deepEqual(await columnsHolding(email), []);
     assert.equal(
@@ -151,6 +150,6 @@ describe('personal data at rest', () => {
       email,
     );
     // A second pass finds nothing left to seal.
-    assert.equal(await sealStoredPaymentData(db, personalData(platform.services.vault)), 0);
+    assert.equal(await sealStoredPaymentData(db, platform.services.vault), 0);
   });
 });

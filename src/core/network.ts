@@ -97,4 +97,4 @@ export async function fetchPublic(url: string, init: RequestInit = {}): Promise<
 }
 
 /** fetchPublic where the destination must be public (live mode), plain fetch where it may be local (tests). */
-export const fetchTo = (publicOnly: boolean): typeof fetchPublic => (publicOnly ? fetchPublic : fetch);
+export const fetchTo = (mustBePublic: boolean): typeof fetchPublic => (mustBePublic ? fetchPublic : fetch);

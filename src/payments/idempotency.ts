@@ -22,10 +22,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  * A stored response is sealed whole by the vault: it may carry personal data (a customer's e-mail,
  * an applicant's identity) that law 09-08 wants encrypted at rest. Its jsonb holds `{ "sealed": … }`.
  */
-export function createIdempotency(
-  store: SharedStore,
-  vault: Pick<VaultService, 'sealSecret' | 'openSecret'>,
-) {
+export function createIdempotency(store: SharedStore, vault: AnswerVault) {
   return async function idempotent(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -41,9 +38,6 @@ export function createIdempotency(
         'use 1 to 255 printable ASCII characters, e.g. a UUID',
       );
     }
-    // Answers stored before they were sealed read as they are.
-    const opened = async (body: unknown) =>
-      isSealedBody(body) ? JSON.parse(await vault.openSecret(body.sealed)) : body;
     const requestHash = createHash('sha256')
       .update(
         `${request.method} ${request.routeOptions.url} ${JSON.stringify(request.params)} ${JSON.stringify(request.body ?? null)}`,
@@ -80,16 +74,17 @@ export function createIdempotency(
             'this key was used with another request; use a new key',
           );
         }
-        return { status: stored.response_status, body: await opened(stored.response_body), replayed: true };
+        const body = await openAnswer(vault, stored.response_body);
+        return { status: stored.response_status, body, replayed: true };
       }
       const result = await operation(trx);
       // The key's row is this transaction's own, so the answer can go out with the commit.
-      const sealed = { sealed: await vault.sealSecret(JSON.stringify(result.body ?? null), trx) };
+      const sealed = await sealAnswer(vault, result.body, trx);
       await writeAtCommit(
         trx,
         db
           .updateTable('idempotency_keys')
-          .set({ response_status: result.status, response_body: JSON.stringify(sealed) })
+          .set({ response_status: result.status, response_body: sealed })
           .where(ownedBy(scope))
           .where('key', '=', key),
       );
@@ -102,11 +97,21 @@ export function createIdempotency(
   };
 }
 
-const isSealedBody = (body: unknown): body is { sealed: string } =>
-  typeof body === 'object' &&
-  body !== null &&
-  Object.keys(body).length === 1 &&
-  typeof (body as { sealed?: unknown }).sealed === 'string';
+type AnswerVault = Pick<VaultService, 'sealSecret' | 'openSecret'>;
+
+/** A stored answer as its jsonb column holds it: `{ "sealed": … }`, the whole body sealed by the vault. */
+export async function sealAnswer(vault: AnswerVault, body: unknown, db?: SharedDb): Promise<string> {
+  return JSON.stringify({ sealed: await vault.sealSecret(JSON.stringify(body ?? null), db) });
+}
+
+/** The body of a stored answer; one stored before answers were sealed reads as it is. */
+async function openAnswer(vault: AnswerVault, stored: unknown): Promise<unknown> {
+  const sealed =
+    typeof stored === 'object' && stored !== null && Object.keys(stored).length === 1
+      ? (stored as { sealed?: unknown }).sealed
+      : undefined;
+  return typeof sealed === 'string' ? JSON.parse(await vault.openSecret(sealed)) : stored;
+}
 
 /** A service result as a response: a Problem keeps its status, anything else is serialized by `toJson`. */
 export function outcomeOf<T>(

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { ownTables, type SharedDb } from '../store/store.js';
-import { type PersonalData, RESEAL_BATCH, resealInBatches } from '../vault/personal-data.js';
+import { personalData, RESEAL_BATCH, resealInBatches } from '../vault/personal-data.js';
+import type { VaultService } from '../vault/service.js';
+import { sealAnswer } from './idempotency.js';
 import type { PaymentTables } from './model.js';
 
 /**
@@ -9,8 +11,12 @@ import type { PaymentTables } from './model.js';
  * left to the code that changed it (which seals). Safe to run twice, or on two processes at once.
  * Returns how many rows it sealed.
  */
-export async function sealStoredPaymentData(db: SharedDb, personal: PersonalData): Promise<number> {
+export async function sealStoredPaymentData(
+  db: SharedDb,
+  vault: Pick<VaultService, 'sealSecret' | 'openSecret'>,
+): Promise<number> {
   const tables = ownTables<PaymentTables>(db);
+  const personal = personalData(vault);
 
   const payments = await resealInBatches(
     '',
@@ -76,10 +82,9 @@ export async function sealStoredPaymentData(db: SharedDb, personal: PersonalData
         .execute(),
     (row): [string, boolean, string] => [row.merchant_id, row.livemode, row.key],
     async (row) => {
-      const body = { sealed: await personal.seal(JSON.stringify(row.response_body)) };
       await tables
         .updateTable('idempotency_keys')
-        .set({ response_body: JSON.stringify(body) })
+        .set({ response_body: await sealAnswer(vault, row.response_body) })
         .where('merchant_id', '=', row.merchant_id)
         .where('livemode', '=', row.livemode)
         .where('key', '=', row.key)

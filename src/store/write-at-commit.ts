@@ -35,6 +35,9 @@ import {
  */
 const MARK = '/* at commit */ ';
 
+/** The table of a write writeAtCommit admitted. */
+const heldTable = (sql: string) => /^(?:insert into|update) "([a-z0-9_]+)"/.exec(sql)![1]!;
+
 /** The table a plain insert or a plain update writes; undefined for anything else. */
 function writtenTable(sql: string): string | undefined {
   if (/\breturning\b|\bon conflict\b|\bselect\b|\bfrom\b|'/.test(sql)) return undefined;
@@ -117,9 +120,12 @@ class HoldingConnection implements DatabaseConnection {
       const isUpdate = held.sql.startsWith('update');
       // One snapshot for all the held writes: see the module's comment.
       const clashes = namesAny(held.sql, isUpdate ? open.heldTables.values() : open.updatedTables.values());
-      if (clashes) await this.begin().then(() => this.sendHeld(open));
+      if (clashes) {
+        await this.begin();
+        await this.sendHeld(open);
+      }
       open.held.push(held);
-      const table = writtenTable(held.sql)!;
+      const table = heldTable(held.sql);
       const pattern = open.heldTables.get(table) ?? new RegExp(`\\b${table}\\b`);
       open.heldTables.set(table, pattern);
       if (isUpdate) open.updatedTables.set(table, pattern);

@@ -12,9 +12,9 @@ import { isSealedSecret, type VaultService } from './service.js';
 export interface PersonalData {
   seal(value: string | null, db?: SharedDb): Promise<string | null>;
   open(value: string | null, db?: SharedDb): Promise<string | null>;
-  /** A copy of `object` with the string values of the keys `isPersonal` picks sealed. */
+  /** `object` with the string values of the keys `isPersonal` picks sealed (a copy if any were). */
   sealFields<T>(object: T, isPersonal: (key: string) => boolean, db?: SharedDb): Promise<T>;
-  /** A copy of `object` with every sealed value of the keys `isPersonal` picks opened. */
+  /** `object` with every sealed value of the keys `isPersonal` picks opened (a copy if any were). */
   openFields<T>(object: T, isPersonal: (key: string) => boolean, db?: SharedDb): Promise<T>;
 }
 
@@ -30,10 +30,14 @@ export function personalData(vault: Pick<VaultService, 'sealSecret' | 'openSecre
     change: (value: string) => Promise<string | null>,
   ): Promise<T> {
     if (object === null || typeof object !== 'object' || Array.isArray(object)) return object;
-    const copy: Record<string, unknown> = { ...(object as Record<string, unknown>) };
-    for (const [key, value] of Object.entries(copy))
-      if (typeof value === 'string' && isPersonal(key)) copy[key] = await change(value);
-    return copy as T;
+    // Most objects (a refund, a payment without an e-mail) have nothing to change: no copy then.
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, value] of Object.entries(object))
+      if (typeof value === 'string' && isPersonal(key)) {
+        copy ??= { ...(object as Record<string, unknown>) };
+        copy[key] = await change(value);
+      }
+    return (copy ?? object) as T;
   }
 
   return {
