@@ -40,6 +40,15 @@ export function ownedBy(scope: Scope) {
     eb.and([eb('merchant_id', '=', scope.merchantId), eb('livemode', '=', scope.livemode)]);
 }
 
+/**
+ * The same rule for a row read by its primary key alone. Naming the tenancy columns in that query
+ * let PostgreSQL's generic plan for it, made while the table was nearly empty, walk the merchant's
+ * rows by another index (4,400 buffers a lock at 10,000 payments); by the key alone it reads one.
+ */
+export function isOwnedBy(scope: Scope, row: { merchant_id: string; livemode: boolean }): boolean {
+  return row.merchant_id === scope.merchantId && row.livemode === scope.livemode;
+}
+
 export interface EventRecord {
   id: string;
   type: string;

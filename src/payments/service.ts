@@ -17,7 +17,7 @@ import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
 import { paymentProblems } from './errors.js';
-import { type EventLog, type EventType, ownedBy, type Scope } from './events.js';
+import { type EventLog, type EventType, isOwnedBy, ownedBy, type Scope } from './events.js';
 import {
   type CaptureMethod,
   type PaymentRow,
@@ -149,10 +149,10 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       .selectFrom('payments')
       .selectAll()
       .where('id', '=', id)
-      .where(ownedBy(scope))
       .forUpdate()
       .executeTakeFirst();
-    return opened(row, db);
+    // Another merchant's payment is locked only until this transaction ends, and never seen.
+    return row && isOwnedBy(scope, row) ? opened(row, db) : undefined;
   }
 
   /**
@@ -579,13 +579,8 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     },
 
     async get(scope, id, db) {
-      const row = await tables(db)
-        .selectFrom('payments')
-        .selectAll()
-        .where('id', '=', id)
-        .where(ownedBy(scope))
-        .executeTakeFirst();
-      return opened(row, db);
+      const row = await tables(db).selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && isOwnedBy(scope, row) ? opened(row, db) : undefined;
     },
 
     addHook(hook) {
