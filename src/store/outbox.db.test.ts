@@ -4,7 +4,9 @@ import { testStore } from '../../test/support/store.js';
 import { createLogger } from '../core/logger.js';
 import { createOutboxWorker, enqueueEvent, type OutboxEvent, type OutboxHandler } from './outbox.js';
 
-const store = await testStore();
+// Every statement sent while a test listens.
+let listening: string[] | undefined;
+const store = await testStore({ onStatement: (text) => listening?.push(text) });
 const logger = createLogger('silent');
 let topicCounter = 0;
 
@@ -84,6 +86,37 @@ describe('outbox', () => {
     assert.equal(row.attempts, 2);
     assert.ok(row.failed_at);
     assert.equal(row.last_error, 'down');
+  });
+
+  test("a batch's deliveries are recorded in one statement; a failure in it is retried alone", async () => {
+    const topic = `t${topicCounter++}`;
+    const seen: number[] = [];
+    await store.transaction(async (trx) => {
+      for (let i = 0; i < 5; i++) await enqueueEvent(trx, topic, { i });
+    });
+    let failOnce = true;
+    const w = worker({
+      topic,
+      deliver: async (e) => {
+        const { i } = e.payload as { i: number };
+        if (i === 3 && failOnce) {
+          failOnce = false;
+          throw new Error('receiver down');
+        }
+        seen.push(i);
+      },
+      retryDelayMs: () => 0,
+    });
+    listening = [];
+    assert.equal(await w.runOnce(), 5);
+    const writes = listening.filter((s) => /^update "outbox_events"/.test(s));
+    listening = undefined;
+    // The claim, the failed one's retry, and the four deliveries together.
+    assert.equal(writes.length, 3, writes.join('\n'));
+    assert.deepEqual(seen.sort(), [0, 1, 2, 4]);
+    assert.equal(await w.runOnce(), 1, 'only the failed event comes back');
+    assert.equal(await w.runOnce(), 0);
+    assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4]);
   });
 
   test('several workers deliver each event once between them', async () => {

@@ -115,16 +115,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     });
   }
 
-  async function deliver(event: OutboxEvent): Promise<void> {
+  /** Delivers one event; on failure schedules its retry (or gives up) and answers false. */
+  async function deliver(event: OutboxEvent): Promise<boolean> {
     const handler = handlers.get(event.topic);
-    if (!handler) return;
+    if (!handler) return false;
     try {
       await handler.deliver(event);
-      await store.db
-        .updateTable('outbox_events')
-        .set({ delivered_at: sql<Date>`now()`, locked_until: null, last_error: null })
-        .where('id', '=', event.id)
-        .execute();
+      return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const giveUp = event.attempts >= (handler.maxAttempts ?? 12);
@@ -144,12 +141,24 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         })
         .where('id', '=', event.id)
         .execute();
+      return false;
     }
   }
 
   async function runOnce(): Promise<number> {
     const events = await claim();
-    await Promise.all(events.map(deliver));
+    const delivered = await Promise.all(events.map(deliver));
+    // The batch's deliveries are recorded in one statement, one commit rather than one per event. A
+    // crash before it leaves them claimed: they are delivered again when the lease ends, as they
+    // would be after a crash between a delivery and its own record (delivery is at least once).
+    const ids = events.filter((_, i) => delivered[i]).map((event) => event.id);
+    if (ids.length > 0) {
+      await store.db
+        .updateTable('outbox_events')
+        .set({ delivered_at: sql<Date>`now()`, locked_until: null, last_error: null })
+        .where('id', 'in', ids)
+        .execute();
+    }
     return events.length;
   }
 
