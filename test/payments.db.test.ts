@@ -23,8 +23,11 @@ type Payment = {
 
 const clock = manualClock(new Date('2027-03-01T10:00:00Z'));
 // Every statement the platform sends, while a test listens (see 'round trips').
-let listening: string[] | undefined;
-const { platform, api } = await testPlatform({ clock, onStatement: (text) => listening?.push(text) });
+let listening: [string, number][] | undefined;
+const { platform, api } = await testPlatform({
+  clock,
+  onStatement: (text, connection) => listening?.push([text, connection]),
+});
 const atlas = api(demoKeys.atlas);
 const marrakech = api(demoKeys.marrakech);
 const paris = api(demoKeys.paris);
@@ -283,6 +286,26 @@ describe('payment lifecycle', () => {
 
 describe('round trips', () => {
   const isKeyLookup = (statement: string) => statement.includes('"merchant_api_keys"');
+  // The audit trail's sealer runs on its own timer (platform.ts) and may fall in the measurement, even
+  // begin before it or end after it: its transactions, told apart by their connection, are not the request's.
+  const isSealer = (statement: string) => statement.startsWith('select pg_advisory_xact_lock');
+  function requestStatements(statements: [string, number][]) {
+    const kept: string[] = [];
+    const open = new Map<number, string[]>(); // per connection, since its BEGIN (or the first seen)
+    const close = (connection: number) => {
+      const span = open.get(connection) ?? [];
+      open.delete(connection);
+      if (!span.some(isSealer)) kept.push(...span);
+    };
+    for (const [statement, connection] of statements) {
+      if (statement === 'begin') close(connection);
+      open.set(connection, [...(open.get(connection) ?? []), statement]);
+      if (statement === 'commit' || statement === 'rollback') close(connection);
+    }
+    for (const connection of [...open.keys()]) close(connection);
+    // The sealer's look for waiting records runs outside a transaction.
+    return kept.filter((s) => !s.startsWith('select "id" from "audit_pending"'));
+  }
 
   // Each statement is a round trip, and on these machines a round trip costs both processes a
   // wake-up: this is the budget docs/performance.md accounts for, kept from creeping back up.
@@ -292,11 +315,11 @@ describe('round trips', () => {
     await pay();
     listening = [];
     const created = await atlas.post<Payment>('/v1/payments', { amount: 5_000, currency: 'MAD' });
-    const createStatements = listening.filter((s) => !isKeyLookup(s)).length;
+    const createStatements = requestStatements(listening).filter((s) => !isKeyLookup(s)).length;
     const confirmed = await atlas.post<Payment>(`/v1/payments/${created.body.id}/confirm`, {
       card: card('4111111111111111'),
     });
-    const statements = listening;
+    const statements = requestStatements(listening);
     listening = undefined;
     assert.equal(confirmed.body.status, 'succeeded');
     // The key is looked up at most once a request, and not at all within 2 s of the last lookup

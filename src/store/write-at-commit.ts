@@ -92,11 +92,16 @@ function namesAny(sql: string, tables: Iterable<RegExp>): boolean {
 class HoldingConnection implements DatabaseConnection {
   transaction: OpenTransaction | undefined;
 
+  readonly onStatement: (sql: string) => void;
+
   constructor(
     readonly inner: DatabaseConnection,
     private readonly driver: Driver,
-    readonly onStatement: StatementObserver,
-  ) {}
+    observer: StatementObserver,
+    connectionNumber: number,
+  ) {
+    this.onStatement = (sql) => observer(sql, connectionNumber);
+  }
 
   /** Sends the deferred BEGIN before the first statement that needs the transaction. */
   async begin(): Promise<void> {
@@ -155,6 +160,7 @@ class HoldingConnection implements DatabaseConnection {
 class HoldingDriver implements Driver {
   // One wrapper per pooled connection: Kysely remembers every connection object it is handed.
   readonly #wrappers = new WeakMap<DatabaseConnection, HoldingConnection>();
+  #connections = 0;
 
   constructor(
     private readonly inner: Driver,
@@ -169,7 +175,7 @@ class HoldingDriver implements Driver {
     const connection = await this.inner.acquireConnection();
     let wrapper = this.#wrappers.get(connection);
     if (!wrapper) {
-      wrapper = new HoldingConnection(connection, this.inner, this.onStatement);
+      wrapper = new HoldingConnection(connection, this.inner, this.onStatement, ++this.#connections);
       this.#wrappers.set(connection, wrapper);
     }
     return wrapper;
@@ -218,8 +224,11 @@ class HoldingDriver implements Driver {
   }
 }
 
-/** Told the text of every statement sent to the database, BEGIN and COMMIT included. */
-export type StatementObserver = (sql: string) => void;
+/**
+ * Told the text of every statement sent to the database, BEGIN and COMMIT included, and which pooled
+ * connection sent it (numbered from 1), so statements of concurrent transactions can be told apart.
+ */
+export type StatementObserver = (sql: string, connection: number) => void;
 
 /** The dialect with writes at commit and BEGIN sent with the first statement. */
 export function holdingWritesToCommit(dialect: Dialect, onStatement: StatementObserver = () => {}): Dialect {
