@@ -333,6 +333,12 @@ describe('round trips', () => {
     // checked entry, everything else written at once, COMMIT.
     assert.equal(statements.length - lookups, 7, statements.join('\n'));
     assert.equal(statements.filter((s) => s === 'begin').length, 1);
+    // By its key alone: a plan cached while the table was small once walked the merchant's every
+    // payment to find it (isOwnedBy in src/payments/events.ts, docs/performance.md).
+    assert.ok(
+      statements.includes('select * from "payments" where "id" = $1 for update'),
+      statements.join('\n'),
+    );
   });
 });
 

@@ -104,7 +104,11 @@ export const NewPaymentBody = Type.Object(
     order_reference: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     customer_email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
     metadata: Type.Optional(
-      Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), { maxProperties: 50 }),
+      Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
+        maxProperties: 50,
+        description:
+          'Your own keys and values, kept in clear: references, never personal data (use customer_email, which is sealed).',
+      }),
     ),
     return_url: Type.Optional(Type.String({ format: 'uri', maxLength: 2000 })),
   },
