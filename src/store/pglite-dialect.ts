@@ -1,6 +1,6 @@
 import { messages, type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
 import {
-  CompiledQuery,
+  type CompiledQuery,
   type DatabaseConnection,
   type Dialect,
   type Driver,
@@ -11,6 +11,14 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import {
+  assertCommitted,
+  beginStatement,
+  COMMIT,
+  type PipelinedResult,
+  type PipeliningConnection,
+  ROLLBACK,
+} from './pipeline.js';
 import { retryIfStale, StatementNames } from './prepared.js';
 
 const { serialize } = protocol;
@@ -39,7 +47,7 @@ class ConnectionLock {
   }
 }
 
-class PGliteConnection implements DatabaseConnection {
+class PGliteConnection implements PipeliningConnection {
   readonly #names = new StatementNames();
   /** Parameter type OIDs of each statement PGlite holds prepared, by statement name. */
   readonly #paramTypes = new Map<string, number[]>();
@@ -63,20 +71,47 @@ class PGliteConnection implements DatabaseConnection {
   }
 
   async #runPrepared(text: string, params: readonly unknown[]): Promise<Results | undefined> {
-    const name = this.#names.nameFor(text);
-    const paramTypes = this.#paramTypes.get(name) ?? (await this.#prepare(name, text));
-    // Bind, Describe, Execute and Sync in one call into PGlite (its query() makes six, and parses every time).
-    // syncToFs as query() does after each statement (a no-op for a Node data folder: writes go straight to disk).
-    const replies = await this.#exchange(
-      Buffer.concat([
-        serialize.bind({ statement: name, values: this.#serializeAll(params, paramTypes) }),
+    return (await this.#runAll([{ sql: text, parameters: params }]))[0];
+  }
+
+  /** Statements prepared under their names; with one Sync, so that PGlite runs them all in one call. */
+  async executePipeline(queries: readonly CompiledQuery[]): Promise<PipelinedResult[]> {
+    const results = await this.#runAll(queries).catch((error: unknown) => {
+      throw withStatement(error, queries.map((q) => q.sql).join(';\n'), queries.at(-1)?.parameters ?? []);
+    });
+    return queries.map((_, i) => ({ ...toQueryResult(results[i]), command: results[i]?.command }));
+  }
+
+  async #runAll(queries: readonly Pick<CompiledQuery, 'sql' | 'parameters'>[]): Promise<Results[]> {
+    const messages: Uint8Array[] = [];
+    for (const { sql, parameters } of queries) {
+      const name = this.#names.nameFor(sql);
+      // An unnamed statement lasts only until the next Parse: it cannot wait in a batch behind another.
+      if (!name && queries.length > 1) return this.#oneByOne(queries);
+      const paramTypes = this.#paramTypes.get(name) ?? (await this.#prepare(name, sql));
+      messages.push(
+        serialize.bind({ statement: name, values: this.#serializeAll(parameters, paramTypes) }),
         serialize.describe({ type: 'P' }),
         serialize.execute(),
-        serialize.sync(),
-      ]),
-      { syncToFs: true },
-    );
-    return parse.parseResults(replies, this.pglite.parsers, { rowMode: 'object' })[0];
+      );
+    }
+    // Bind, Describe and Execute of each, and one Sync, in one call into PGlite (its query() makes six
+    // a statement, and parses every time). syncToFs as query() does after each statement (a no-op for
+    // a Node data folder: writes go straight to disk).
+    const replies = await this.#exchange(Buffer.concat([...messages, serialize.sync()]), { syncToFs: true });
+    // parseResults counts rows changed from the first statement on: each result gets its own count back.
+    let before = 0;
+    return parse.parseResults(replies, this.pglite.parsers, { rowMode: 'object' }).map((result) => {
+      const own = { ...result, affectedRows: (result.affectedRows ?? 0) - before };
+      before = result.affectedRows ?? 0;
+      return own;
+    });
+  }
+
+  async #oneByOne(queries: readonly Pick<CompiledQuery, 'sql' | 'parameters'>[]): Promise<Results[]> {
+    const results: Results[] = [];
+    for (const query of queries) results.push(...(await this.#runAll([query])));
+    return results;
   }
 
   /** Parses text as statement `name` and learns its parameter types, as PGlite's query() does. */
@@ -143,16 +178,16 @@ class PGliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const isolation = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : '';
-    await connection.executeQuery(CompiledQuery.raw(`start transaction${isolation}`));
+    await connection.executeQuery(beginStatement(settings));
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+    const [result] = await (connection as PGliteConnection).executePipeline([COMMIT]);
+    assertCommitted(result);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    await connection.executeQuery(ROLLBACK);
   }
 
   async releaseConnection(): Promise<void> {

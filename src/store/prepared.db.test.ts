@@ -143,6 +143,41 @@ describe('prepared statements', () => {
     assert.equal((await item(300n))?.name, 'kept');
   });
 
+  test('a statement that failed the first time it ran on a connection runs the next time', async () => {
+    await db.insertInto('prep_items').values({ id: 400n, name: 'taken' }).execute();
+    // A text this connection has not prepared yet, parsed in the round trip that carries BEGIN.
+    const insert = (trx: typeof db, id: bigint) =>
+      trx.insertInto('prep_items').values({ id, name: 'first use', active: false }).execute();
+    const prepared = async () =>
+      (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)).rows[0]!.n;
+    await rejectsWith(
+      store.transaction((trx) => insert(trx, 400n)),
+      '23505',
+    );
+    // It was prepared all the same, once: failing again prepares nothing more.
+    const afterFirst = await prepared();
+    for (let i = 0; i < 3; i++) await rejectsWith(insert(db, 400n), '23505');
+    assert.equal(await prepared(), afterFirst);
+    await store.transaction((trx) => insert(trx, 401n));
+    await insert(db, 402n);
+    assert.equal((await item(402n))?.name, 'first use');
+  });
+
+  test('a transaction that went on after one of its statements failed does not claim to commit', async () => {
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await trx.insertInto('prep_items').values({ id: 500n, name: 'lost' }).execute();
+        await trx
+          .insertInto('prep_items')
+          .values({ id: 400n, name: 'duplicate' })
+          .execute()
+          .catch(() => {});
+      }),
+      /the transaction was rolled back: one of its statements had failed/,
+    );
+    assert.equal(await item(500n), undefined);
+  });
+
   test('a statement whose result a migration changed is prepared afresh outside a transaction', async () => {
     await sql`create table prep_altered (id int primary key, label text)`.execute(db);
     await sql`insert into prep_altered values (1, 'one')`.execute(db);

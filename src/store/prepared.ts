@@ -1,6 +1,3 @@
-import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
-import type pg from 'pg';
-
 // Statements with parameters run as named prepared statements, on PGlite and on PostgreSQL alike:
 // the server parses a text once per connection instead of at every execution.
 
@@ -37,13 +34,13 @@ export class StatementNames {
  */
 const STALE_STATEMENT_SQLSTATES = new Set(['0A000', '26000']);
 
-function isStaleStatement(error: unknown): boolean {
+export function isStaleStatement(error: unknown): boolean {
   return STALE_STATEMENT_SQLSTATES.has((error as { code?: string } | null)?.code ?? '');
 }
 
 export interface StaleStatementHandling {
-  /** Forgets the statement, so that the next run prepares it afresh. */
-  forget(): void | Promise<void>;
+  /** Forgets the statement, so that the next run prepares it afresh (unless run has done so itself). */
+  forget?(): void | Promise<void>;
   /** Inside a transaction block the failed statement aborted the transaction: running it again cannot help. */
   inTransaction(): boolean;
 }
@@ -54,68 +51,8 @@ export async function retryIfStale<T>(run: () => Promise<T>, stale: StaleStateme
     return await run();
   } catch (error) {
     if (!isStaleStatement(error)) throw error;
-    await stale.forget();
+    await stale.forget?.();
     if (stale.inTransaction()) throw error;
     return run();
-  }
-}
-
-/** A pg pool for Kysely whose clients run every statement with parameters as a named prepared statement. */
-export function preparingPool(pool: pg.Pool): PostgresPool {
-  const names = new StatementNames();
-  const clients = new WeakMap<pg.PoolClient, PreparingClient>();
-  return {
-    async connect() {
-      const client = await pool.connect();
-      let preparing = clients.get(client);
-      if (!preparing) {
-        // One wrapper per pg client, so Kysely keeps recognising the connection it already knows.
-        preparing = new PreparingClient(client, names);
-        clients.set(client, preparing);
-      }
-      return preparing;
-    },
-    end: () => pool.end(),
-  };
-}
-
-class PreparingClient implements PostgresPoolClient {
-  constructor(
-    private readonly client: pg.PoolClient,
-    private readonly names: StatementNames,
-  ) {}
-
-  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
-  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-  query<R>(
-    sqlOrCursor: string | PostgresCursor<R>,
-    parameters: ReadonlyArray<unknown> = [],
-  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
-    // Kysely hands over a cursor only when the dialect is configured with one: pass it through.
-    if (typeof sqlOrCursor !== 'string') {
-      return this.client.query(sqlOrCursor as unknown as pg.Submittable) as unknown as PostgresCursor<R>;
-    }
-    const text = sqlOrCursor;
-    const values = [...parameters];
-    // Without values it may be a multi-statement script (a migration): that runs unnamed, as always.
-    const result =
-      values.length === 0
-        ? this.client.query(text, values)
-        : retryIfStale(() => this.#runNamed(text, values), {
-            forget: () => void this.names.forget(text),
-            // The status of the last ReadyForQuery: 'I' is idle, outside any transaction block.
-            inTransaction: () => this.client.getTransactionStatus() !== 'I',
-          });
-    return result as Promise<PostgresQueryResult<R>>;
-  }
-
-  release(destroy?: boolean): void {
-    this.client.release(destroy);
-  }
-
-  #runNamed(text: string, values: unknown[]): Promise<pg.QueryResult> {
-    // pg parses a named statement once per connection, and afterwards only binds and executes it.
-    const name = this.names.nameFor(text);
-    return this.client.query(name ? { name, text, values } : { text, values });
   }
 }

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { type IsolationLevel, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { type IsolationLevel, Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
-import { preparingPool } from './prepared.js';
+import { PostgresPipeliningDialect } from './postgres-dialect.js';
 import { holdingWritesToCommit, type StatementObserver } from './write-at-commit.js';
 
 export type StoreKind = 'pglite' | 'postgres';
@@ -71,24 +71,18 @@ export function inTransaction<T>(
 export function createStore(options: StoreOptions): SharedStore {
   type DB = Record<string, never>;
   if (options.databaseUrl) {
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: options.poolSize ?? 10,
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-          if (oid === INT8_OID) return parseInt8;
-          if (oid === DATE_OID) return keepText;
-          return pg.types.getTypeParser(oid, format);
-        }) as typeof pg.types.getTypeParser,
-      },
-    });
+    const types = {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === INT8_OID) return parseInt8;
+        if (oid === DATE_OID) return keepText;
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    };
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, types });
     return wrap(
       'postgres',
       new Kysely<DB>({
-        dialect: holdingWritesToCommit(
-          new PostgresDialect({ pool: preparingPool(pool) }),
-          options.onStatement,
-        ),
+        dialect: holdingWritesToCommit(new PostgresPipeliningDialect(pool, types), options.onStatement),
       }),
     );
   }

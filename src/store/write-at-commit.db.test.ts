@@ -6,8 +6,18 @@ import { createStore, isUniqueViolation } from './store.js';
 import { combine, writeAtCommit } from './write-at-commit.js';
 
 const sent: string[] = [];
+/** Each round trip's statements, joined by ' + '. */
+const roundTrips: string[] = [];
 const database = await testDatabase();
-const store = createStore({ databaseUrl: database.url, dataDir: 'memory', onStatement: (s) => sent.push(s) });
+const store = createStore({
+  databaseUrl: database.url,
+  dataDir: 'memory',
+  onStatement: (statement, _connection, withPrevious) => {
+    sent.push(statement);
+    if (withPrevious) roundTrips.push(`${roundTrips.pop()} + ${statement.slice(0, 24)}`);
+    else roundTrips.push(statement.slice(0, 24));
+  },
+});
 after(async () => {
   await store.close();
   await database.drop();
@@ -28,6 +38,7 @@ describe('writes at commit', () => {
   beforeEach(async () => {
     await sql`truncate held_notes, held_tags`.execute(db);
     sent.length = 0;
+    roundTrips.length = 0;
   });
 
   test('a transaction that only holds inserts is one statement, without BEGIN or COMMIT', async () => {
@@ -44,17 +55,37 @@ describe('writes at commit', () => {
     ]);
   });
 
-  test('with other statements: BEGIN before the first, the held inserts together before COMMIT', async () => {
+  test('with other statements: BEGIN goes with the first, COMMIT with the held inserts, two round trips', async () => {
     await store.transaction(async (trx) => {
       await writeAtCommit(trx, note('a'));
-      await sql`select 1`.execute(trx);
+      await sql`select ${1}::int`.execute(trx);
       await writeAtCommit(trx, tag('t1', 'a'));
     });
-    assert.deepEqual(
-      sent.map((s) => s.slice(0, 24)),
-      ['begin', 'select 1', 'with w0 as (insert into ', 'commit'],
-    );
+    assert.deepEqual(roundTrips, ['begin + select $1::int', 'with w0 as (insert into  + commit']);
     assert.equal((await notes()).length, 1);
+  });
+
+  test('a transaction with nothing held commits alone', async () => {
+    await store.transaction(async (trx) => {
+      await trx.insertInto('held_notes').values({ id: 'a', body: 'at once', n: 1n }).execute();
+    });
+    assert.deepEqual(roundTrips, ['begin + insert into "held_notes"', 'commit']);
+    assert.deepEqual(await notes(), [{ id: 'a', body: 'at once', n: 1n }]);
+  });
+
+  test('a first statement that fails, sent with BEGIN, rolls the transaction back', async () => {
+    await note('a').execute();
+    roundTrips.length = 0;
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await writeAtCommit(trx, tag('t1', 'a'));
+        await trx.insertInto('held_notes').values({ id: 'a', body: 'duplicate', n: 2n }).execute();
+      }),
+      (error) => isUniqueViolation(error),
+    );
+    assert.deepEqual(roundTrips, ['begin + insert into "held_notes"', 'rollback']);
+    assert.deepEqual(await notes(), [{ id: 'a', body: 'note a', n: 1n }]);
+    assert.equal((await db.selectFrom('held_tags').selectAll().execute()).length, 0);
   });
 
   test('a statement that names a held table reads the transaction’s own writes', async () => {
@@ -94,6 +125,8 @@ describe('writes at commit', () => {
       }),
       (error) => isUniqueViolation(error),
     );
+    // The held writes failed in the round trip that carried COMMIT: the transaction, aborted, is rolled back.
+    assert.deepEqual(roundTrips.slice(-2), ['with w0 as (insert into  + commit', 'rollback']);
     assert.deepEqual(await notes(), [{ id: 'a', body: 'note a', n: 1n }]);
     assert.equal((await db.selectFrom('held_tags').selectAll().execute()).length, 0);
   });

@@ -8,6 +8,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { assertCommitted, beginStatement, COMMIT, type PipeliningConnection, ROLLBACK } from './pipeline.js';
 
 /**
  * Writes at commit: a transaction's writes whose rows nothing reads back in that transaction (an
@@ -16,8 +17,9 @@ import {
  * every statement is a round trip that costs both processes a wake-up, so a payment's confirm sends
  * several statements fewer.
  *
- * `BEGIN` is sent with the transaction's first statement, not before: a transaction whose only
- * writes are held (creating a payment) is then one statement in all, atomic without BEGIN or COMMIT.
+ * `BEGIN` is sent with the transaction's first statement, in the same round trip (a pipeline), and
+ * COMMIT with the held writes: a payment's confirm makes two round trips fewer. A transaction whose
+ * only writes are held (creating a payment) is one statement in all, atomic without BEGIN or COMMIT.
  *
  * A later statement of the transaction that names a held table (reading a payment it just created,
  * say) first sends what is held, so it reads its own writes. A statement that only reaches a held
@@ -92,29 +94,31 @@ function namesAny(sql: string, tables: Iterable<RegExp>): boolean {
 class HoldingConnection implements DatabaseConnection {
   transaction: OpenTransaction | undefined;
 
-  readonly onStatement: (sql: string) => void;
+  readonly onStatement: (sql: string, withPrevious: boolean) => void;
 
   constructor(
-    readonly inner: DatabaseConnection,
-    private readonly driver: Driver,
+    readonly inner: PipeliningConnection,
     observer: StatementObserver,
     connectionNumber: number,
   ) {
-    this.onStatement = (sql) => observer(sql, connectionNumber);
+    this.onStatement = (sql, withPrevious) => observer(sql, connectionNumber, withPrevious);
   }
 
-  /** Sends the deferred BEGIN before the first statement that needs the transaction. */
-  async begin(): Promise<void> {
+  /** Sends query, after the deferred BEGIN in the same round trip when the transaction has not begun. */
+  async send<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const open = this.transaction;
-    if (!open || open.begun) return;
-    open.begun = true;
-    this.onStatement('begin');
-    await this.driver.beginTransaction(this.inner, open.settings);
+    if (open && !open.begun) {
+      open.begun = true;
+      const [, result] = await this.pipeline([beginStatement(open.settings), query]);
+      return result as QueryResult<R>;
+    }
+    this.onStatement(query.sql, false);
+    return this.inner.executeQuery<R>(query);
   }
 
-  send<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    this.onStatement(query.sql);
-    return this.inner.executeQuery<R>(query);
+  pipeline(queries: CompiledQuery[]) {
+    for (const [i, query] of queries.entries()) this.onStatement(query.sql, i > 0);
+    return this.inner.executePipeline(queries);
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
@@ -125,10 +129,7 @@ class HoldingConnection implements DatabaseConnection {
       const isUpdate = held.sql.startsWith('update');
       // One snapshot for all the held writes: see the module's comment.
       const clashes = namesAny(held.sql, isUpdate ? open.heldTables.values() : open.updatedTables.values());
-      if (clashes) {
-        await this.begin();
-        await this.sendHeld(open);
-      }
+      if (clashes) await this.sendHeld(open);
       open.held.push(held);
       const table = heldTable(held.sql);
       const pattern = open.heldTables.get(table) ?? new RegExp(`\\b${table}\\b`);
@@ -136,23 +137,31 @@ class HoldingConnection implements DatabaseConnection {
       if (isUpdate) open.updatedTables.set(table, pattern);
       return { rows: [] };
     }
-    await this.begin();
     if (open && open.held.length > 0 && namesAny(query.sql, open.heldTables.values()))
       await this.sendHeld(open);
     return this.send(query);
   }
 
   async sendHeld(open: OpenTransaction): Promise<void> {
+    await this.send(this.takeHeld(open));
+  }
+
+  /** The held writes as one statement, no longer held. */
+  takeHeld(open: OpenTransaction): CompiledQuery {
     const held = open.held;
     open.held = [];
     open.heldTables.clear();
     open.updatedTables.clear();
-    await this.send(combine(held));
+    return combine(held);
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    await this.begin();
-    this.onStatement(query.sql);
+    const open = this.transaction;
+    if (open && !open.begun) {
+      open.begun = true;
+      await this.send(beginStatement(open.settings));
+    }
+    this.onStatement(query.sql, false);
     yield* this.inner.streamQuery<R>(query, chunkSize);
   }
 }
@@ -172,10 +181,11 @@ class HoldingDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await this.inner.acquireConnection();
+    // Both stores' dialects (postgres-dialect.ts, pglite-dialect.ts) make pipelining connections.
+    const connection = (await this.inner.acquireConnection()) as PipeliningConnection;
     let wrapper = this.#wrappers.get(connection);
     if (!wrapper) {
-      wrapper = new HoldingConnection(connection, this.inner, this.onStatement, ++this.#connections);
+      wrapper = new HoldingConnection(connection, this.onStatement, ++this.#connections);
       this.#wrappers.set(connection, wrapper);
     }
     return wrapper;
@@ -194,16 +204,18 @@ class HoldingDriver implements Driver {
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const holding = connection as HoldingConnection;
     const open = holding.transaction!;
-    if (open.held.length > 0) {
+    if (!open.begun) {
       // Nothing else ran: the held writes alone are one atomic statement, no transaction needed.
-      if (!open.begun) holding.transaction = undefined;
-      await holding.sendHeld(open);
-      if (!open.begun) return;
+      holding.transaction = undefined;
+      if (open.held.length > 0) await holding.send(holding.takeHeld(open));
+      return;
     }
+    // The held writes and COMMIT in one round trip. If they fail, the transaction stays open (aborted)
+    // for the ROLLBACK that Kysely sends next; if COMMIT itself fails, that ROLLBACK only draws a warning.
+    const statements = open.held.length > 0 ? [holding.takeHeld(open), COMMIT] : [COMMIT];
+    const results = await holding.pipeline(statements);
     holding.transaction = undefined;
-    if (!open.begun) return;
-    holding.onStatement('commit');
-    await this.inner.commitTransaction(holding.inner);
+    assertCommitted(results.at(-1));
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -211,8 +223,8 @@ class HoldingDriver implements Driver {
     const open = holding.transaction;
     holding.transaction = undefined;
     if (!open?.begun) return;
-    holding.onStatement('rollback');
-    await this.inner.rollbackTransaction(holding.inner);
+    holding.onStatement('rollback', false);
+    await holding.inner.executeQuery(ROLLBACK);
   }
 
   releaseConnection(connection: DatabaseConnection) {
@@ -225,10 +237,11 @@ class HoldingDriver implements Driver {
 }
 
 /**
- * Told the text of every statement sent to the database, BEGIN and COMMIT included, and which pooled
- * connection sent it (numbered from 1), so statements of concurrent transactions can be told apart.
+ * Told the text of every statement sent to the database, BEGIN and COMMIT included; which pooled
+ * connection sent it (numbered from 1), so statements of concurrent transactions can be told apart;
+ * and whether it went in the same round trip as the statement before it on that connection.
  */
-export type StatementObserver = (sql: string, connection: number) => void;
+export type StatementObserver = (sql: string, connection: number, withPrevious: boolean) => void;
 
 /** The dialect with writes at commit and BEGIN sent with the first statement. */
 export function holdingWritesToCommit(dialect: Dialect, onStatement: StatementObserver = () => {}): Dialect {

@@ -1,0 +1,284 @@
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely';
+import type pg from 'pg';
+import Result from 'pg/lib/result.js';
+import { prepareValue } from 'pg/lib/utils.js';
+import {
+  assertCommitted,
+  beginStatement,
+  COMMIT,
+  type PipelinedResult,
+  type PipeliningConnection,
+  ROLLBACK,
+} from './pipeline.js';
+import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
+
+/**
+ * Kysely's dialect for PostgreSQL through a pg pool. Every statement with parameters runs as a named
+ * prepared statement (parsed once per connection), and a connection can send several statements in
+ * one round trip (executePipeline), which pg's own queries cannot: each of them waits for its answer
+ * before the next is written.
+ */
+export class PostgresPipeliningDialect implements Dialect {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly types: pg.CustomTypesConfig,
+  ) {}
+
+  createAdapter() {
+    return new PostgresAdapter();
+  }
+  createDriver(): Driver {
+    return new PostgresDriver(this.pool, this.types);
+  }
+  createQueryCompiler() {
+    return new PostgresQueryCompiler();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return new PostgresIntrospector(db);
+  }
+}
+
+class PostgresDriver implements Driver {
+  readonly #names = new StatementNames();
+  // One connection object per pg client: it remembers which statements its server session holds.
+  readonly #connections = new WeakMap<pg.PoolClient, PostgresConnection>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly types: pg.CustomTypesConfig,
+  ) {}
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const client = await this.pool.connect();
+    let connection = this.#connections.get(client);
+    if (!connection) {
+      connection = new PostgresConnection(client, this.#names, this.types);
+      this.#connections.set(client, connection);
+    }
+    return connection;
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await connection.executeQuery(beginStatement(settings));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const [result] = await (connection as PostgresConnection).executePipeline([COMMIT]);
+    assertCommitted(result);
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(ROLLBACK);
+    } catch (error) {
+      // A connection that cannot even roll back is in no state to be handed out again.
+      (connection as PostgresConnection).discarded = true;
+      throw error;
+    }
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const postgres = connection as PostgresConnection;
+    postgres.client.release(postgres.discarded);
+    if (postgres.discarded) this.#connections.delete(postgres.client);
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+interface Step {
+  name: string;
+  text: string;
+  values: (string | Buffer | null)[];
+  /** Whether this connection must parse the text first (the first time, or always when unnamed). */
+  parse: boolean;
+}
+
+class PostgresConnection implements PipeliningConnection {
+  /** Names of the statements this connection's server session holds prepared. */
+  readonly #prepared = new Set<string>();
+  discarded = false;
+
+  constructor(
+    readonly client: pg.PoolClient,
+    private readonly names: StatementNames,
+    private readonly types: pg.CustomTypesConfig,
+  ) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // Without values it may be a multi-statement script (a migration): the simple protocol runs those.
+    if (query.parameters.length === 0) {
+      const answer: pg.QueryResult | pg.QueryResult[] = await this.client.query(query.sql);
+      const last = Array.isArray(answer) ? answer.at(-1) : answer;
+      return toQueryResult(last ?? { command: '', rowCount: 0, rows: [] }) as QueryResult<R>;
+    }
+    const [result] = await retryIfStale(() => this.executePipeline([query]), {
+      // The status of the last ReadyForQuery: 'I' is idle, outside any transaction block.
+      inTransaction: () => this.client.getTransactionStatus() !== 'I',
+    });
+    return result as QueryResult<R>;
+  }
+
+  executePipeline(queries: readonly CompiledQuery[]): Promise<PipelinedResult[]> {
+    // prepareValue throws here, before anything is written, for a value it cannot send.
+    const steps: Step[] = queries.map(({ sql, parameters }) => {
+      const name = this.names.nameFor(sql);
+      return { name, text: sql, values: parameters.map(prepareValue), parse: !this.#prepared.has(name) };
+    });
+    return new Promise((resolve, reject) => {
+      this.client.query(
+        new Pipeline(steps, this.types, (outcome) => {
+          // Even when a later step failed: the server holds these now, and would refuse them parsed again.
+          for (const name of outcome.parsed) if (name) this.#prepared.add(name);
+          if (!('error' in outcome)) return resolve(outcome.results.map(toQueryResult));
+          const failing = steps[outcome.failedStep];
+          if (failing && isStaleStatement(outcome.error)) this.#forget(failing.text);
+          reject(outcome.error);
+        }),
+      );
+    });
+  }
+
+  #forget(text: string): void {
+    const name = this.names.forget(text);
+    if (name) this.#prepared.delete(name);
+  }
+
+  // biome-ignore lint/correctness/useYield: nothing here streams; Kysely's own driver refuses too without a cursor.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming queries are not supported');
+  }
+}
+
+/** How a pipeline ended, and the names of the statements it parsed. */
+type Outcome = { parsed: string[] } & ({ results: Result[] } | { error: Error; failedStep: number });
+
+interface ProtocolConnection {
+  stream: { cork(): void; uncork(): void };
+  parse(message: { name: string; text: string }): void;
+  bind(message: { statement: string; values: (string | Buffer | null)[] }): void;
+  describe(message: { type: 'P'; name: string }): void;
+  execute(message: { portal: string }): void;
+  sync(): void;
+  sendCopyFail(message: string): void;
+}
+
+/**
+ * Steps written in one go, each Parse (when needed), Bind, Describe and Execute, then one Sync: the
+ * server runs them in order and answers them all together. pg calls the handle* methods with each
+ * message of the answer, as it does for its own queries and for pg-cursor.
+ */
+class Pipeline implements pg.Submittable {
+  readonly #results: Result[];
+  #current = 0;
+  #rowError: Error | undefined;
+  #settled = false;
+  readonly #parsed: string[] = [];
+  #stopListening = () => {};
+
+  constructor(
+    private readonly steps: Step[],
+    types: pg.CustomTypesConfig,
+    private readonly settle: (outcome: Outcome) => void,
+  ) {
+    this.#results = steps.map(() => new Result(undefined, types));
+  }
+
+  submit(connection: pg.Connection): void {
+    const protocol = connection as unknown as ProtocolConnection;
+    // ParseComplete answers each Parse in order; pg reports it to a query only by the query's name.
+    const parsing = this.steps.filter((step) => step.parse).map((step) => step.name);
+    const onParsed = () => this.#parsed.push(parsing[this.#parsed.length] ?? '');
+    connection.on('parseComplete', onParsed);
+    this.#stopListening = () => connection.off('parseComplete', onParsed);
+    // Corked, the messages leave in one write.
+    protocol.stream.cork();
+    try {
+      for (const step of this.steps) {
+        if (step.parse) protocol.parse({ name: step.name, text: step.text });
+        protocol.bind({ statement: step.name, values: step.values });
+        protocol.describe({ type: 'P', name: '' });
+        protocol.execute({ portal: '' });
+      }
+      protocol.sync();
+    } finally {
+      protocol.stream.uncork();
+    }
+  }
+
+  handleRowDescription(message: { fields: pg.FieldDef[] }): void {
+    this.#results[this.#current]?.addFields(message.fields);
+  }
+
+  handleDataRow(message: { fields: (string | null)[] }): void {
+    const result = this.#results[this.#current];
+    if (!result || this.#rowError) return;
+    try {
+      result.addRow(result.parseRow(message.fields));
+    } catch (error) {
+      // A type parser refused a value: answered once the server is done, as pg's own queries do.
+      this.#rowError = error as Error;
+    }
+  }
+
+  handleCommandComplete(message: { text: string }): void {
+    this.#results[this.#current++]?.addCommandComplete(message);
+  }
+
+  handleEmptyQuery(): void {
+    this.#current++;
+  }
+
+  handleError(error: Error): void {
+    this.#finish({ parsed: this.#parsed, error, failedStep: this.#current });
+  }
+
+  handleReadyForQuery(): void {
+    const parsed = this.#parsed;
+    this.#finish(
+      this.#rowError
+        ? { parsed, error: this.#rowError, failedStep: this.steps.length }
+        : { parsed, results: this.#results },
+    );
+  }
+
+  handleCopyInResponse(connection: pg.Connection): void {
+    (connection as unknown as ProtocolConnection).sendCopyFail('COPY is not supported in a pipeline');
+  }
+
+  handleCopyData(): void {}
+
+  handlePortalSuspended(): void {}
+
+  #finish(outcome: Outcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#stopListening();
+    this.settle(outcome);
+  }
+}
+
+function toQueryResult(result: Pick<Result, 'command' | 'rowCount' | 'rows'>): PipelinedResult {
+  const { command, rowCount, rows } = result;
+  const changes = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+  return {
+    rows,
+    numAffectedRows: changes ? BigInt(rowCount ?? 0) : undefined,
+    command: command ?? undefined,
+  };
+}
