@@ -18,6 +18,7 @@ import { signWebhook } from '../payments/signature.js';
 import { WEBHOOK_MAX_ATTEMPTS } from '../payments/webhooks.js';
 import type { MetaTables } from '../store/meta.js';
 import { enqueueEvent, exponentialBackoff, type OutboxHandler } from '../store/outbox.js';
+import { plannedForItsValues } from '../store/prepared.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
 import type { Locale } from '../web/i18n.js';
@@ -548,6 +549,8 @@ export function createBillService(deps: BillDeps): BillService {
                 .where('external_id', 'in', ids)
                 .orderBy('id')
                 .forUpdate()
+                // A plan cached on a few bills walked all of the biller's (docs/performance.md).
+                .modifyEnd(plannedForItsValues)
                 .execute()
           ).map((b) => [b.external_id, b]),
         );

@@ -77,7 +77,9 @@ export async function sealStoredPaymentData(
         .where('response_status', '<>', 0)
         .where('key', 'not like', 'form:%')
         .where(unsealed)
-        .orderBy(['merchant_id', 'livemode', 'key'])
+        .orderBy('merchant_id')
+        .orderBy('livemode')
+        .orderBy('key')
         .limit(RESEAL_BATCH)
         .execute(),
     (row): [string, boolean, string] => [row.merchant_id, row.livemode, row.key],

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { testDbKind, testStore } from '../../test/support/store.js';
+import { plannedForItsValues } from './prepared.js';
 import { createStore, isUniqueViolation } from './store.js';
 
 // One connection on PostgreSQL too, so that a statement is known to be prepared where it runs next.
@@ -149,7 +150,8 @@ describe('prepared statements', () => {
     const insert = (trx: typeof db, id: bigint) =>
       trx.insertInto('prep_items').values({ id, name: 'first use', active: false }).execute();
     const prepared = async () =>
-      (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)).rows[0]!.n;
+      (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)).rows[0]!
+        .n;
     await rejectsWith(
       store.transaction((trx) => insert(trx, 400n)),
       '23505',
@@ -161,6 +163,23 @@ describe('prepared statements', () => {
     await store.transaction((trx) => insert(trx, 401n));
     await insert(db, 402n);
     assert.equal((await item(402n))?.name, 'first use');
+  });
+
+  test('a statement planned for its values runs unprepared, each time with its own values', async () => {
+    const prepared = async () =>
+      (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)).rows[0]!
+        .n;
+    const names = (ids: bigint[], marked: boolean) => {
+      const query = db.selectFrom('prep_items').select('name').where('id', 'in', ids).orderBy('id');
+      return (marked ? query.modifyEnd(plannedForItsValues) : query).execute();
+    };
+    const before = await prepared();
+    for (let i = 1n; i <= 6n; i++)
+      assert.deepEqual(await names([i, i + 1n], true), [{ name: `item ${i}` }, { name: `item ${i + 1n}` }]);
+    assert.equal(await prepared(), before);
+    // The same text unmarked is prepared, once.
+    for (let i = 1n; i <= 6n; i++) await names([i, i + 1n], false);
+    assert.equal(await prepared(), before + 1);
   });
 
   test('a transaction that went on after one of its statements failed does not claim to commit', async () => {

@@ -1,16 +1,29 @@
+import { sql } from 'kysely';
+
 // Statements with parameters run as named prepared statements, on PGlite and on PostgreSQL alike:
 // the server parses a text once per connection instead of at every execution.
 
 /** Distinct texts prepared per store; past it a new text runs unnamed, so server memory stays bounded. */
 const MAX_PREPARED = 1000;
 
+const PLANNED_FOR_ITS_VALUES = '/* planned for its values */';
+
+/**
+ * Appended to a statement (`.modifyEnd(plannedForItsValues)`), runs it unnamed, so that it is parsed
+ * and planned for its values every time. For a statement whose right plan depends on them and on the
+ * table's size: after a prepared statement's fifth run PostgreSQL keeps one generic plan, and one made
+ * while the table was nearly empty can scan a whole index for ever after (docs/performance.md).
+ */
+export const plannedForItsValues = sql.raw(PLANNED_FOR_ITS_VALUES);
+
 /** Gives each SQL text its statement name: the same text keeps its name until it is forgotten. */
 export class StatementNames {
   readonly #names = new Map<string, string>();
   #issued = 0;
 
-  /** The name to prepare text under, or '' (the unnamed statement, parsed anew each time) once full. */
+  /** The name to prepare text under, or '' (the unnamed statement, parsed anew each time) once full or when asked. */
   nameFor(text: string): string {
+    if (text.endsWith(PLANNED_FOR_ITS_VALUES)) return '';
     let name = this.#names.get(text);
     if (name === undefined) {
       if (this.#names.size >= MAX_PREPARED) return '';
