@@ -1,6 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
 import { enqueueEvent } from '../store/outbox.js';
+import { plannedForItsValues } from '../store/prepared.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { writeAtCommit } from '../store/write-at-commit.js';
 import type { PersonalData } from '../vault/personal-data.js';
@@ -162,6 +163,9 @@ export function createEventLog(deps: { store: SharedStore; personal: PersonalDat
         .where(ownedBy(scope))
         .where('object_id', 'in', objectIds)
         .orderBy('id')
+        // Same shape as the bills import's batch lock: a plan cached on few events could take the
+        // merchant's index and filter all of its events (docs/performance.md).
+        .modifyEnd(plannedForItsValues)
         .execute();
       return readAll(rows, db);
     },
