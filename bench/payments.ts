@@ -17,6 +17,9 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,4,16').split(',').m
 // Which rows to measure, e.g. BENCH_TARGETS=postgres while working on the PostgreSQL path.
 const TARGETS = new Set((process.env.BENCH_TARGETS ?? 'http,pglite,postgres').split(','));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+// These machines' speed drifts by 20% from one minute to the next: BENCH_ROUNDS=3 measures every row
+// three times, and on PostgreSQL runs pgbench between the rounds, so each round has its own reference.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const CARDS = 300;
 const KEY = 'sk_test_AtlasVoyagesDemo0000000000000001';
 const masterKey = randomBytes(32).toString('base64');
@@ -107,26 +110,34 @@ async function payOnce(baseUrl: string, cardIndex: number) {
     throw new Error(`payment ${id} ended ${JSON.stringify(confirmed.body)} (created: ${created.status})`);
 }
 
-async function benchPayments(database: string, env: Record<string, string>) {
+async function benchPayments(database: string, env: Record<string, string>, afterRound?: () => void) {
   await prepare(env);
-  return benchServer(database, await startServer(env));
+  return benchServer(database, await startServer(env), afterRound);
 }
 
-async function benchServer(database: string, server: Awaited<ReturnType<typeof startServer>>) {
+async function benchServer(
+  database: string,
+  server: Awaited<ReturnType<typeof startServer>>,
+  afterRound: () => void = () => {},
+) {
   const rows = [];
   try {
     let next = 0;
     const op = () => payOnce(server.baseUrl, next++ % CARDS);
     await measure(4, 1, op); // warm-up: JIT, caches, connection pool
-    for (const concurrency of CONCURRENCIES) {
-      const result = await measure(concurrency, SECONDS, op);
-      rows.push({
-        database,
-        concurrency,
-        'payments/s': Math.round(result.perSecond),
-        'p50 ms': result.p50.toFixed(1),
-        'p99 ms': result.p99.toFixed(1),
-      });
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const concurrency of CONCURRENCIES) {
+        const result = await measure(concurrency, SECONDS, op);
+        rows.push({
+          database,
+          ...(ROUNDS > 1 ? { round } : {}),
+          concurrency,
+          'payments/s': Math.round(result.perSecond),
+          'p50 ms': result.p50.toFixed(1),
+          'p99 ms': result.p99.toFixed(1),
+        });
+      }
+      afterRound();
     }
   } finally {
     await server.stop();
@@ -134,9 +145,12 @@ async function benchServer(database: string, server: Awaited<ReturnType<typeof s
   return rows;
 }
 
+/** pgbench's tables in a fresh database, or undefined when pgbench is missing or fails. */
+function pgbenchInit(url: string): boolean {
+  return spawnSync('pgbench', ['-i', '-q', '-s', '1', url], { encoding: 'utf8' }).status === 0;
+}
+
 function pgbench(url: string, clients: number): number | undefined {
-  const init = spawnSync('pgbench', ['-i', '-q', '-s', '1', url], { encoding: 'utf8' });
-  if (init.status !== 0) return undefined;
   const run = spawnSync(
     'pgbench',
     ['-c', String(clients), '-j', '2', '-T', String(SECONDS), '-b', 'tpcb-like', url],
@@ -171,18 +185,28 @@ if (TARGETS.has('pglite')) {
 }
 
 const postgres = TARGETS.has('postgres') ? await freshPostgres('tijara_bench_payments') : undefined;
-let reference: number | undefined;
+// pgbench's TPS before the first round and after each: a round's reference is the mean of the two around it.
+const references: number[] = [];
 if (postgres) {
+  const pgbenchDb = await freshPostgres('tijara_bench_pgbench');
   try {
+    const runPgbench =
+      pgbenchDb && pgbenchInit(pgbenchDb.url)
+        ? () => {
+            const tps = pgbench(pgbenchDb.url, Math.max(...CONCURRENCIES));
+            if (tps) references.push(tps);
+          }
+        : () => {};
+    runPgbench();
     rows.push(
-      ...(await benchPayments('PostgreSQL', { DATABASE_URL: postgres.url, TIJARA_MASTER_KEY: masterKey })),
+      ...(await benchPayments(
+        'PostgreSQL',
+        { DATABASE_URL: postgres.url, TIJARA_MASTER_KEY: masterKey },
+        runPgbench,
+      )),
     );
-    const pgbenchDb = await freshPostgres('tijara_bench_pgbench');
-    if (pgbenchDb) {
-      reference = pgbench(pgbenchDb.url, Math.max(...CONCURRENCIES));
-      await pgbenchDb.drop();
-    }
   } finally {
+    await pgbenchDb?.drop();
     await postgres.drop();
   }
 } else if (TARGETS.has('postgres')) {
@@ -191,14 +215,25 @@ if (postgres) {
 
 console.log(`\nPayments: create + confirm over HTTP, automatic capture, ${SECONDS} s per measurement\n`);
 console.log(table(rows));
-if (reference) {
-  const best = Math.max(
-    ...rows.filter((r) => r.database === 'PostgreSQL').map((r) => Number(r['payments/s'])),
-  );
+const reference = references.length > 0 ? references.reduce((a, b) => a + b) / references.length : undefined;
+if (reference && references.length === ROUNDS + 1) {
   console.log(
-    `\npgbench tpcb-like on the same PostgreSQL, ${Math.max(...CONCURRENCIES)} clients: ${reference.toFixed(0)} TPS`,
+    `\npgbench tpcb-like on the same PostgreSQL, ${Math.max(...CONCURRENCIES)} clients, before the first round and ` +
+      `after each: ${references.map((tps) => tps.toFixed(0)).join(', ')} TPS`,
   );
-  console.log(`Best PostgreSQL payments/s relative to pgbench: ${Math.round((best / reference) * 100)}%`);
+  const ratios = Array.from({ length: ROUNDS }, (_, i) => {
+    const best = Math.max(
+      ...rows
+        .filter((r) => r.database === 'PostgreSQL' && (ROUNDS === 1 || r.round === i + 1))
+        .map((r) => Number(r['payments/s'])),
+    );
+    return best / ((references[i]! + references[i + 1]!) / 2);
+  });
+  const median = [...ratios].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+  console.log(
+    `Best PostgreSQL payments/s relative to pgbench around it: ${Math.round(median * 100)}%` +
+      (ROUNDS > 1 ? ` (median; rounds: ${ratios.map((r) => `${Math.round(r * 100)}%`).join(', ')})` : ''),
+  );
 } else if (postgres) {
   console.log('\npgbench: not found or failed (apt-get install postgresql-client)');
 }
