@@ -122,9 +122,9 @@ const rows = [];
 {
   // Two PGlite instances would compete for the one WASM heap; both paths use one instance, one at a time.
   const pglite = new PGlite({ parsers: { [types.INT8]: (t: string) => BigInt(t) } });
-  const { PGliteDialect } = await import('../src/store/pglite-dialect.js');
+  const { pgliteDialect } = await import('../src/store/pglite-dialect.js');
   const { Kysely } = await import('kysely');
-  const db = new Kysely({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely({ dialect: pgliteDialect(pglite) });
   const store: SharedStore = {
     kind: 'pglite',
     db,

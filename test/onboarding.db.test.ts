@@ -498,6 +498,41 @@ test('duplicates: the same ICE elsewhere warns; the RIB of a rejected merchant f
   assert.equal((await duplicates(twin.merchant.id))?.result, 'warn');
 });
 
+test('duplicates: an owner with the same identity document elsewhere is named; the same number of another kind is not', async () => {
+  const owner = (kind: 'cin' | 'passport', number: string) => [
+    {
+      latin_name: 'Karim Alaoui',
+      id_kind: kind,
+      id_number: number,
+      birth_date: '1979-06-02',
+      nationality: 'MA',
+      share: 100,
+    },
+  ];
+  const first = await pendingMerchant();
+  await first.client.post(
+    '/v1/onboarding/applications',
+    demoApplication(111, { owners: owner('cin', 'DU424242') }),
+  );
+  const samePerson = await pendingMerchant();
+  await samePerson.client.post(
+    '/v1/onboarding/applications',
+    demoApplication(112, { owners: owner('cin', 'DU424242') }),
+  );
+  const otherDocument = await pendingMerchant();
+  await otherDocument.client.post(
+    '/v1/onboarding/applications',
+    demoApplication(113, { owners: owner('passport', 'DU424242') }),
+  );
+  await drainOutbox(platform);
+  const duplicates = async (merchantId: string) =>
+    (await caseOf(merchantId)).checks.find((c) => c.kind === 'duplicates');
+  const found = await duplicates(samePerson.merchant.id);
+  assert.equal(found?.result, 'warn', found?.explanation);
+  assert.match(found?.explanation ?? '', /CIN DU424242/);
+  assert.equal((await duplicates(otherDocument.merchant.id))?.result, 'pass');
+});
+
 test('a re-screening hit opens a new case on the approved merchant', async () => {
   const subject = screening.watched[0];
   assert.ok(subject, 'an approved merchant is watched (earlier test)');

@@ -1,23 +1,11 @@
 import { messages, type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
+import type { CompiledQuery, QueryResult } from 'kysely';
 import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type QueryResult,
-  type TransactionSettings,
-} from 'kysely';
-import {
-  assertCommitted,
-  beginStatement,
-  COMMIT,
   type PipelinedResult,
   type PipeliningConnection,
-  ROLLBACK,
+  type PipeliningDialect,
+  PipeliningDriver,
+  postgresSqlDialect,
 } from './pipeline.js';
 import { retryIfStale, StatementNames } from './prepared.js';
 
@@ -160,11 +148,12 @@ class PGliteConnection implements PipeliningConnection {
   }
 }
 
-class PGliteDriver implements Driver {
+class PGliteDriver extends PipeliningDriver {
   readonly #lock = new ConnectionLock();
   readonly #connection: PGliteConnection;
 
   constructor(private readonly pglite: PGlite) {
+    super();
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -172,22 +161,9 @@ class PGliteDriver implements Driver {
     await this.pglite.waitReady;
   }
 
-  async acquireConnection(): Promise<DatabaseConnection> {
+  async acquireConnection(): Promise<PGliteConnection> {
     await this.#lock.acquire();
     return this.#connection;
-  }
-
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await connection.executeQuery(beginStatement(settings));
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    const [result] = await (connection as PGliteConnection).executePipeline([COMMIT]);
-    assertCommitted(result);
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(ROLLBACK);
   }
 
   async releaseConnection(): Promise<void> {
@@ -199,21 +175,8 @@ class PGliteDriver implements Driver {
   }
 }
 
-export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
-
-  createAdapter() {
-    return new PostgresAdapter();
-  }
-  createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
-  }
-  createQueryCompiler() {
-    return new PostgresQueryCompiler();
-  }
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db);
-  }
+export function pgliteDialect(pglite: PGlite): PipeliningDialect {
+  return postgresSqlDialect(() => new PGliteDriver(pglite));
 }
 
 function toQueryResult<R>(result: Results | undefined): QueryResult<R> {

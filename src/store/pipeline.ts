@@ -1,4 +1,14 @@
-import { CompiledQuery, type DatabaseConnection, type QueryResult, type TransactionSettings } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely';
 
 /** One statement's answer in a pipeline, with its command tag ('INSERT', 'COMMIT', …). */
 export interface PipelinedResult extends QueryResult<unknown> {
@@ -36,4 +46,39 @@ export class AbortedTransactionError extends Error {
 
 export function assertCommitted(result: PipelinedResult | undefined): void {
   if (result?.command === 'ROLLBACK') throw new AbortedTransactionError();
+}
+
+/** What both stores' drivers share: transactions controlled through their pipelining connections. */
+export abstract class PipeliningDriver implements Driver {
+  abstract init(): Promise<void>;
+  abstract acquireConnection(): Promise<PipeliningConnection>;
+  abstract releaseConnection(connection: DatabaseConnection): Promise<void>;
+  abstract destroy(): Promise<void>;
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await connection.executeQuery(beginStatement(settings));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const [result] = await (connection as PipeliningConnection).executePipeline([COMMIT]);
+    assertCommitted(result);
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(ROLLBACK);
+  }
+}
+
+export interface PipeliningDialect extends Dialect {
+  createDriver(): PipeliningDriver;
+}
+
+/** Kysely's dialect for PostgreSQL's SQL, which PGlite speaks too, around one of these drivers. */
+export function postgresSqlDialect(createDriver: () => PipeliningDriver): PipeliningDialect {
+  return {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver,
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+  };
 }

@@ -1,25 +1,13 @@
-import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type QueryResult,
-  type TransactionSettings,
-} from 'kysely';
+import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
 import type pg from 'pg';
 import Result from 'pg/lib/result.js';
 import { prepareValue } from 'pg/lib/utils.js';
 import {
-  assertCommitted,
-  beginStatement,
-  COMMIT,
   type PipelinedResult,
   type PipeliningConnection,
-  ROLLBACK,
+  type PipeliningDialect,
+  PipeliningDriver,
+  postgresSqlDialect,
 } from './pipeline.js';
 import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
 
@@ -29,27 +17,11 @@ import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
  * one round trip (executePipeline), which pg's own queries cannot: each of them waits for its answer
  * before the next is written.
  */
-export class PostgresPipeliningDialect implements Dialect {
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly types: pg.CustomTypesConfig,
-  ) {}
-
-  createAdapter() {
-    return new PostgresAdapter();
-  }
-  createDriver(): Driver {
-    return new PostgresDriver(this.pool, this.types);
-  }
-  createQueryCompiler() {
-    return new PostgresQueryCompiler();
-  }
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db);
-  }
+export function postgresDialect(pool: pg.Pool, types: pg.CustomTypesConfig): PipeliningDialect {
+  return postgresSqlDialect(() => new PostgresDriver(pool, types));
 }
 
-class PostgresDriver implements Driver {
+class PostgresDriver extends PipeliningDriver {
   readonly #names = new StatementNames();
   // One connection object per pg client: it remembers which statements its server session holds.
   readonly #connections = new WeakMap<pg.PoolClient, PostgresConnection>();
@@ -57,11 +29,13 @@ class PostgresDriver implements Driver {
   constructor(
     private readonly pool: pg.Pool,
     private readonly types: pg.CustomTypesConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   async init(): Promise<void> {}
 
-  async acquireConnection(): Promise<DatabaseConnection> {
+  async acquireConnection(): Promise<PostgresConnection> {
     const client = await this.pool.connect();
     let connection = this.#connections.get(client);
     if (!connection) {
@@ -71,18 +45,9 @@ class PostgresDriver implements Driver {
     return connection;
   }
 
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await connection.executeQuery(beginStatement(settings));
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    const [result] = await (connection as PostgresConnection).executePipeline([COMMIT]);
-    assertCommitted(result);
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
-      await connection.executeQuery(ROLLBACK);
+      await super.rollbackTransaction(connection);
     } catch (error) {
       // A connection that cannot even roll back is in no state to be handed out again.
       (connection as PostgresConnection).discarded = true;

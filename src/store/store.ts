@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { type IsolationLevel, Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
-import { PGliteDialect } from './pglite-dialect.js';
-import { PostgresPipeliningDialect } from './postgres-dialect.js';
+import { pgliteDialect } from './pglite-dialect.js';
+import { postgresDialect } from './postgres-dialect.js';
 import { holdingWritesToCommit, type StatementObserver } from './write-at-commit.js';
 
 export type StoreKind = 'pglite' | 'postgres';
@@ -82,7 +82,7 @@ export function createStore(options: StoreOptions): SharedStore {
     return wrap(
       'postgres',
       new Kysely<DB>({
-        dialect: holdingWritesToCommit(new PostgresPipeliningDialect(pool, types), options.onStatement),
+        dialect: holdingWritesToCommit(postgresDialect(pool, types), options.onStatement),
       }),
     );
   }
@@ -94,7 +94,7 @@ export function createStore(options: StoreOptions): SharedStore {
   });
   return wrap(
     'pglite',
-    new Kysely<DB>({ dialect: holdingWritesToCommit(new PGliteDialect(pglite), options.onStatement) }),
+    new Kysely<DB>({ dialect: holdingWritesToCommit(pgliteDialect(pglite), options.onStatement) }),
   );
 }
 

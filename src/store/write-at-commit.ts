@@ -8,7 +8,14 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { assertCommitted, beginStatement, COMMIT, type PipeliningConnection, ROLLBACK } from './pipeline.js';
+import {
+  assertCommitted,
+  beginStatement,
+  COMMIT,
+  type PipeliningConnection,
+  type PipeliningDialect,
+  type PipeliningDriver,
+} from './pipeline.js';
 
 /**
  * Writes at commit: a transaction's writes whose rows nothing reads back in that transaction (an
@@ -172,7 +179,7 @@ class HoldingDriver implements Driver {
   #connections = 0;
 
   constructor(
-    private readonly inner: Driver,
+    private readonly inner: PipeliningDriver,
     private readonly onStatement: StatementObserver,
   ) {}
 
@@ -181,8 +188,7 @@ class HoldingDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    // Both stores' dialects (postgres-dialect.ts, pglite-dialect.ts) make pipelining connections.
-    const connection = (await this.inner.acquireConnection()) as PipeliningConnection;
+    const connection = await this.inner.acquireConnection();
     let wrapper = this.#wrappers.get(connection);
     if (!wrapper) {
       wrapper = new HoldingConnection(connection, this.onStatement, ++this.#connections);
@@ -210,10 +216,14 @@ class HoldingDriver implements Driver {
       if (open.held.length > 0) await holding.send(holding.takeHeld(open));
       return;
     }
+    if (open.held.length === 0) {
+      holding.transaction = undefined;
+      holding.onStatement('commit', false);
+      return this.inner.commitTransaction(holding.inner);
+    }
     // The held writes and COMMIT in one round trip. If they fail, the transaction stays open (aborted)
     // for the ROLLBACK that Kysely sends next; if COMMIT itself fails, that ROLLBACK only draws a warning.
-    const statements = open.held.length > 0 ? [holding.takeHeld(open), COMMIT] : [COMMIT];
-    const results = await holding.pipeline(statements);
+    const results = await holding.pipeline([holding.takeHeld(open), COMMIT]);
     holding.transaction = undefined;
     assertCommitted(results.at(-1));
   }
@@ -224,7 +234,7 @@ class HoldingDriver implements Driver {
     holding.transaction = undefined;
     if (!open?.begun) return;
     holding.onStatement('rollback', false);
-    await holding.inner.executeQuery(ROLLBACK);
+    await this.inner.rollbackTransaction(holding.inner);
   }
 
   releaseConnection(connection: DatabaseConnection) {
@@ -244,7 +254,10 @@ class HoldingDriver implements Driver {
 export type StatementObserver = (sql: string, connection: number, withPrevious: boolean) => void;
 
 /** The dialect with writes at commit and BEGIN sent with the first statement. */
-export function holdingWritesToCommit(dialect: Dialect, onStatement: StatementObserver = () => {}): Dialect {
+export function holdingWritesToCommit(
+  dialect: PipeliningDialect,
+  onStatement: StatementObserver = () => {},
+): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
     createDriver: () => new HoldingDriver(dialect.createDriver(), onStatement),

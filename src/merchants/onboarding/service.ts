@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import type { AuditEntry } from '../../audit/model.js';
 import type { AuditLog } from '../../audit/service.js';
 import type { Clock } from '../../core/clock.js';
@@ -840,17 +841,30 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
         .leftJoin('onboarding_applications as a', 'a.id', 'c.application_id')
         .selectAll('c')
         .select(['a.company_name'])
-        .$if(filter.open === true, (q) => q.where('c.state', 'not in', [...closedStates]))
+        // Written as literals, so that every plan can use the index of open cases (migration 0019).
+        .$if(filter.open === true, (q) =>
+          q.where(
+            'c.state',
+            'not in',
+            closedStates.map((state) => sql.lit(state)),
+          ),
+        )
         .orderBy('c.opened_at', 'desc')
         .limit(200)
         .execute();
-      const pending = await tables()
-        .selectFrom('onboarding_checks')
-        .select(['application_id'])
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('result', '=', 'pending')
-        .groupBy('application_id')
-        .execute();
+      // Only the listed cases' checks: counting every pending check read the whole table.
+      const listed = [...new Set(rows.map((row) => row.application_id).filter((id) => id !== null))];
+      const pending =
+        listed.length === 0
+          ? []
+          : await tables()
+              .selectFrom('onboarding_checks')
+              .select(['application_id'])
+              .select((eb) => eb.fn.countAll<string>().as('n'))
+              .where('application_id', 'in', listed)
+              .where('result', '=', 'pending')
+              .groupBy('application_id')
+              .execute();
       const pendingBy = new Map(pending.map((p) => [p.application_id, Number(p.n)]));
       const names = new Map<string, string>();
       for (const row of rows)

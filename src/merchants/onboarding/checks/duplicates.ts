@@ -19,28 +19,33 @@ export function duplicatesCheck(deps: {
       .where('merchant_id', '!=', application.merchant_id)
       .where((eb) => eb.or([eb('ice', '=', application.ice), eb('rib', '=', application.rib)]))
       .execute();
-    const idNumbers = owners.map((o) => o.id_number);
     const samePeople =
-      idNumbers.length === 0
+      owners.length === 0
         ? []
         : await db
             .selectFrom('onboarding_owners as o')
             .innerJoin('onboarding_applications as a', 'a.id', 'o.application_id')
             .select(['a.merchant_id', 'o.id_kind', 'o.id_number', 'o.latin_name'])
             .where('a.merchant_id', '!=', application.merchant_id)
-            .where('o.id_number', 'in', idNumbers)
+            // Kind and number together, as onboarding_owners_by_id_number is keyed: by number alone
+            // it read every owner.
+            .where((eb) =>
+              eb(
+                eb.refTuple('o.id_kind', 'o.id_number'),
+                'in',
+                owners.map((o) => eb.tuple(o.id_kind, o.id_number)),
+              ),
+            )
             .execute();
     const findings: { what: string; merchantId: string }[] = [
       ...sameCompany.flatMap((a) => [
         ...(a.ice === application.ice ? [{ what: `ICE ${a.ice}`, merchantId: a.merchant_id }] : []),
         ...(a.rib === application.rib ? [{ what: `RIB ${a.rib}`, merchantId: a.merchant_id }] : []),
       ]),
-      ...samePeople
-        .filter((p) => owners.some((o) => o.id_kind === p.id_kind && o.id_number === p.id_number))
-        .map((p) => ({
-          what: `${p.id_kind.toUpperCase()} ${p.id_number} (${p.latin_name})`,
-          merchantId: p.merchant_id,
-        })),
+      ...samePeople.map((p) => ({
+        what: `${p.id_kind.toUpperCase()} ${p.id_number} (${p.latin_name})`,
+        merchantId: p.merchant_id,
+      })),
     ];
     if (findings.length === 0)
       return [
