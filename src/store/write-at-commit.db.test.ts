@@ -65,6 +65,16 @@ describe('writes at commit', () => {
     assert.equal((await notes()).length, 1);
   });
 
+  test('a script of several statements can open a transaction: BEGIN then goes alone', async () => {
+    await store.transaction(async (trx) => {
+      await sql`insert into held_notes values ('a', 'one', 1); insert into held_notes values ('b', 'two', 2)`.execute(
+        trx,
+      );
+    });
+    assert.deepEqual(roundTrips, ['begin', 'insert into held_notes v', 'commit']);
+    assert.equal((await notes()).length, 2);
+  });
+
   test('a transaction with nothing held commits alone', async () => {
     await store.transaction(async (trx) => {
       await trx.insertInto('held_notes').values({ id: 'a', body: 'at once', n: 1n }).execute();

@@ -116,8 +116,15 @@ class HoldingConnection implements DatabaseConnection {
     const open = this.transaction;
     if (open && !open.begun) {
       open.begun = true;
-      const [, result] = await this.pipeline([beginStatement(open.settings), query]);
-      return result as QueryResult<R>;
+      // Without parameters it may be a script of several statements (a migration), which only the
+      // simple protocol runs: BEGIN goes alone before it.
+      if (query.parameters.length === 0) {
+        this.onStatement('begin', false);
+        await this.inner.executeQuery(beginStatement(open.settings));
+      } else {
+        const [, result] = await this.pipeline([beginStatement(open.settings), query]);
+        return result as QueryResult<R>;
+      }
     }
     this.onStatement(query.sql, false);
     return this.inner.executeQuery<R>(query);
@@ -166,7 +173,8 @@ class HoldingConnection implements DatabaseConnection {
     const open = this.transaction;
     if (open && !open.begun) {
       open.begun = true;
-      await this.send(beginStatement(open.settings));
+      this.onStatement('begin', false);
+      await this.inner.executeQuery(beginStatement(open.settings));
     }
     this.onStatement(query.sql, false);
     yield* this.inner.streamQuery<R>(query, chunkSize);
