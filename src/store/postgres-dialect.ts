@@ -101,9 +101,13 @@ class PostgresConnection implements PipeliningConnection {
 
   executePipeline(queries: readonly CompiledQuery[]): Promise<PipelinedResult[]> {
     // prepareValue throws here, before anything is written, for a value it cannot send.
+    const parsing = new Set<string>();
     const steps: Step[] = queries.map(({ sql, parameters }) => {
       const name = this.names.nameFor(sql);
-      return { name, text: sql, values: parameters.map(prepareValue), parse: !this.#prepared.has(name) };
+      // Parsed once, even when the pipeline runs the same text twice (the unnamed one is parsed each time).
+      const parse = name === '' || !(this.#prepared.has(name) || parsing.has(name));
+      parsing.add(name);
+      return { name, text: sql, values: parameters.map(prepareValue), parse };
     });
     return new Promise((resolve, reject) => {
       this.client.query(

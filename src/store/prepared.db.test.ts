@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { testDbKind, testStore } from '../../test/support/store.js';
+import type { PipeliningConnection } from './pipeline.js';
 import { plannedForItsValues } from './prepared.js';
 import { createStore, isUniqueViolation } from './store.js';
 
@@ -180,6 +181,20 @@ describe('prepared statements', () => {
     // The same text unmarked is prepared, once.
     for (let i = 1n; i <= 6n; i++) await names([i, i + 1n], false);
     assert.equal(await prepared(), before + 1);
+  });
+
+  test('a pipeline may run one new statement twice', async () => {
+    const twice = sql`select ${7}::int * 6 as answer, ${'twice'}::text as label`.compile(db);
+    // The store's connection (write-at-commit.ts) wraps the dialect's pipelining one.
+    const results = await db
+      .getExecutor()
+      .provideConnection((c) =>
+        (c as unknown as { inner: PipeliningConnection }).inner.executePipeline([twice, twice]),
+      );
+    assert.deepEqual(
+      results.map((r) => r.rows),
+      [[{ answer: 42, label: 'twice' }], [{ answer: 42, label: 'twice' }]],
+    );
   });
 
   test('a transaction that went on after one of its statements failed does not claim to commit', async () => {
