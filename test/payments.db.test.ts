@@ -283,6 +283,17 @@ describe('payment lifecycle', () => {
       byLast4.body.data.map((p) => p.id),
       [second.id],
     );
+    // A date range (planned for its values: payments_by_created or the newest ids, whichever fits).
+    const now = clock.now().getTime();
+    const range = (from: number, to: number) =>
+      marrakech.get<{ data: Payment[] }>(
+        `/v1/payments?created_gte=${new Date(from).toISOString()}&created_lt=${new Date(to).toISOString()}&last4=4444`,
+      );
+    assert.deepEqual(
+      (await range(now - 60_000, now + 60_000)).body.data.map((p) => p.id),
+      [second.id],
+    );
+    assert.deepEqual((await range(now - 86_400_000, now - 60_000)).body.data, []);
   });
 });
 
