@@ -7,7 +7,7 @@ import {
   PipeliningDriver,
   postgresSqlDialect,
 } from './pipeline.js';
-import { retryIfStale, StatementNames } from './prepared.js';
+import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
 
 const { serialize } = protocol;
 
@@ -64,7 +64,9 @@ class PGliteConnection implements PipeliningConnection {
 
   /** Statements prepared under their names; with one Sync, so that PGlite runs them all in one call. */
   async executePipeline(queries: readonly CompiledQuery[]): Promise<PipelinedResult[]> {
-    const results = await this.#runAll(queries).catch((error: unknown) => {
+    const results = await this.#runAll(queries).catch(async (error: unknown) => {
+      // Which one the server called stale PGlite does not say: all are prepared afresh next time.
+      if (isStaleStatement(error)) for (const query of queries) await this.#forget(query.sql);
       throw withStatement(error, queries.map((q) => q.sql).join(';\n'), queries.at(-1)?.parameters ?? []);
     });
     return queries.map((_, i) => ({ ...toQueryResult(results[i]), command: results[i]?.command }));

@@ -232,6 +232,16 @@ describe('prepared statements', () => {
       '0A000',
     );
     assert.deepEqual(await one(), { id: 1, label: 'one', extra: 'x' });
+
+    // The same when the stale statement opens the transaction, sent in one round trip with BEGIN.
+    const first = () =>
+      store.transaction((trx) =>
+        trx.selectFrom('prep_altered').selectAll().where('id', '=', 1).executeTakeFirst(),
+      );
+    assert.deepEqual(await first(), { id: 1, label: 'one', extra: 'x' });
+    await sql`alter table prep_altered add column later int`.execute(db);
+    await rejectsWith(first(), '0A000');
+    assert.deepEqual(await first(), { id: 1, label: 'one', extra: 'x', later: null });
   });
 
   // PGlite's data folder only: PostgreSQL keeps its own commits (test/crash.pg.test.ts kills a server on it).
