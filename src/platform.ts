@@ -96,9 +96,20 @@ export interface PlatformOptions {
 
 export function openStore(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
-  onStatement?: StatementObserver,
+  options: { onStatement?: StatementObserver | undefined; logger?: Logger } = {},
 ): SharedStore {
-  return createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStatement });
+  const { onStatement, logger } = options;
+  return createStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onStatement,
+    // Only its code and message: pg's pool hangs the client, connection settings and all, on the error.
+    onConnectionLost: (error) =>
+      logger?.warn(
+        { code: (error as Error & { code?: string }).code, reason: error.message },
+        'PostgreSQL dropped an idle connection; the pool opens another when needed',
+      ),
+  });
 }
 
 /**
@@ -231,7 +242,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const clock = options.clock ?? systemClock;
   // Settle the master key before touching the database: a missing key is a configuration error.
   const keyring = keyringFor(config);
-  const store = openStore(config, options.onStatement);
+  const store = openStore(config, { onStatement: options.onStatement, logger });
   if (options.migrate ?? true) {
     await migrate(store, undefined, (name) => logger.info({ migration: name }, 'migration applied'));
   }

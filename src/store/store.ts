@@ -17,6 +17,12 @@ export interface StoreOptions {
   poolSize?: number;
   /** Told every statement sent (tests count a request's round trips with it). */
   onStatement?: StatementObserver | undefined;
+  /**
+   * Told when the server drops a pooled PostgreSQL connection while it is idle (a restart, a failover,
+   * an idle timeout). The pool forgets it and opens another when one is needed; without a listener
+   * pg's pool would throw the error and end the process.
+   */
+  onConnectionLost?: ((error: Error) => void) | undefined;
 }
 
 export interface TransactionOptions {
@@ -79,6 +85,7 @@ export function createStore(options: StoreOptions): SharedStore {
       }) as typeof pg.types.getTypeParser,
     };
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, types });
+    pool.on('error', (error) => options.onConnectionLost?.(error));
     return wrap(
       'postgres',
       new Kysely<DB>({
