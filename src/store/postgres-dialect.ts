@@ -171,10 +171,13 @@ class Pipeline implements pg.Submittable {
   submit(connection: pg.Connection): void {
     const protocol = connection as unknown as ProtocolConnection;
     // ParseComplete answers each Parse in order; pg reports it to a query only by the query's name.
+    // Most pipelines parse nothing (their statements are prepared): they need no listener.
     const parsing = this.steps.filter((step) => step.parse).map((step) => step.name);
-    const onParsed = () => this.#parsed.push(parsing[this.#parsed.length] ?? '');
-    connection.on('parseComplete', onParsed);
-    this.#stopListening = () => connection.off('parseComplete', onParsed);
+    if (parsing.length > 0) {
+      const onParsed = () => this.#parsed.push(parsing[this.#parsed.length] ?? '');
+      connection.on('parseComplete', onParsed);
+      this.#stopListening = () => connection.off('parseComplete', onParsed);
+    }
     // Corked, the messages leave in one write.
     protocol.stream.cork();
     try {

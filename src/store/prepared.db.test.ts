@@ -24,6 +24,9 @@ await sql`create table prep_items (
   seen_at timestamptz
 )`.execute(db);
 
+/** Statements this session holds prepared (one pooled connection: always the same session). */
+const prepared = async () =>
+  (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)).rows[0]!.n;
 const item = (id: bigint) => db.selectFrom('prep_items').selectAll().where('id', '=', id).executeTakeFirst();
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<unknown> {
@@ -150,9 +153,6 @@ describe('prepared statements', () => {
     // A text this connection has not prepared yet, parsed in the round trip that carries BEGIN.
     const insert = (trx: typeof db, id: bigint) =>
       trx.insertInto('prep_items').values({ id, name: 'first use', active: false }).execute();
-    const prepared = async () =>
-      (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)).rows[0]!
-        .n;
     await rejectsWith(
       store.transaction((trx) => insert(trx, 400n)),
       '23505',
@@ -167,9 +167,6 @@ describe('prepared statements', () => {
   });
 
   test('a statement planned for its values runs unprepared, each time with its own values', async () => {
-    const prepared = async () =>
-      (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)).rows[0]!
-        .n;
     const names = (ids: bigint[], marked: boolean) => {
       const query = db.selectFrom('prep_items').select('name').where('id', 'in', ids).orderBy('id');
       return (marked ? query.modifyEnd(plannedForItsValues) : query).execute();

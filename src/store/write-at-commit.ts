@@ -118,16 +118,19 @@ class HoldingConnection implements DatabaseConnection {
       open.begun = true;
       // Without parameters it may be a script of several statements (a migration), which only the
       // simple protocol runs: BEGIN goes alone before it.
-      if (query.parameters.length === 0) {
-        this.onStatement('begin', false);
-        await this.inner.executeQuery(beginStatement(open.settings));
-      } else {
+      if (query.parameters.length === 0) await this.beginAlone(open);
+      else {
         const [, result] = await this.pipeline([beginStatement(open.settings), query]);
         return result as QueryResult<R>;
       }
     }
     this.onStatement(query.sql, false);
     return this.inner.executeQuery<R>(query);
+  }
+
+  async beginAlone(open: OpenTransaction): Promise<void> {
+    this.onStatement('begin', false);
+    await this.inner.executeQuery(beginStatement(open.settings));
   }
 
   pipeline(queries: CompiledQuery[]) {
@@ -173,8 +176,7 @@ class HoldingConnection implements DatabaseConnection {
     const open = this.transaction;
     if (open && !open.begun) {
       open.begun = true;
-      this.onStatement('begin', false);
-      await this.inner.executeQuery(beginStatement(open.settings));
+      await this.beginAlone(open);
     }
     this.onStatement(query.sql, false);
     yield* this.inner.streamQuery<R>(query, chunkSize);
