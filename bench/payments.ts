@@ -11,7 +11,7 @@ import { luhnCheckDigit } from '../src/core/card.js';
 import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/logger.js';
 import { createPlatform } from '../src/platform.js';
-import { freshPostgres, measure, postJson, table } from './support.js';
+import { cpuSeconds, freshPostgres, measure, postgresCpuSeconds, postJson, table } from './support.js';
 
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,4,16').split(',').map(Number);
 // Which rows to measure, e.g. BENCH_TARGETS=postgres while working on the PostgreSQL path.
@@ -84,6 +84,7 @@ async function startServer(env: Record<string, string>, command = ['bin/tijara.j
   });
   return {
     baseUrl,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         child.on('exit', () => resolve());
@@ -127,7 +128,9 @@ async function benchServer(
     await measure(4, 1, op); // warm-up: JIT, caches, connection pool
     for (let round = 1; round <= ROUNDS; round++) {
       for (const concurrency of CONCURRENCIES) {
+        const cpu = cpuMeter(server.pid);
         const result = await measure(concurrency, SECONDS, op);
+        const perPayment = cpu.msPer(result.ops);
         rows.push({
           database,
           ...(ROUNDS > 1 ? { round } : {}),
@@ -135,6 +138,9 @@ async function benchServer(
           'payments/s': Math.round(result.perSecond),
           'p50 ms': result.p50.toFixed(1),
           'p99 ms': result.p99.toFixed(1),
+          'server CPU ms': perPayment.server,
+          'PostgreSQL CPU ms': database === 'PostgreSQL' ? perPayment.postgres : '-',
+          'client CPU ms': perPayment.client,
         });
       }
       afterRound();
@@ -150,14 +156,57 @@ function pgbenchInit(url: string): boolean {
   return spawnSync('pgbench', ['-i', '-q', '-s', '1', url], { encoding: 'utf8' }).status === 0;
 }
 
-function pgbench(url: string, clients: number): number | undefined {
+/**
+ * CPU used from now on by the server, by PostgreSQL and by this load generator, per operation: on these
+ * shared 2-core machines throughput swings by 20% from one minute to the next, CPU per operation far less.
+ */
+function cpuMeter(serverPid?: number) {
+  const usage = () => {
+    const { user, system } = process.cpuUsage();
+    return {
+      server: serverPid ? cpuSeconds(serverPid) : 0,
+      postgres: postgresCpuSeconds(),
+      client: (user + system) / 1e6,
+      children: cpuSeconds('self', { children: true }) - cpuSeconds('self'),
+    };
+  };
+  const before = usage();
+  return {
+    msPer(ops: number) {
+      const after = usage();
+      const ms = (key: keyof typeof before) => ((1000 * (after[key] - before[key])) / ops).toFixed(2);
+      return {
+        server: ms('server'),
+        postgres: ms('postgres'),
+        client: ms('client'),
+        children: ms('children'),
+      };
+    },
+  };
+}
+
+interface PgbenchRun {
+  tps: number;
+  postgresCpuMs: number;
+  pgbenchCpuMs: number;
+}
+
+function pgbench(url: string, clients: number): PgbenchRun | undefined {
+  const cpu = cpuMeter();
   const run = spawnSync(
     'pgbench',
     ['-c', String(clients), '-j', '2', '-T', String(SECONDS), '-b', 'tpcb-like', url],
     { encoding: 'utf8' },
   );
   const tps = /tps = ([\d.]+)/.exec(run.stdout)?.[1];
-  return tps ? Number(tps) : undefined;
+  const transactions = /actually processed: (\d+)/.exec(run.stdout)?.[1];
+  if (!tps || !transactions) return undefined;
+  const perTransaction = cpu.msPer(Number(transactions));
+  return {
+    tps: Number(tps),
+    postgresCpuMs: Number(perTransaction.postgres),
+    pgbenchCpuMs: Number(perTransaction.children),
+  };
 }
 
 const rows: Record<string, string | number>[] = [];
@@ -186,15 +235,15 @@ if (TARGETS.has('pglite')) {
 
 const postgres = TARGETS.has('postgres') ? await freshPostgres('tijara_bench_payments') : undefined;
 // pgbench's TPS before the first round and after each: a round's reference is the mean of the two around it.
-const references: number[] = [];
+const references: PgbenchRun[] = [];
 if (postgres) {
   const pgbenchDb = await freshPostgres('tijara_bench_pgbench');
   try {
     const runPgbench =
       pgbenchDb && pgbenchInit(pgbenchDb.url)
         ? () => {
-            const tps = pgbench(pgbenchDb.url, Math.max(...CONCURRENCIES));
-            if (tps) references.push(tps);
+            const run = pgbench(pgbenchDb.url, Math.max(...CONCURRENCIES));
+            if (run) references.push(run);
           }
         : () => {};
     runPgbench();
@@ -215,11 +264,12 @@ if (postgres) {
 
 console.log(`\nPayments: create + confirm over HTTP, automatic capture, ${SECONDS} s per measurement\n`);
 console.log(table(rows));
-const reference = references.length > 0 ? references.reduce((a, b) => a + b) / references.length : undefined;
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const reference = references.length > 0 ? mean(references.map((r) => r.tps)) : undefined;
 if (reference && references.length === ROUNDS + 1) {
   console.log(
     `\npgbench tpcb-like on the same PostgreSQL, ${Math.max(...CONCURRENCIES)} clients, before the first round and ` +
-      `after each: ${references.map((tps) => tps.toFixed(0)).join(', ')} TPS`,
+      `after each: ${references.map((r) => r.tps.toFixed(0)).join(', ')} TPS`,
   );
   const ratios = Array.from({ length: ROUNDS }, (_, i) => {
     const best = Math.max(
@@ -227,12 +277,29 @@ if (reference && references.length === ROUNDS + 1) {
         .filter((r) => r.database === 'PostgreSQL' && (ROUNDS === 1 || r.round === i + 1))
         .map((r) => Number(r['payments/s'])),
     );
-    return best / ((references[i]! + references[i + 1]!) / 2);
+    return best / ((references[i]!.tps + references[i + 1]!.tps) / 2);
   });
   const median = [...ratios].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
   console.log(
     `Best PostgreSQL payments/s relative to pgbench around it: ${Math.round(median * 100)}%` +
       (ROUNDS > 1 ? ` (median; rounds: ${ratios.map((r) => `${Math.round(r * 100)}%`).join(', ')})` : ''),
+  );
+  // On a CPU-bound machine the throughput ratio tends to the ratio of CPU spent per operation, which
+  // varies far less from one minute to the next than throughput does.
+  const pgbenchCpu = mean(references.map((r) => r.postgresCpuMs + r.pgbenchCpuMs));
+  const busiest = rows.filter(
+    (r) => r.database === 'PostgreSQL' && r.concurrency === Math.max(...CONCURRENCIES),
+  );
+  const paymentCpu = mean(
+    busiest.map(
+      (r) => Number(r['server CPU ms']) + Number(r['PostgreSQL CPU ms']) + Number(r['client CPU ms']),
+    ),
+  );
+  console.log(
+    `CPU per pgbench transaction: ${mean(references.map((r) => r.postgresCpuMs)).toFixed(2)} ms PostgreSQL + ` +
+      `${mean(references.map((r) => r.pgbenchCpuMs)).toFixed(2)} ms pgbench; per payment at ` +
+      `c=${Math.max(...CONCURRENCIES)}: ${paymentCpu.toFixed(2)} ms in all, so the CPU ratio is ` +
+      `${Math.round((100 * pgbenchCpu) / paymentCpu)}%`,
   );
 } else if (postgres) {
   console.log('\npgbench: not found or failed (apt-get install postgresql-client)');

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import pg from 'pg';
 import { databaseUrl, dropDatabaseWhenFree } from '../test/support/postgres.js';
@@ -101,4 +102,38 @@ export function postJson(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // Linux's USER_HZ (`getconf CLK_TCK`)
+
+/** CPU seconds a process has used (user + system), and with `children` those of its waited-for children. */
+export function cpuSeconds(pid: number | 'self', { children = false } = {}): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces) start with state, field 3.
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    const [utime, stime, cutime, cstime] = fields.slice(11, 15) as [number, number, number, number];
+    return (utime + stime + (children ? cutime + cstime : 0)) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0; // gone, or not Linux
+  }
+}
+
+/** CPU seconds used so far by every PostgreSQL process on this machine: backends, ended or not, and background workers. */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // With children: the postmaster's count includes the backends that have already exited.
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
+        total += cpuSeconds(Number(entry), { children: true });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
 }

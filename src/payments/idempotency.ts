@@ -38,13 +38,13 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
         'use 1 to 255 printable ASCII characters, e.g. a UUID',
       );
     }
-    const requestHash = createHash('sha256')
-      .update(
-        `${request.method} ${request.routeOptions.url} ${JSON.stringify(request.params)} ${JSON.stringify(request.body ?? null)}`,
-      )
-      .digest('hex');
     const outcome = await store.transaction(async (trx) => {
       if (key === undefined) return { ...(await operation(trx)), replayed: false };
+      const requestHash = createHash('sha256')
+        .update(
+          `${request.method} ${request.routeOptions.url} ${JSON.stringify(request.params)} ${JSON.stringify(request.body ?? null)}`,
+        )
+        .digest('hex');
       const db = ownTables<PaymentTables>(trx);
       const claimed = await db
         .insertInto('idempotency_keys')
