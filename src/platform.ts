@@ -426,9 +426,12 @@ const PERSONAL_DATA_SEALED = 'personal_data.sealed';
  * platform_meta is set only when a whole pass is done, so a crash means the next start goes on.
  */
 async function sealStoredPersonalDataOnce(store: SharedStore, services: Services, logger: Logger) {
-  if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v1') return;
+  // v2: onboarding owners' identity numbers and birth dates too (migration 0020). Every pass skips
+  // what is sealed already, so a database marked v1 runs the earlier ones again at little cost.
+  if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v2') return;
   const paymentRows = await sealStoredPaymentData(store.db, services.vault);
   const cmiOrders = await services.cmi.sealStoredPersonalData();
-  await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v1');
-  logger.info({ paymentRows, cmiOrders }, 'personal data stored in clear is sealed');
+  const onboardingOwners = await services.onboarding.sealStoredPersonalData();
+  await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v2');
+  logger.info({ paymentRows, cmiOrders, onboardingOwners }, 'personal data stored in clear is sealed');
 }

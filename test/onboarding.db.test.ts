@@ -18,6 +18,7 @@ import {
   totpNow,
 } from './support/onboarding.js';
 import { testPlatform } from './support/platform.js';
+import { columnsHoldingText } from './support/store.js';
 
 // Real local web sites (a test CA the platform is told to trust), a real DNS server with no records,
 // and a fixed-list stand-in for the screening module's port.
@@ -529,8 +530,52 @@ test('duplicates: an owner with the same identity document elsewhere is named; t
     (await caseOf(merchantId)).checks.find((c) => c.kind === 'duplicates');
   const found = await duplicates(samePerson.merchant.id);
   assert.equal(found?.result, 'warn', found?.explanation);
-  assert.match(found?.explanation ?? '', /CIN DU424242/);
+  assert.match(found?.explanation ?? '', /the CIN of Karim Alaoui also on merchant/);
   assert.equal((await duplicates(otherDocument.merchant.id))?.result, 'pass');
+  // Law 09-08: the number and the birth date are nowhere in clear (the explanation names the owner only),
+  // and the reviewer's case file still shows them.
+  assert.deepEqual(await columnsHoldingText(platform.store.db, 'DU424242'), []);
+  assert.deepEqual(await columnsHoldingText(platform.store.db, '1979-06-02'), []);
+  const file = await onboarding.currentFile(samePerson.merchant.id);
+  assert.equal(file?.owners[0]?.id_number, 'DU424242');
+  assert.equal(file?.owners[0]?.birth_date, '1979-06-02');
+});
+
+test('owners stored in clear before sealing began are read as they are, then sealed in place by one pass and found as duplicates', async () => {
+  const owner = [
+    {
+      latin_name: 'Salma Idrissi',
+      id_kind: 'passport',
+      id_number: 'LG777001',
+      birth_date: '1988-11-30',
+      nationality: 'MA',
+      share: 100,
+    },
+  ];
+  const legacy = await pendingMerchant();
+  await legacy.client.post('/v1/onboarding/applications', demoApplication(114, { owners: owner }));
+  const db = platform.store.db;
+  // As a version before migration 0020 left the row: number and birth date in clear, no fingerprint.
+  await sql`update onboarding_owners set id_number = 'LG777001', birth_date = '1988-11-30', id_fingerprint = null
+             where latin_name = 'Salma Idrissi'`.execute(db);
+  assert.deepEqual(await columnsHoldingText(db, 'LG777001'), ['onboarding_owners.id_number']);
+  assert.equal((await onboarding.currentFile(legacy.merchant.id))?.owners[0]?.id_number, 'LG777001');
+
+  assert.ok((await onboarding.sealStoredPersonalData()) >= 1);
+  assert.deepEqual(await columnsHoldingText(db, 'LG777001'), []);
+  assert.deepEqual(await columnsHoldingText(db, '1988-11-30'), []);
+  assert.equal((await onboarding.currentFile(legacy.merchant.id))?.owners[0]?.birth_date, '1988-11-30');
+  // A second pass finds nothing left; the sealed legacy owner is found by a new application's duplicates check.
+  assert.equal(await onboarding.sealStoredPersonalData(), 0);
+  const later = await pendingMerchant();
+  await later.client.post('/v1/onboarding/applications', demoApplication(115, { owners: owner }));
+  await drainOutbox(platform);
+  const check = (await caseOf(later.merchant.id)).checks.find((c) => c.kind === 'duplicates');
+  assert.equal(check?.result, 'warn', check?.explanation);
+  assert.match(
+    check?.explanation ?? '',
+    new RegExp(`the PASSPORT of Salma Idrissi also on merchant ${legacy.merchant.id}`),
+  );
 });
 
 test('a re-screening hit opens a new case on the approved merchant', async () => {

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { cmiHash } from '../src/cmi/hash.js';
 import { sealStoredPaymentData } from '../src/payments/personal-data.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
+import { columnsHoldingText } from './support/store.js';
 
 // Law 09-08: a customer's personal data is encrypted at rest wherever a payment leaves it, and shown in
 // clear only where the merchant asks for it through the API (or a console reveal, logged elsewhere).
@@ -12,21 +13,7 @@ const { platform, api, baseUrl } = await testPlatform();
 const atlas = api(demoKeys.atlas);
 const db = platform.store.db;
 
-/** Every text or JSON column of every table that holds `needle`, as "table.column". */
-async function columnsHolding(needle: string): Promise<string[]> {
-  const columns = await sql<{ table_name: string; column_name: string }>`
-    select table_name, column_name from information_schema.columns
-     where table_schema = current_schema()
-       and data_type in ('text', 'character varying', 'character', 'json', 'jsonb')`.execute(db);
-  const found: string[] = [];
-  for (const { table_name, column_name } of columns.rows) {
-    const hits = await sql<{ n: number }>`
-      select count(*)::int as n from ${sql.table(table_name)}
-       where strpos(${sql.ref(column_name)}::text, ${needle}) > 0`.execute(db);
-    if (hits.rows[0]!.n > 0) found.push(`${table_name}.${column_name}`);
-  }
-  return found;
-}
+const columnsHolding = (needle: string) => columnsHoldingText(db, needle);
 
 async function payWithEmail(email: string) {
   const key = randomUUID();

@@ -1,4 +1,5 @@
 import { after } from 'node:test';
+import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { migrate } from '../../src/store/migrations.js';
 import { createStore, type SharedStore, type StoreOptions } from '../../src/store/store.js';
@@ -54,4 +55,21 @@ export async function testStore(
   });
   await migrate(store);
   return store;
+}
+
+/** Every text or JSON column of every table that holds `needle`, as "table.column": where data lies in clear. */
+// biome-ignore lint/suspicious/noExplicitAny: any module's view of the shared store.
+export async function columnsHoldingText(db: Kysely<any>, needle: string): Promise<string[]> {
+  const columns = await sql<{ table_name: string; column_name: string }>`
+    select table_name, column_name from information_schema.columns
+     where table_schema = current_schema()
+       and data_type in ('text', 'character varying', 'character', 'json', 'jsonb')`.execute(db);
+  const found: string[] = [];
+  for (const { table_name, column_name } of columns.rows) {
+    const hits = await sql<{ n: number }>`
+      select count(*)::int as n from ${sql.table(table_name)}
+       where strpos(${sql.ref(column_name)}::text, ${needle}) > 0`.execute(db);
+    if (hits.rows[0]!.n > 0) found.push(`${table_name}.${column_name}`);
+  }
+  return found;
 }

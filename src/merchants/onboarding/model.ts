@@ -46,8 +46,12 @@ export interface OnboardingTables {
     latin_name: string;
     arabic_name: string | null;
     id_kind: 'cin' | 'passport';
+    /** Sealed by the vault (owner-identity.ts); in clear only in rows written before migration 0020. */
     id_number: string;
+    /** YYYY-MM-DD, sealed like id_number. */
     birth_date: string;
+    /** Keyed fingerprint of the kind and number: how the same document is found elsewhere. */
+    id_fingerprint: string | null;
     nationality: string;
     share_bps: number;
     beneficial: boolean;

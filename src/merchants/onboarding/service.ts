@@ -11,6 +11,7 @@ import { formOnce } from '../../payments/idempotency.js';
 import type { ScreeningHit, ScreeningPort, ScreeningSubject } from '../../screening/port.js';
 import { enqueueEvent, type OutboxHandler } from '../../store/outbox.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../../store/store.js';
+import { RESEAL_BATCH, resealInBatches } from '../../vault/personal-data.js';
 import type { MerchantService } from '../service.js';
 import { domainControlCheck } from './checks/domain-control.js';
 import { duplicatesCheck } from './checks/duplicates.js';
@@ -35,6 +36,7 @@ import {
   type OnboardingTables,
   type OwnerRow,
 } from './model.js';
+import { type IdentityVault, ownerIdentity } from './owner-identity.js';
 import { needsFourEyes, riskLevel } from './risk.js';
 import { type ApplicationBody, parseApplication } from './validation.js';
 
@@ -108,6 +110,12 @@ export interface OnboardingService {
     actor: MerchantActor,
     once?: string,
   ): Promise<{ secret: string; hint: string } | Problem>;
+  /**
+   * Seals in place the owners' identity numbers and birth dates stored in clear before migration 0020
+   * (law 09-08), and gives them the fingerprint duplicates are found by. Safe to run twice, or on two
+   * processes at once. Returns how many owners it read.
+   */
+  sealStoredPersonalData(): Promise<number>;
   outboxHandlers: OutboxHandler[];
 }
 
@@ -115,10 +123,7 @@ export interface OnboardingDeps {
   store: SharedStore;
   merchants: MerchantService;
   audit: AuditLog;
-  vault: {
-    sealSecret(plaintext: string, db?: SharedDb): Promise<string>;
-    openSecret(sealed: string, db?: SharedDb): Promise<string>;
-  };
+  vault: IdentityVault;
   screening: ScreeningPort;
   clock: Clock;
   logger: Logger;
@@ -209,6 +214,7 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
   const { store, clock, logger } = deps;
   const tables = (db?: SharedDb) => ownTables<OnboardingTables>(db ?? store.db);
   const siteConfig = deps.siteChecks ?? defaultSiteCheckConfig;
+  const identity = ownerIdentity(deps.vault);
   const checks: Check[] = [
     identifiersCheck,
     duplicatesCheck({ db: () => tables(), merchants: deps.merchants }),
@@ -224,12 +230,13 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
       .where('id', '=', id)
       .executeTakeFirst();
     if (!application) return undefined;
-    const owners = await tables(db)
+    const stored = await tables(db)
       .selectFrom('onboarding_owners')
       .selectAll()
       .where('application_id', '=', id)
       .orderBy('position')
       .execute();
+    const owners = await Promise.all(stored.map((row) => identity.open(row, db)));
     return { application, owners };
   }
 
@@ -501,25 +508,24 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
         .executeTakeFirstOrThrow();
       const owners: OwnerRow[] = [];
       for (const [position, o] of input.owners.entries()) {
-        owners.push(
-          await tables(trx)
-            .insertInto('onboarding_owners')
-            .values({
-              id: newId('own'),
-              application_id: application.id,
-              latin_name: o.latinName,
-              arabic_name: o.arabicName,
-              id_kind: o.idKind,
-              id_number: o.idNumber,
-              birth_date: o.birthDate,
-              nationality: o.nationality,
-              share_bps: o.shareBps,
-              beneficial: o.beneficial,
-              position,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow(),
-        );
+        const clear = { id_kind: o.idKind, id_number: o.idNumber, birth_date: o.birthDate };
+        const stored = await tables(trx)
+          .insertInto('onboarding_owners')
+          .values({
+            id: newId('own'),
+            application_id: application.id,
+            latin_name: o.latinName,
+            arabic_name: o.arabicName,
+            ...clear,
+            ...(await identity.seal(clear, trx)),
+            nationality: o.nationality,
+            share_bps: o.shareBps,
+            beneficial: o.beneficial,
+            position,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        owners.push({ ...stored, ...clear });
       }
       // Every check shows "pending" until the worker has run it: the submission answers at once.
       for (const kind of checkKinds)
@@ -764,6 +770,30 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
     submit,
     runChecks,
     decide,
+
+    sealStoredPersonalData: () =>
+      resealInBatches(
+        '',
+        (after) =>
+          tables()
+            .selectFrom('onboarding_owners')
+            .select(['id', 'id_kind', 'id_number', 'birth_date'])
+            .where('id', '>', after)
+            .where('id_fingerprint', 'is', null)
+            .orderBy('id')
+            .limit(RESEAL_BATCH)
+            .execute(),
+        (owner) => owner.id,
+        async (owner) => {
+          // Only if still in clear: a row written meanwhile was sealed by the code that wrote it.
+          await tables()
+            .updateTable('onboarding_owners')
+            .set(await identity.seal(owner))
+            .where('id', '=', owner.id)
+            .where('id_fingerprint', 'is', null)
+            .execute();
+        },
+      ),
 
     async currentFile(merchantId, db) {
       const application = await latestApplication(merchantId, db);

@@ -19,23 +19,17 @@ export function duplicatesCheck(deps: {
       .where('merchant_id', '!=', application.merchant_id)
       .where((eb) => eb.or([eb('ice', '=', application.ice), eb('rib', '=', application.rib)]))
       .execute();
+    // Documents are found by their keyed fingerprint (numbers are sealed at rest: owner-identity.ts).
+    const fingerprints = owners.flatMap((o) => (o.id_fingerprint ? [o.id_fingerprint] : []));
     const samePeople =
-      owners.length === 0
+      fingerprints.length === 0
         ? []
         : await db
             .selectFrom('onboarding_owners as o')
             .innerJoin('onboarding_applications as a', 'a.id', 'o.application_id')
-            .select(['a.merchant_id', 'o.id_kind', 'o.id_number', 'o.latin_name'])
+            .select(['a.merchant_id', 'o.id_kind', 'o.latin_name'])
             .where('a.merchant_id', '!=', application.merchant_id)
-            // Kind and number together, as onboarding_owners_by_id_number is keyed: by number alone
-            // it read every owner.
-            .where((eb) =>
-              eb(
-                eb.refTuple('o.id_kind', 'o.id_number'),
-                'in',
-                owners.map((o) => eb.tuple(o.id_kind, o.id_number)),
-              ),
-            )
+            .where('o.id_fingerprint', 'in', fingerprints)
             .execute();
     const findings: { what: string; merchantId: string }[] = [
       ...sameCompany.flatMap((a) => [
@@ -43,7 +37,8 @@ export function duplicatesCheck(deps: {
         ...(a.rib === application.rib ? [{ what: `RIB ${a.rib}`, merchantId: a.merchant_id }] : []),
       ]),
       ...samePeople.map((p) => ({
-        what: `${p.id_kind.toUpperCase()} ${p.id_number} (${p.latin_name})`,
+        // Not the number itself: an explanation is stored in clear, and the reviewer has it on the case.
+        what: `the ${p.id_kind.toUpperCase()} of ${p.latin_name}`,
         merchantId: p.merchant_id,
       })),
     ];
