@@ -324,7 +324,6 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await server.register(
     billRoutes({
       store,
-      ledger: services.ledger,
       bills: services.bills,
       authenticate: merchantAuthentication(services.merchants) as never,
       audit: services.audit,
@@ -360,6 +359,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       onboarding: services.onboarding,
       merchants: services.merchants,
       auth: services.auth,
+      audit: services.audit,
       now: () => clock.now(),
     }),
   );
@@ -426,12 +426,17 @@ const PERSONAL_DATA_SEALED = 'personal_data.sealed';
  * platform_meta is set only when a whole pass is done, so a crash means the next start goes on.
  */
 async function sealStoredPersonalDataOnce(store: SharedStore, services: Services, logger: Logger) {
-  // v2: onboarding owners' identity numbers and birth dates too (migration 0020). Every pass skips
-  // what is sealed already, so a database marked v1 runs the earlier ones again at little cost.
+  // v2: onboarding owners' identity numbers and birth dates (migration 0020) and bill references too.
+  // Every pass skips what is sealed already, so a database marked v1 runs the earlier ones again at
+  // little cost.
   if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v2') return;
   const paymentRows = await sealStoredPaymentData(store.db, services.vault);
   const cmiOrders = await services.cmi.sealStoredPersonalData();
   const onboardingOwners = await services.onboarding.sealStoredPersonalData();
+  const billRows = await services.bills.sealStoredPersonalData();
   await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v2');
-  logger.info({ paymentRows, cmiOrders, onboardingOwners }, 'personal data stored in clear is sealed');
+  logger.info(
+    { paymentRows, cmiOrders, onboardingOwners, billRows },
+    'personal data stored in clear is sealed',
+  );
 }

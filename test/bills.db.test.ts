@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, beforeEach, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import type { ParsedBills } from '../src/bills/import.js';
 import { importBills, parseBillsCsv } from '../src/bills/import.js';
 import { moroccanDate } from '../src/core/time.js';
 import { verifyWebhook } from '../src/payments/signature.js';
 import { bill, confirmWithCard, lookup, newBiller, postPayForm, startBillPayment } from './support/bills.js';
 import { apiClient, demoKeys, testPlatform } from './support/platform.js';
+import { columnsHoldingText } from './support/store.js';
 
 const { platform, baseUrl, api } = await testPlatform();
 const bills = platform.services.bills;
@@ -402,6 +404,14 @@ describe('remittance', () => {
       const fee = (amount: number) => 200 + Math.floor((amount * 75 + 5_000) / 10_000);
       assert.equal(body.fees, fee(10_000) + fee(25_555) + fee(8_000) + fee(9_100));
       assert.equal(body.lines.filter((l) => l.kind === 'refund').length, 2);
+      // Sealed at rest, the references come out in clear for the biller.
+      assert.deepEqual([...new Set(body.lines.map((l) => `${l.kind} ${l.reference}`))].sort(), [
+        'payment 1212121212',
+        'payment 1313131313',
+        'payment 1414141414',
+        'refund 1313131313',
+        'refund 1414141414',
+      ]);
       assert.ok(body.lines.every((l) => /^R-/.test(l.receipt_number)));
       const expected =
         payer === 'consumer'
@@ -476,8 +486,80 @@ describe('biller webhook', () => {
       assert.equal(event.type, 'bill.paid');
       assert.equal(event.data.payment, id);
       assert.match(event.data.receipt_number, /^R-/);
+      assert.deepEqual(event.data.reference, { contract: '1515151515' });
     }
     assert.deepEqual(received.map((r) => JSON.parse(r.body).data.external_id).sort(), ['W-1', 'W-2']);
+  });
+});
+
+describe('references at rest (law 09-08)', () => {
+  const db = platform.store.db;
+
+  test('a reference is nowhere in clear; the biller, the lookup and the receipt still see it', async () => {
+    const { biller, key, api: billerApi } = await newBiller(platform);
+    const loaded = await billerApi.post<{ data: { bill: { reference: Record<string, string> } }[] }>(
+      `/v1/billers/${biller.id}/bills`,
+      { bills: [bill('P-1', '4242424201', 3_000)] },
+    );
+    assert.deepEqual(loaded.body.data[0]?.bill.reference, { contract: '4242424201' });
+    const [due] = await lookup(baseUrl, biller.id, { contract: '4242424201' });
+    const id = await startBillPayment(baseUrl, biller.id, { contract: '4242424201' }, [due!.id]);
+    assert.equal((await confirmWithCard(baseUrl, key, id)).body.status, 'succeeded');
+    assert.deepEqual(await columnsHoldingText(db, '4242424201'), []);
+
+    const got = await billerApi.get<{ reference: Record<string, string>; status: string }>(
+      `/v1/billers/${biller.id}/bills/P-1`,
+    );
+    assert.deepEqual([got.body.reference, got.body.status], [{ contract: '4242424201' }, 'paid']);
+    const number = (await bills.receiptNumberOfPayment(id))!;
+    const receipt = await bills.receipt(number);
+    assert.deepEqual(
+      [receipt?.reference, receipt?.referenceValues],
+      ['4242424201', { contract: '4242424201' }],
+    );
+    // The card payment's order reference is the biller's id for the bill, not the person's reference.
+    const payment = await apiClient(baseUrl, key).get<{ order_reference: string }>(`/v1/payments/${id}`);
+    assert.equal(payment.body.order_reference, 'P-1');
+  });
+
+  test('references stored in clear before sealing began are still found, then sealed in place by one pass', async () => {
+    const { biller, key, api: billerApi } = await newBiller(platform);
+    await billerApi.post(`/v1/billers/${biller.id}/bills`, {
+      bills: [bill('L-1', '4242424202', 1_000), bill('L-2', '4242424202', 2_000)],
+    });
+    const [first] = await lookup(baseUrl, biller.id, { contract: '4242424202' });
+    const id = await startBillPayment(baseUrl, biller.id, { contract: '4242424202' }, [first!.id]);
+    assert.equal((await confirmWithCard(baseUrl, key, id)).body.status, 'succeeded');
+    // As an earlier version left them: the key in clear as the bills' reference and the payment's.
+    await sql`update bills set reference = '4242424202', reference_values = '{"contract": "4242424202"}'
+               where biller_id = ${biller.id}`.execute(db);
+    await sql`update bill_payments set reference = '4242424202' where payment_id = ${id}`.execute(db);
+    assert.deepEqual((await columnsHoldingText(db, '4242424202')).sort(), [
+      'bill_payments.reference',
+      'bills.reference',
+      'bills.reference_values',
+    ]);
+    assert.equal((await lookup(baseUrl, biller.id, { contract: '4242424202' })).length, 1);
+    assert.equal((await bills.receipt((await bills.receiptNumberOfPayment(id))!))?.reference, '4242424202');
+
+    assert.equal(await bills.sealStoredPersonalData(), 3);
+    assert.deepEqual(await columnsHoldingText(db, '4242424202'), []);
+    assert.equal(await bills.sealStoredPersonalData(), 0);
+    const [second] = await lookup(baseUrl, biller.id, { contract: '4242424202' });
+    assert.ok(second);
+    const receipt = await bills.receipt((await bills.receiptNumberOfPayment(id))!);
+    assert.deepEqual(
+      [receipt?.reference, receipt?.referenceValues],
+      ['4242424202', { contract: '4242424202' }],
+    );
+    // Loading the same lines again finds them unchanged: a sealed bill is still the same bill.
+    const again = await billerApi.post<{ data: { outcome: string }[] }>(`/v1/billers/${biller.id}/bills`, {
+      bills: [bill('L-2', '4242424202', 2_000)],
+    });
+    assert.deepEqual(
+      again.body.data.map((d) => d.outcome),
+      ['unchanged'],
+    );
   });
 });
 

@@ -607,6 +607,11 @@ test('only reviewers open cases in the console; the case page shows checks, hits
   assert.ok(caseId);
   const page = await (await reviewerSession.get(`/console/cases/${caseId}?lang=fr`)).text();
   assert.match(page, /Contrôles automatiques/);
+  // The page shows the owners' identity documents: the view is on the record, with its purpose.
+  const reads = await audit.list({ limit: 10, action: 'data.read', targetId: caseId });
+  assert.equal(reads.length, 1);
+  assert.deepEqual(reads[0]?.details, { data: 'onboarding.owner_identity', purpose: 'merchant_vetting' });
+  assert.equal(reads[0]?.actorType, 'user');
   const analyst = await consoleSession(baseUrl, 'analyst@dgssi.example', 'demo-analyst-2026!', totpNow());
   assert.equal((await analyst.get('/console/cases?lang=en')).status, 403);
   assert.equal((await analyst.get(`/console/cases/${caseId}`)).status, 403);

@@ -4,12 +4,18 @@ import type { AuditEntry } from './model.js';
  * Data the supervising authority marks sensitive: showing it to a person appends a 'data.read' record
  * naming what was read and why. Add a kind here, and the page that shows it asks for a purpose.
  */
-export const SENSITIVE_DATA = ['payment.customer_email', 'card.details'] as const;
+export const SENSITIVE_DATA = [
+  'payment.customer_email',
+  'card.details',
+  'onboarding.owner_identity',
+] as const;
 export type SensitiveData = (typeof SENSITIVE_DATA)[number];
 
-/** Why a person may read sensitive data (law 09-08: every access has a stated purpose). */
+/** Why a person may read sensitive data (law 09-08: every access has a stated purpose), as they state it. */
 export const READ_PURPOSES = ['customer_service', 'dispute', 'fraud_check', 'cardholder_request'] as const;
 export type ReadPurpose = (typeof READ_PURPOSES)[number];
+/** A purpose the page itself states: a reviewer opens a case file to vet the merchant, nothing else. */
+export type ImpliedReadPurpose = 'merchant_vetting';
 
 export function isReadPurpose(value: unknown): value is ReadPurpose {
   return typeof value === 'string' && (READ_PURPOSES as readonly string[]).includes(value);
@@ -18,7 +24,7 @@ export function isReadPurpose(value: unknown): value is ReadPurpose {
 /** The audit entry (less who and where) of reading sensitive data for a purpose. */
 export function sensitiveRead(
   data: SensitiveData,
-  purpose: ReadPurpose,
+  purpose: ReadPurpose | ImpliedReadPurpose,
   target: { type: string; id: string },
   details: Record<string, unknown> = {},
 ): Pick<AuditEntry, 'action' | 'target' | 'details'> {

@@ -1,16 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { moroccanDate } from '../core/time.js';
-import type { LedgerService } from '../ledger/service.js';
-import type { SharedStore } from '../store/store.js';
 import { importBills, parseBillsCsv, progressBar } from './import.js';
 import { isDay } from './model.js';
-import { remittanceCsv, remittanceJson, remittanceReport } from './remittance.js';
+import { remittanceCsv, remittanceJson } from './remittance.js';
 import type { BillService } from './service.js';
 
 export interface BillCliDeps {
-  store: SharedStore;
-  ledger: LedgerService;
   bills: BillService;
 }
 
@@ -79,7 +75,7 @@ export async function remittanceCommand(
     err.write(`tijara: no biller ${options.billerId}\n`);
     return { exitCode: 2 };
   }
-  const report = await remittanceReport({ store: deps.store, ledger: deps.ledger }, biller, date);
+  const report = await deps.bills.remittance(biller, date);
   out.write(
     format === 'csv' ? remittanceCsv(report) : `${JSON.stringify(remittanceJson(report), null, 2)}\n`,
   );

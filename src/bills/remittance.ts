@@ -6,6 +6,7 @@ import { merchantAccountCodes } from '../payments/books.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { netToBiller } from './fees.js';
 import type { Biller, BillTables, FeePayer } from './model.js';
+import type { BillReferences } from './reference-privacy.js';
 
 export interface RemittanceLine {
   kind: 'payment' | 'refund';
@@ -46,7 +47,7 @@ export interface Remittance {
  * every refund, then the total checked against the movement of its payable account in the ledger.
  */
 export async function remittanceReport(
-  deps: { store: SharedStore; ledger: LedgerService },
+  deps: { store: SharedStore; ledger: LedgerService; references: Pick<BillReferences, 'open'> },
   biller: Biller,
   date: string,
   db?: SharedDb,
@@ -66,7 +67,8 @@ export async function remittanceReport(
       'l.amount',
       'l.fee',
       'b.external_id',
-      'b.reference',
+      // The reference the payment was made for: the bill's own is kept only as a fingerprint.
+      'p.reference',
     ])
     .where('p.biller_id', '=', biller.id)
     .where('p.paid_at', '>=', start)
@@ -91,8 +93,10 @@ export async function remittanceReport(
     .where('a.created_at', '<', end)
     .orderBy(sql`a.created_at`)
     .execute();
+  // Sealed at rest (law 09-08): opened for the biller's report only.
+  const open = (reference: string) => deps.references.open(reference, db);
   const lines: RemittanceLine[] = [
-    ...paid.map(
+    ...(await Promise.all(paid.map(async (r) => ({ ...r, reference: await open(r.reference) })))).map(
       (r): RemittanceLine => ({
         kind: 'payment',
         at: r.paid_at!,
@@ -108,7 +112,7 @@ export async function remittanceReport(
       }),
     ),
     // A refund takes back what the card got back; when it completes a full refund the fee comes back too.
-    ...refunded.map(
+    ...(await Promise.all(refunded.map(async (r) => ({ ...r, reference: await open(r.reference) })))).map(
       (r): RemittanceLine => ({
         kind: 'refund',
         at: r.created_at,

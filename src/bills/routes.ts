@@ -3,17 +3,15 @@ import { Type } from 'typebox';
 import type { AuditLog } from '../audit/service.js';
 import { Problem } from '../core/problem.js';
 import { type App, sendProblem } from '../http/server.js';
-import type { LedgerService } from '../ledger/service.js';
 import { callerOf } from '../merchants/auth.js';
 import { isUniqueViolation, type SharedStore } from '../store/store.js';
 import { billProblems } from './errors.js';
 import { type Biller, billerJson, billJson, isDay, publicBillJson } from './model.js';
-import { remittanceCsv, remittanceJson, remittanceReport } from './remittance.js';
+import { remittanceCsv, remittanceJson } from './remittance.js';
 import type { BillInput, BillService } from './service.js';
 
 export interface BillRoutesDeps {
   store: SharedStore;
-  ledger: LedgerService;
   bills: BillService;
   authenticate: (request: never, reply: never) => Promise<void>;
   audit: Pick<AuditLog, 'append'>;
@@ -239,7 +237,7 @@ export function billRoutes(deps: BillRoutesDeps) {
         if (!isDay(date))
           throw new Problem(400, 'invalid_request', 'Invalid request', `${date} is not a calendar date`);
         const biller = await ownBiller(request, id);
-        const report = await remittanceReport({ store: deps.store, ledger: deps.ledger }, biller, date);
+        const report = await bills.remittance(biller, date);
         if (request.query.format === 'csv') {
           return reply
             .type('text/csv; charset=utf-8')

@@ -39,6 +39,8 @@ import {
 } from './model.js';
 import { createLookupLimiter, type LookupLimits } from './rate-limit.js';
 import { createReceiptNumbers, normalizeReceiptNumber, type ReceiptNumbers } from './receipt-number.js';
+import { billReferences, sealStoredReferences } from './reference-privacy.js';
+import { type Remittance, remittanceReport } from './remittance.js';
 
 export interface NewBiller {
   /** Fixed ids are for demo data; otherwise a `blr_…` id is made. */
@@ -141,6 +143,13 @@ export interface BillService {
   /** Counts a lookup by this client; the seconds to wait when over the limit. */
   takeLookup(client: string): number | undefined;
   resetLookupLimits(): void;
+  /** A biller's day (Moroccan calendar) of payments and refunds, reconciled with its ledger account. */
+  remittance(biller: Biller, date: string, db?: SharedDb): Promise<Remittance>;
+  /**
+   * Seals in place the references of bills and bill payments stored in clear before sealing began
+   * (law 09-08). Safe to run twice, or on two processes at once. Returns how many rows it sealed.
+   */
+  sealStoredPersonalData(): Promise<number>;
   outboxHandlers: OutboxHandler[];
 }
 
@@ -162,10 +171,14 @@ const EXTERNAL_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/;
 const MAX_AMOUNT = 99_999_999_999n;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
-/** The parts of a bill that loading may change; equal parts mean a replayed line changes nothing. */
-function sameBill(row: BillRow, input: Required<Omit<BillInput, 'reference'>> & { reference: string }) {
+/**
+ * The parts of a bill that loading may change; equal parts mean a replayed line changes nothing.
+ * `references`: what `bills.reference` holds for the line's reference (its fingerprint, or the key in
+ * clear for a bill stored before sealing began).
+ */
+function sameBill(row: BillRow, input: Required<Omit<BillInput, 'reference'>>, references: string[]) {
   return (
-    row.reference === input.reference &&
+    references.includes(row.reference) &&
     row.amount === input.amount &&
     row.late_fee === input.lateFee &&
     row.period === input.period &&
@@ -173,6 +186,16 @@ function sameBill(row: BillRow, input: Required<Omit<BillInput, 'reference'>> & 
     row.description === input.description &&
     row.status === input.status
   );
+}
+
+const ORDER_REFERENCE_MAX = 100;
+
+/** A bill payment's order reference: the biller's ids of the bills it pays, as many as fit. */
+export function billsOrderReference(externalIds: string[]): string {
+  const all = externalIds.join(',');
+  if (all.length <= ORDER_REFERENCE_MAX) return all;
+  const more = ` +${externalIds.length - 1}`;
+  return `${externalIds[0]!.slice(0, ORDER_REFERENCE_MAX - more.length)}${more}`;
 }
 
 /** Checks one bill's fields (not the database); an empty list means it may be loaded. */
@@ -206,6 +229,12 @@ export function createBillService(deps: BillDeps): BillService {
   const books = createGatewayBooks(deps.ledger, store);
   const accountId = createAccountResolver(deps.ledger, store);
   const limiter = createLookupLimiter(clock, deps.lookupLimits);
+  const references = billReferences(deps.vault);
+  /** What `bills.reference` may hold for a reference key: its fingerprint, or the key of a bill not sealed yet. */
+  const storedForms = async (biller: Biller, key: string, db?: SharedDb) => [
+    await references.fingerprint(biller.id, key, db),
+    key,
+  ];
   const retryDelay = exponentialBackoff(deps.retryBaseMs, deps.retryBaseMs * 360);
 
   // The receipt key: made once, sealed by the vault in platform_meta, read back by every node. A
@@ -450,7 +479,13 @@ export function createBillService(deps: BillDeps): BillService {
       .executeTakeFirst();
     if (!row?.webhook_url || !row.webhook_secret_sealed) return;
     const secret = await deps.vault.openSecret(row.webhook_secret_sealed);
-    const body = JSON.stringify(payload.event);
+    // The outbox keeps the bill's reference sealed: it is opened only for the biller's endpoint.
+    const data = (payload.event as { data?: { reference?: Record<string, string> } }).data;
+    const body = JSON.stringify(
+      data?.reference
+        ? { ...payload.event, data: { ...data, reference: await references.openValues(data.reference) } }
+        : payload.event,
+    );
     // A live biller's endpoint must be on the public internet, as its name resolves for this call.
     const response = await fetchTo(row.livemode)(row.webhook_url, {
       method: 'POST',
@@ -560,16 +595,22 @@ export function createBillService(deps: BillDeps): BillService {
           | {
               kind: 'insert' | 'update';
               values: Required<Omit<BillInput, 'reference'>> & {
-                reference: string;
+                fingerprint: string;
                 referenceValues: Record<string, string>;
               };
               bill?: BillRow;
             };
+        const keys = inputs.map((input) => referenceKey(biller.referenceFields, input.reference));
+        const fingerprints = await Promise.all(
+          keys.map((key, index) =>
+            checked[index]!.length > 0 ? '' : references.fingerprint(biller.id, key, trx),
+          ),
+        );
         const plans: Plan[] = inputs.map((input, index) => {
           if (checked[index]!.length > 0) return { kind: 'reject', errors: checked[index]! };
           const values = {
             externalId: input.externalId,
-            reference: referenceKey(biller.referenceFields, input.reference),
+            fingerprint: fingerprints[index]!,
             referenceValues: Object.fromEntries(
               biller.referenceFields.map((f) => [f.name, (input.reference[f.name] ?? '').trim()]),
             ),
@@ -586,7 +627,7 @@ export function createBillService(deps: BillDeps): BillService {
               ? { kind: 'reject', errors: [{ field: 'status', message: 'no such bill to cancel' }] }
               : { kind: 'insert', values };
           }
-          if (sameBill(bill, values)) return { kind: 'keep', bill };
+          if (sameBill(bill, values, [values.fingerprint, keys[index]!])) return { kind: 'keep', bill };
           if (bill.amount_paid > 0n)
             return {
               kind: 'reject',
@@ -607,13 +648,17 @@ export function createBillService(deps: BillDeps): BillService {
             continue;
           }
           if (plan.kind === 'keep') {
-            outcomes.push({ externalId, outcome: 'unchanged', bill: plan.bill });
+            outcomes.push({
+              externalId,
+              outcome: 'unchanged',
+              bill: await references.openBill(plan.bill, trx),
+            });
             continue;
           }
           const { values } = plan;
           const columns = {
-            reference: values.reference,
-            reference_values: JSON.stringify(values.referenceValues),
+            reference: values.fingerprint,
+            reference_values: JSON.stringify(await references.sealValues(values.referenceValues, trx)),
             description: values.description,
             period: values.period,
             due_date: values.dueDate,
@@ -621,7 +666,7 @@ export function createBillService(deps: BillDeps): BillService {
             late_fee: values.lateFee,
             status: values.status,
           };
-          const bill =
+          const stored =
             plan.kind === 'insert'
               ? await tables(trx)
                   .insertInto('bills')
@@ -638,7 +683,7 @@ export function createBillService(deps: BillDeps): BillService {
             externalId,
             outcome:
               plan.kind === 'insert' ? 'created' : values.status === 'canceled' ? 'canceled' : 'updated',
-            bill,
+            bill: { ...stored, reference_values: values.referenceValues },
           });
         }
         return outcomes;
@@ -646,12 +691,13 @@ export function createBillService(deps: BillDeps): BillService {
     },
 
     async getBill(biller, externalId, db) {
-      return tables(db)
+      const bill = await tables(db)
         .selectFrom('bills')
         .selectAll()
         .where('biller_id', '=', biller.id)
         .where('external_id', '=', externalId)
         .executeTakeFirst();
+      return bill && references.openBill(bill, db);
     },
 
     async lookup(biller, values) {
@@ -662,7 +708,7 @@ export function createBillService(deps: BillDeps): BillService {
         .selectFrom('bills')
         .selectAll()
         .where('biller_id', '=', biller.id)
-        .where('reference', '=', key)
+        .where('reference', 'in', await storedForms(biller, key))
         .where('status', '=', 'open')
         .orderBy(sql`due_date nulls last`)
         .orderBy('id')
@@ -687,7 +733,7 @@ export function createBillService(deps: BillDeps): BillService {
           .where('id', 'in', ids)
           .where('biller_id', '=', biller.id)
           // Only the bills of the reference typed: another person's bill id gets nowhere.
-          .where('reference', '=', key)
+          .where('reference', 'in', await storedForms(biller, key, trx))
           .execute();
         const byId = new Map(bills.map((b) => [b.id, b]));
         const missing = ids.filter((id) => unpayable(byId.get(id)));
@@ -709,7 +755,8 @@ export function createBillService(deps: BillDeps): BillService {
             amount: totals.charged,
             currency: 'MAD',
             description: `${biller.name.fr}: ${lines.length} bill(s)`,
-            orderReference: key,
+            // The biller's own ids for the bills, not the reference: order references are kept in clear.
+            orderReference: billsOrderReference(ids.map((id) => byId.get(id)!.external_id)),
             metadata: { biller: biller.id, bills: lines.map((l) => l.billId).join(',') },
             returnUrl: input.returnUrl,
           },
@@ -723,7 +770,7 @@ export function createBillService(deps: BillDeps): BillService {
             payment_id: created.id,
             biller_id: biller.id,
             livemode: biller.livemode,
-            reference: key,
+            reference: await references.seal(key, trx),
             bills_amount: totals.bills,
             fee: totals.fee,
             fee_payer: biller.fee.payer,
@@ -778,8 +825,8 @@ export function createBillService(deps: BillDeps): BillService {
         refundedAt: billPayment.refunded_at,
         biller,
         paymentId: billPayment.payment_id,
-        reference: billPayment.reference,
-        referenceValues: lines[0]?.reference_values ?? {},
+        reference: await references.open(billPayment.reference),
+        referenceValues: await references.openValues(lines[0]?.reference_values ?? {}),
         lines: lines.map((l) => ({
           billId: l.bill_id,
           externalId: l.external_id,
@@ -812,6 +859,11 @@ export function createBillService(deps: BillDeps): BillService {
 
     takeLookup: (client) => limiter.take(client),
     resetLookupLimits: () => limiter.reset(),
+
+    remittance: (biller, date, db) =>
+      remittanceReport({ store, ledger: deps.ledger, references }, biller, date, db),
+
+    sealStoredPersonalData: () => sealStoredReferences(store.db, references),
 
     outboxHandlers: [
       {

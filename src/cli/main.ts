@@ -164,20 +164,14 @@ async function withPlatform(flags: Flags, fn: (platform: Platform) => Promise<{ 
 
 async function runBillsImport(file: string, flags: Flags): Promise<void> {
   await withPlatform(flags, (p) =>
-    importBillsCommand(
-      { ...p.services, store: p.store },
-      file,
-      String(flags.biller),
-      process.stdout,
-      process.stderr,
-    ),
+    importBillsCommand(p.services, file, String(flags.biller), process.stdout, process.stderr),
   );
 }
 
 async function runBillsRemittance(flags: Flags): Promise<void> {
   await withPlatform(flags, (p) =>
     remittanceCommand(
-      { ...p.services, store: p.store },
+      p.services,
       {
         billerId: String(flags.biller),
         ...(typeof flags.date === 'string' ? { date: flags.date } : {}),

@@ -40,9 +40,11 @@ describe('outbox', () => {
     const topic = `t${topicCounter++}`;
     let calls = 0;
     await store.transaction((trx) => enqueueEvent(trx, topic, { n: 1 }));
+    // Long enough that a loaded machine cannot let it pass between two runs (30 ms did, under CI).
+    const backoffMs = 300;
     const w = worker({
       topic,
-      retryDelayMs: () => 30,
+      retryDelayMs: () => backoffMs,
       deliver: async () => {
         calls += 1;
         if (calls < 3) throw new Error(`refused ${calls}`);
@@ -50,7 +52,8 @@ describe('outbox', () => {
     });
     assert.equal(await w.runOnce(), 1);
     assert.equal(await w.runOnce(), 0, 'the retry waits for its backoff');
-    for (let i = 0; i < 40 && calls < 3; i++) {
+    const giveUpAt = Date.now() + 20 * backoffMs;
+    while (calls < 3 && Date.now() < giveUpAt) {
       await new Promise((r) => setTimeout(r, 10));
       await w.runOnce();
     }

@@ -2,9 +2,11 @@ import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { sensitiveRead } from '../../audit/sensitive.js';
+import type { AuditLog } from '../../audit/service.js';
 import { can } from '../../auth/permissions.js';
 import type { AuthenticatedSession, AuthService } from '../../auth/service.js';
-import { consoleKit, notFound, refusalPage } from '../../console/context.js';
+import { byPerson, consoleKit, notFound, refusalPage } from '../../console/context.js';
 import { ConsolePage } from '../../console/shell.js';
 import { currencies, parseDecimalAmount } from '../../core/money.js';
 import { Problem } from '../../core/problem.js';
@@ -32,6 +34,7 @@ export interface OnboardingConsoleDeps {
   onboarding: OnboardingService;
   merchants: MerchantService;
   auth: AuthService;
+  audit: Pick<AuditLog, 'append'>;
   now: () => Date;
 }
 
@@ -313,6 +316,15 @@ export function onboardingConsoleRoutes(deps: OnboardingConsoleDeps) {
         const t = onboardingMessages(locale);
         const file = await onboarding.caseFile(request.params.id);
         if (!file) return notFound(request, reply);
+        // The page shows the owners' identity documents and birth dates: each view is on the record.
+        if (file.owners.length > 0)
+          await deps.audit.append({
+            ...byPerson(r.session, request),
+            ...sensitiveRead('onboarding.owner_identity', 'merchant_vetting', {
+              type: 'onboarding_case',
+              id: file.case.id,
+            }),
+          });
         const merchant = await deps.merchants.getMerchant(file.case.merchant_id);
         return sendPage(
           reply,

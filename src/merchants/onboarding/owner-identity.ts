@@ -16,8 +16,6 @@ export function ownerIdentity(vault: IdentityVault) {
   const fingerprint = (idKind: string, idNumber: string, db?: SharedDb) =>
     vault.fingerprint(`onboarding_owner:${idKind}:${idNumber}`, db);
   return {
-    fingerprint,
-
     /** The columns an owner row stores for this identity. */
     async seal(owner: Pick<OwnerRow, 'id_kind' | 'id_number' | 'birth_date'>, db?: SharedDb) {
       return {
@@ -37,5 +35,3 @@ export function ownerIdentity(vault: IdentityVault) {
     },
   };
 }
-
-export type OwnerIdentity = ReturnType<typeof ownerIdentity>;
