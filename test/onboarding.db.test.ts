@@ -576,6 +576,15 @@ test('owners stored in clear before sealing began are read as they are, then sea
     check?.explanation ?? '',
     new RegExp(`the PASSPORT of Salma Idrissi also on merchant ${legacy.merchant.id}`),
   );
+  // A finding written before, with the number in it, loses the number in the same pass.
+  const written = `the PASSPORT of Salma Idrissi also on merchant ${legacy.merchant.id} (pending).`;
+  await sql`update onboarding_checks set explanation = ${`PASSPORT LG777001 (Salma Idrissi) also on merchant ${legacy.merchant.id} (pending).`}
+             where explanation = ${written}`.execute(db);
+  assert.deepEqual(await columnsHoldingText(db, 'LG777001'), ['onboarding_checks.explanation']);
+  assert.equal(await onboarding.sealStoredPersonalData(), 1);
+  assert.deepEqual(await columnsHoldingText(db, 'LG777001'), []);
+  const rewritten = (await caseOf(later.merchant.id)).checks.find((c) => c.kind === 'duplicates');
+  assert.equal(rewritten?.explanation, written);
 });
 
 test('a re-screening hit opens a new case on the approved merchant', async () => {

@@ -112,8 +112,9 @@ export interface OnboardingService {
   ): Promise<{ secret: string; hint: string } | Problem>;
   /**
    * Seals in place the owners' identity numbers and birth dates stored in clear before migration 0020
-   * (law 09-08), and gives them the fingerprint duplicates are found by. Safe to run twice, or on two
-   * processes at once. Returns how many owners it read.
+   * (law 09-08), gives them the fingerprint duplicates are found by, and takes the numbers out of
+   * duplicates findings written before. Safe to run twice, or on two processes at once. Returns how
+   * many owners it read and findings it rewrote.
    */
   sealStoredPersonalData(): Promise<number>;
   outboxHandlers: OutboxHandler[];
@@ -209,6 +210,10 @@ export const onboardingProblems = {
       `a ${status} merchant cannot be suspended`,
     ),
 };
+
+/** A duplicates finding as written before documents were sealed: kind, number, (name). */
+const OLD_DUPLICATE_FINDING = String.raw`(CIN|PASSPORT) \S+ \(([^)]*)\) also on`;
+const NEW_DUPLICATE_FINDING = String.raw`the \1 of \2 also on`;
 
 export function createOnboardingService(deps: OnboardingDeps): OnboardingService {
   const { store, clock, logger } = deps;
@@ -771,8 +776,8 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
     runChecks,
     decide,
 
-    sealStoredPersonalData: () =>
-      resealInBatches(
+    async sealStoredPersonalData() {
+      const owners = await resealInBatches(
         '',
         (after) =>
           tables()
@@ -793,7 +798,19 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
             .where('id_fingerprint', 'is', null)
             .execute();
         },
-      ),
+      );
+      // Duplicates findings once named the document: "CIN AB123 (Name) also on …" becomes
+      // "the CIN of Name also on …", as the check now writes it.
+      const explanations = await tables()
+        .updateTable('onboarding_checks')
+        .set({
+          explanation: sql<string>`regexp_replace(explanation, ${OLD_DUPLICATE_FINDING}, ${NEW_DUPLICATE_FINDING}, 'g')`,
+        })
+        .where('kind', '=', 'duplicates')
+        .where(sql<boolean>`explanation ~ ${OLD_DUPLICATE_FINDING}`)
+        .executeTakeFirst();
+      return owners + Number(explanations.numUpdatedRows);
+    },
 
     async currentFile(merchantId, db) {
       const application = await latestApplication(merchantId, db);
