@@ -5,6 +5,7 @@
 // labelled evaluation set. Goals (issue 6): p99 ≤ 50 ms per search, re-screening under 60 s.
 
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { sql } from 'kysely';
 import { createAuditLog } from '../src/audit/service.js';
@@ -18,6 +19,8 @@ import type { ScreeningQuery } from '../src/screening/port.js';
 import { createScreeningService } from '../src/screening/service.js';
 import { migrate } from '../src/store/migrations.js';
 import { createStore } from '../src/store/store.js';
+import { keyringFromKeys } from '../src/vault/keyring.js';
+import { createVaultService } from '../src/vault/service.js';
 import { table } from './support.js';
 
 const NAMES = Number(process.env.BENCH_NAMES ?? 1_000_000);
@@ -285,7 +288,12 @@ console.log(
 const store = createStore({ dataDir: 'memory' });
 await migrate(store);
 const clock = manualClock(new Date('2026-11-24T10:00:00Z'));
-const screening = createScreeningService({ store, clock, audit: createAuditLog({ store, clock }) });
+const screening = createScreeningService({
+  store,
+  clock,
+  audit: createAuditLog({ store, clock }),
+  vault: createVaultService({ store, keyring: keyringFromKeys(randomBytes(32)) }),
+});
 let notified = 0;
 screening.onNewHit(async () => {
   notified++;

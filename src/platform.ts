@@ -205,6 +205,7 @@ export function createServices(deps: {
     store,
     clock,
     audit,
+    vault,
     logger: logger.child({ module: 'screening' }),
   });
   const onboarding = createOnboardingService({
@@ -426,7 +427,8 @@ const PERSONAL_DATA_SEALED = 'personal_data.sealed';
  * platform_meta is set only when a whole pass is done, so a crash means the next start goes on.
  */
 async function sealStoredPersonalDataOnce(store: SharedStore, services: Services, logger: Logger) {
-  // v2: onboarding owners' identity numbers and birth dates (migration 0020) and bill references too.
+  // v2: onboarding owners' identity numbers and birth dates (migration 0020), watched people's birth
+  // dates and bill references too.
   // Every pass skips what is sealed already, so a database marked v1 runs the earlier ones again at
   // little cost.
   if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v2') return;
@@ -434,9 +436,10 @@ async function sealStoredPersonalDataOnce(store: SharedStore, services: Services
   const cmiOrders = await services.cmi.sealStoredPersonalData();
   const onboardingOwners = await services.onboarding.sealStoredPersonalData();
   const billRows = await services.bills.sealStoredPersonalData();
+  const watchedPeople = await services.screening.sealStoredPersonalData();
   await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v2');
   logger.info(
-    { paymentRows, cmiOrders, onboardingOwners, billRows },
+    { paymentRows, cmiOrders, onboardingOwners, billRows, watchedPeople },
     'personal data stored in clear is sealed',
   );
 }

@@ -185,6 +185,8 @@ test('a submission answers at once with checks pending; a clean low-risk case ne
   assert.ok(!(approved instanceof Problem));
   assert.equal(approved.state, 'approved');
   assert.equal((await merchants.getMerchant(merchant.id))?.status, 'active');
+  // Approved owners are watched for re-screening: their birth date stays sealed there too (law 09-08).
+  assert.deepEqual(await columnsHoldingText(platform.store.db, '1984-03-12'), []);
 
   const once = 'FormToken0123456789abcd'.slice(0, 22);
   const live = await onboarding.createLiveKey(merchant.id, { type: 'user', id: 'usr_test' }, once);

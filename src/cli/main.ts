@@ -200,24 +200,29 @@ async function runRatesImport(file: string, flags: Flags): Promise<void> {
 }
 
 async function runListsImport(file: string, flags: Flags): Promise<void> {
-  const store = openStore(configFrom(flags));
+  const config = configFrom(flags);
+  const store = openStore(config);
   try {
     await migrate(store);
     const options = {
       format: String(flags.format),
       ...(typeof flags.list === 'string' ? { list: flags.list } : {}),
     };
-    process.exitCode = await importListCommand(store, systemClock, file, options, process);
+    const vault = createVaultService({ store, keyring: keyringFor(config) });
+    process.exitCode = await importListCommand({ store, clock: systemClock, vault }, file, options, process);
   } finally {
     await store.close();
   }
 }
 
 async function runListsRescreen(flags: Flags): Promise<void> {
-  const store = openStore(configFrom(flags));
+  const config = configFrom(flags);
+  const store = openStore(config);
   try {
     await migrate(store);
-    await rescreenCommand(store, systemClock, process.stdout);
+    // Re-screening opens the watched people's birth dates, sealed by the vault.
+    const vault = createVaultService({ store, keyring: keyringFor(config) });
+    await rescreenCommand({ store, clock: systemClock, vault }, process.stdout);
   } finally {
     await store.close();
   }

@@ -7,7 +7,7 @@ import { Problem } from '../core/problem.js';
 import type { SharedStore } from '../store/store.js';
 import { type ListFormat, listFormats, parseList } from './formats/index.js';
 import type { ImportReport } from './model.js';
-import { createScreeningService } from './service.js';
+import { createScreeningService, type ScreeningDeps } from './service.js';
 
 /** The list a file goes to when --list is not given. */
 export const defaultListName: Record<ListFormat, string> = {
@@ -38,6 +38,16 @@ async function readListFiles(file: string, format: ListFormat) {
   };
 }
 
+/** What the list commands run on: the store, the clock and the vault (watched birth dates are sealed). */
+export interface ScreeningCliDeps {
+  store: SharedStore;
+  clock: Clock;
+  vault: ScreeningDeps['vault'];
+}
+
+const screeningFor = ({ store, clock, vault }: ScreeningCliDeps) =>
+  createScreeningService({ store, clock, vault, audit: createAuditLog({ store, clock }) });
+
 export function describeImport(report: ImportReport, file: string): string[] {
   return [
     `${report.list.name} version ${report.snapshot.version} (${report.snapshot.id}) from ${basename(file)}:`,
@@ -51,8 +61,7 @@ export function describeImport(report: ImportReport, file: string): string[] {
  * id, reason), writes the snapshot, and prints the diff. Exit code 1 when records were rejected.
  */
 export async function importListCommand(
-  store: SharedStore,
-  clock: Clock,
+  deps: ScreeningCliDeps,
   file: string,
   options: { format: string; list?: string },
   out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
@@ -76,7 +85,7 @@ export async function importListCommand(
       .join(', ');
     out.stderr.write(`rejected (${where}): ${r.reason}\n`);
   }
-  const screening = createScreeningService({ store, clock, audit: createAuditLog({ store, clock }) });
+  const screening = screeningFor(deps);
   let lastShown = 0;
   const report = await screening.importList({
     listName: options.list ?? defaultListName[format],
@@ -101,8 +110,8 @@ export async function importListCommand(
 }
 
 /** `tijara lists rescreen`: screens every watched subject against every list now. */
-export async function rescreenCommand(store: SharedStore, clock: Clock, out: NodeJS.WritableStream) {
-  const screening = createScreeningService({ store, clock, audit: createAuditLog({ store, clock }) });
+export async function rescreenCommand(deps: ScreeningCliDeps, out: NodeJS.WritableStream) {
+  const screening = screeningFor(deps);
   const report = await screening.rescreenAll();
   out.write(
     `${report.subjects} subject(s) screened against ${report.entries} entries: ${report.newHits} new hit(s)\n`,

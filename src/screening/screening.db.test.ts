@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { testPlatform } from '../../test/support/platform.js';
@@ -7,6 +8,8 @@ import { createAuditLog } from '../audit/service.js';
 import { createOrganisationKeys } from '../auth/org-keys.js';
 import { manualClock } from '../core/clock.js';
 import { Problem } from '../core/problem.js';
+import { keyringFromKeys } from '../vault/keyring.js';
+import { createVaultService } from '../vault/service.js';
 import { type ListFormat, parseList } from './formats/index.js';
 import type { ImportReport } from './model.js';
 import type { ScreeningHit, ScreeningSubject } from './port.js';
@@ -24,7 +27,8 @@ import {
 const store = await testStore();
 const clock = manualClock(new Date('2026-11-24T09:00:00Z'));
 const audit = createAuditLog({ store, clock });
-const screening = createScreeningService({ store, clock, freshnessMs: 0, audit });
+const vault = createVaultService({ store, keyring: keyringFromKeys(randomBytes(32)) });
+const screening = createScreeningService({ store, clock, freshnessMs: 0, audit, vault });
 const notified: { subject: ScreeningSubject; hit: ScreeningHit }[] = [];
 screening.onNewHit(async (subject, hit) => {
   notified.push({ subject, hit });
@@ -162,6 +166,10 @@ describe('re-screening', () => {
   test('a list change opens a hit for a watched subject once; a cleared hit returns only when the entry changes', async () => {
     await screening.watch([subject]);
     assert.equal((await screening.listHits({ merchantId: 'mer_test1' })).length, 0);
+    // Law 09-08: the birth date is sealed at rest, and opened for matching (the birth date test below).
+    const stored = await sql<{ birth_date: string }>`
+      select birth_date from screening_subjects where reference = 'own_karim'`.execute(store.db);
+    assert.match(stored.rows[0]!.birth_date, /^v1\./);
 
     const added = await importFile('Watch', 'national', nationalCsv([entry]));
     assert.equal(await rescreenAfter(added), 1);
@@ -198,6 +206,7 @@ describe('re-screening', () => {
     await rescreenAfter(changed);
     assert.equal(notified.length, 2);
     assert.ok(notified[1]!.hit.explanation.some((l) => l.includes('birth date equal')));
+    assert.equal(notified[1]!.subject.birthDate, '1980-05-05');
     const hits = await screening.listHits({ merchantId: 'mer_test1' });
     assert.deepEqual(hits.map((h) => h.status).sort(), ['false_positive', 'open']);
     assert.equal(
@@ -211,7 +220,7 @@ describe('re-screening', () => {
   });
 
   test('a listener that fails is called again on the next pass, and only for what it missed', async () => {
-    const failing = createScreeningService({ store, clock, freshnessMs: 0, audit });
+    const failing = createScreeningService({ store, clock, freshnessMs: 0, audit, vault });
     let calls = 0;
     failing.onNewHit(async () => {
       calls++;
@@ -227,9 +236,33 @@ describe('re-screening', () => {
   });
 });
 
+describe('birth dates at rest', () => {
+  test('one stored in clear before sealing began is matched as it is, then sealed in place by one pass', async () => {
+    await screening.watch([
+      {
+        reference: 'own_legacy',
+        kind: 'person',
+        name: 'Latifa Berrada',
+        alternateName: null,
+        birthDate: '1966-02-14',
+        nationality: 'MA',
+        merchantId: 'mer_test2',
+      },
+    ]);
+    await sql`update screening_subjects set birth_date = '1966-02-14' where reference = 'own_legacy'`.execute(
+      store.db,
+    );
+    assert.ok((await screening.sealStoredPersonalData()) >= 1);
+    const stored = await sql<{ birth_date: string }>`
+      select birth_date from screening_subjects where reference = 'own_legacy'`.execute(store.db);
+    assert.match(stored.rows[0]!.birth_date, /^v1\./);
+    assert.equal(await screening.sealStoredPersonalData(), 0);
+  });
+});
+
 describe('the daily pass', () => {
   test('however many workers ask, one pass a day runs; the next day another', async () => {
-    const otherWorker = createScreeningService({ store, clock, freshnessMs: 0, audit });
+    const otherWorker = createScreeningService({ store, clock, freshnessMs: 0, audit, vault });
     const first = await screening.rescreenIfDue();
     assert.ok(first, 'the first to ask makes the pass');
     assert.equal(await otherWorker.rescreenIfDue(), undefined);

@@ -9,6 +9,8 @@ import { moroccanDate } from '../core/time.js';
 import { claimPeriod } from '../store/meta.js';
 import type { OutboxHandler } from '../store/outbox.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { personalData, RESEAL_BATCH, resealInBatches } from '../vault/personal-data.js';
+import type { VaultService } from '../vault/service.js';
 import { type ImportInput, importSnapshot, LIST_CHANGED_TOPIC, toIndexedEntry } from './lists.js';
 import type {
   HitRecord,
@@ -30,6 +32,8 @@ export interface ScreeningDeps {
   /** How often a search checks the database for snapshots imported by another process. */
   freshnessMs?: number;
   audit: Pick<AuditLog, 'append'>;
+  /** Seals a watched person's birth date at rest (law 09-08); re-screening opens it in memory. */
+  vault: Pick<VaultService, 'sealSecret' | 'openSecret'>;
 }
 
 /** A list file to import, parsed: see lists.ts. */
@@ -47,6 +51,11 @@ export interface HitReview {
 export interface ScreeningService extends ScreeningPort {
   /** Builds the in-memory index from the database (at start; searches call it when needed). */
   load(): Promise<void>;
+  /**
+   * Seals in place the birth dates of watched subjects stored in clear before sealing began (law
+   * 09-08). Safe to run twice, or on two processes at once. Returns how many it sealed.
+   */
+  sealStoredPersonalData(): Promise<number>;
   importList(input: ListImport): Promise<ImportReport | Problem>;
   /** Screens every watched subject against the entries a snapshot added or changed. */
   rescreenSnapshot(snapshotId: string): Promise<RescreenReport>;
@@ -92,6 +101,12 @@ function queryOf(subject: ScreeningSubject): ScreeningQuery {
 export function createScreeningService(deps: ScreeningDeps): ScreeningService {
   const { store, clock } = deps;
   const tables = (db?: SharedDb) => ownTables<ScreeningTables>(db ?? store.db);
+  const personal = personalData(deps.vault);
+  /** A watched subject as matching needs it: its birth date opened. */
+  const openSubject = async (row: SubjectRow, db?: SharedDb): Promise<ScreeningSubject> => ({
+    ...subjectOf(row),
+    birthDate: await personal.open(row.birth_date, db),
+  });
   const freshnessMs = deps.freshnessMs ?? 1000;
   let index = new NameIndex();
   // The newest snapshot the index reflects, and when the database was last asked for a newer one.
@@ -285,7 +300,8 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
           .where('kind', '=', record.subject.kind)
           .where('reference', '=', record.subject.reference)
           .executeTakeFirstOrThrow();
-        for (const listener of listeners) await listener(subjectOf(subjectRow), record.hit);
+        const subject = await openSubject(subjectRow);
+        for (const listener of listeners) await listener(subject, record.hit);
         await tables()
           .updateTable('screening_hits')
           .set({ notified_at: clock.now() })
@@ -312,7 +328,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
         subjects += rows.length;
         await store.transaction(async (trx) => {
           for (const row of rows) {
-            const subject = subjectOf(row);
+            const subject = await openSubject(row, trx);
             newHits += (await record(subject, against.search(queryOf(subject)), { notified: false }, trx))
               .length;
           }
@@ -326,6 +342,36 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
   }
 
   const service: ScreeningService = {
+    async sealStoredPersonalData() {
+      let sealed = 0;
+      await resealInBatches(
+        { kind: '', reference: '' },
+        (after) =>
+          tables()
+            .selectFrom('screening_subjects')
+            .select(['kind', 'reference', 'birth_date'])
+            .where(sql<boolean>`(kind, reference) > (${after.kind}, ${after.reference})`)
+            .where('birth_date', 'is not', null)
+            .where('birth_date', 'not like', 'v1.%')
+            .orderBy('kind')
+            .orderBy('reference')
+            .limit(RESEAL_BATCH)
+            .execute(),
+        (row) => ({ kind: row.kind, reference: row.reference }),
+        async (row) => {
+          const changed = await tables()
+            .updateTable('screening_subjects')
+            .set({ birth_date: await personal.seal(row.birth_date) })
+            .where('kind', '=', row.kind)
+            .where('reference', '=', row.reference)
+            .where('birth_date', '=', row.birth_date)
+            .executeTakeFirst();
+          sealed += Number(changed.numUpdatedRows);
+        },
+      );
+      return sealed;
+    },
+
     get index() {
       return index;
     },
@@ -347,7 +393,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
             merchant_id: subject.merchantId,
             name: subject.name,
             alternate_name: subject.alternateName ?? null,
-            birth_date: subject.birthDate ?? null,
+            birth_date: await personal.seal(subject.birthDate ?? null, trx),
             nationality: subject.nationality?.toUpperCase() ?? null,
             updated_at: now,
           };

@@ -11,7 +11,7 @@ import { formOnce } from '../../payments/idempotency.js';
 import type { ScreeningHit, ScreeningPort, ScreeningSubject } from '../../screening/port.js';
 import { enqueueEvent, type OutboxHandler } from '../../store/outbox.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../../store/store.js';
-import { RESEAL_BATCH, resealInBatches } from '../../vault/personal-data.js';
+import { personalData, RESEAL_BATCH, resealInBatches } from '../../vault/personal-data.js';
 import type { MerchantService } from '../service.js';
 import { domainControlCheck } from './checks/domain-control.js';
 import { duplicatesCheck } from './checks/duplicates.js';
@@ -220,6 +220,7 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
   const tables = (db?: SharedDb) => ownTables<OnboardingTables>(db ?? store.db);
   const siteConfig = deps.siteChecks ?? defaultSiteCheckConfig;
   const identity = ownerIdentity(deps.vault);
+  const personal = personalData(deps.vault);
   const checks: Check[] = [
     identifiersCheck,
     duplicatesCheck({ db: () => tables(), merchants: deps.merchants }),
@@ -703,11 +704,14 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
             kind: 'person' as const,
             name: o.latin_name,
             alternateName: o.arabic_name,
+            // Sealed in the outbox row too: it outlives the delivery (law 09-08).
             birthDate: o.birth_date,
             nationality: o.nationality,
             merchantId: caseRow.merchant_id,
           })),
         ];
+        for (const subject of subjects)
+          subject.birthDate = await personal.seal(subject.birthDate ?? null, trx);
         // Watched through the outbox: the approval commits even if screening is briefly away.
         await enqueueEvent(trx, WATCH_TOPIC, { subjects });
       }
@@ -1046,7 +1050,12 @@ export function createOnboardingService(deps: OnboardingDeps): OnboardingService
       {
         topic: WATCH_TOPIC,
         async deliver(event) {
-          await deps.screening.watch((event.payload as { subjects: ScreeningSubject[] }).subjects);
+          const { subjects } = event.payload as { subjects: ScreeningSubject[] };
+          await deps.screening.watch(
+            await Promise.all(
+              subjects.map(async (s) => ({ ...s, birthDate: await personal.open(s.birthDate ?? null) })),
+            ),
+          );
         },
       },
     ],
