@@ -427,10 +427,8 @@ const PERSONAL_DATA_SEALED = 'personal_data.sealed';
  * platform_meta is set only when a whole pass is done, so a crash means the next start goes on.
  */
 async function sealStoredPersonalDataOnce(store: SharedStore, services: Services, logger: Logger) {
-  // v2: onboarding owners' identity numbers and birth dates (migration 0020), watched people's birth
-  // dates and bill references too.
-  // Every pass skips what is sealed already, so a database marked v1 runs the earlier ones again at
-  // little cost.
+  // v2 adds owners' identity numbers and birth dates, watched people's birth dates and bill references.
+  // Every pass skips what is sealed already, so a database marked v1 runs the earlier ones again cheaply.
   if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v2') return;
   const paymentRows = await sealStoredPaymentData(store.db, services.vault);
   const cmiOrders = await services.cmi.sealStoredPersonalData();

@@ -133,6 +133,19 @@ export function referenceKey(fields: ReferenceField[], values: Record<string, st
   return fields.map((f) => (values[f.name] ?? '').trim()).join('/');
 }
 
+const ORDER_REFERENCE_MAX = 100;
+
+/**
+ * A bill payment's order reference: the biller's ids of the bills it pays (never the consumer's
+ * reference, which is personal data), all of them when they fit, else the first and how many more.
+ */
+export function billsOrderReference(externalIds: string[]): string {
+  const all = externalIds.join(',');
+  if (all.length <= ORDER_REFERENCE_MAX) return all;
+  const more = ` +${externalIds.length - 1}`;
+  return `${externalIds[0]!.slice(0, ORDER_REFERENCE_MAX - more.length)}${more}`;
+}
+
 /** Problems with typed reference values, by field name; an empty list when every field matches. */
 export function checkReference(
   fields: ReferenceField[],

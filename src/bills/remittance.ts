@@ -93,10 +93,8 @@ export async function remittanceReport(
     .where('a.created_at', '<', end)
     .orderBy(sql`a.created_at`)
     .execute();
-  // Sealed at rest (law 09-08): opened for the biller's report only.
-  const open = (reference: string) => deps.references.open(reference, db);
   const lines: RemittanceLine[] = [
-    ...(await Promise.all(paid.map(async (r) => ({ ...r, reference: await open(r.reference) })))).map(
+    ...paid.map(
       (r): RemittanceLine => ({
         kind: 'payment',
         at: r.paid_at!,
@@ -112,7 +110,7 @@ export async function remittanceReport(
       }),
     ),
     // A refund takes back what the card got back; when it completes a full refund the fee comes back too.
-    ...(await Promise.all(refunded.map(async (r) => ({ ...r, reference: await open(r.reference) })))).map(
+    ...refunded.map(
       (r): RemittanceLine => ({
         kind: 'refund',
         at: r.created_at,
@@ -128,6 +126,8 @@ export async function remittanceReport(
       }),
     ),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
+  // Sealed at rest (law 09-08): opened for the biller's report only.
+  for (const line of lines) line.reference = await deps.references.open(line.reference, db);
   const payments = lines.filter((l) => l.kind === 'payment');
   const refunds = lines.filter((l) => l.kind === 'refund');
   const net = lines.reduce((sum, l) => sum + l.net, 0n);

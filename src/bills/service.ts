@@ -29,6 +29,7 @@ import {
   type BillerCategory,
   type BillRow,
   type BillTables,
+  billsOrderReference,
   checkReference,
   type FeeSchedule,
   isDay,
@@ -186,16 +187,6 @@ function sameBill(row: BillRow, input: Required<Omit<BillInput, 'reference'>>, r
     row.description === input.description &&
     row.status === input.status
   );
-}
-
-const ORDER_REFERENCE_MAX = 100;
-
-/** A bill payment's order reference: the biller's ids of the bills it pays, as many as fit. */
-export function billsOrderReference(externalIds: string[]): string {
-  const all = externalIds.join(',');
-  if (all.length <= ORDER_REFERENCE_MAX) return all;
-  const more = ` +${externalIds.length - 1}`;
-  return `${externalIds[0]!.slice(0, ORDER_REFERENCE_MAX - more.length)}${more}`;
 }
 
 /** Checks one bill's fields (not the database); an empty list means it may be loaded. */
