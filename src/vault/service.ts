@@ -89,8 +89,9 @@ export const isSealedSecret = (value: string): boolean => SEALED_SECRET.test(val
 // Another node's rotation reaches this one within this time; until then it keeps encrypting with the
 // key it knows, which stays valid (a retired data key still decrypts).
 const DATA_KEY_REFRESH_MS = 5 * 60_000;
-// Any constant will do: it only has to be the same for every node rotating one database.
-const ROTATION_LOCK_KEY = 7_412_531;
+// The same for every node rotating one database, and used by no other advisory lock in Tijara (it was the
+// audit sealer's, so a rotation held up the sealing of the audit trail until it ended).
+const ROTATION_LOCK_KEY = 7_412_532;
 
 /** Authenticated with each key so a wrapped key moved to another row, or given another purpose, does not open. */
 const wrappingContext = (row: Pick<KeyRow, 'id' | 'purpose'>) => `vault_keys:${row.id}:${row.purpose}`;
