@@ -26,6 +26,9 @@ import { merchantConsoleGate } from './merchants/onboarding/gate.js';
 import { onboardingApiRoutes } from './merchants/onboarding/routes.js';
 import { createOnboardingService, type OnboardingService } from './merchants/onboarding/service.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
+import { observatoryPageRoutes } from './observatory/page-routes.js';
+import { observatoryRoutes } from './observatory/routes.js';
+import { createObservatoryService, type ObservatoryService } from './observatory/service.js';
 import { createReturnSigner } from './payments/checkout/return-token.js';
 import { checkoutRoutes } from './payments/checkout/routes.js';
 import { createEventLog, type EventLog } from './payments/events.js';
@@ -64,6 +67,7 @@ export interface Services {
   bills: BillService;
   onboarding: OnboardingService;
   screening: ScreeningService;
+  observatory: ObservatoryService;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -218,8 +222,16 @@ export function createServices(deps: {
     logger: logger.child({ module: 'onboarding' }),
     siteChecks: siteCheckConfigOf(deps.config),
   });
+  const observatory = createObservatoryService({
+    store,
+    payments,
+    merchants,
+    clock,
+    logger: logger.child({ module: 'observatory' }),
+  });
   return {
     auth,
+    observatory,
     organisationKeys: createOrganisationKeys({ store, clock }),
     onboarding,
     screening,
@@ -372,8 +384,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     }),
   );
 
+  await server.register(observatoryRoutes({ observatory: services.observatory }));
+  await server.register(observatoryPageRoutes(services.observatory));
+
   let stopping: Promise<void> | undefined;
   let stopRescreening: (() => void) | undefined;
+  let stopRollingUp: (() => Promise<void>) | undefined;
   let stopSealing: (() => Promise<void>) | undefined;
   let sealingStoredPersonalData: Promise<void> | undefined;
   return {
@@ -393,6 +409,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       // Lists change without telling anyone too: a daily pass screens every watched subject again. Every
       // worker looks each hour; the first to look on a new day makes the pass.
       if (config.workers) stopRescreening = services.screening.startScheduledRescreen(60 * 60 * 1000);
+      // The observatory's current quarter follows the payments within a quarter of an hour.
+      if (config.workers) stopRollingUp = services.observatory.startScheduledRollUp(15 * 60 * 1000);
       if (config.workers)
         sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
           logger.error(
@@ -409,6 +427,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       stopping ??= (async () => {
         await server.close();
         stopRescreening?.();
+        await stopRollingUp?.();
         await stopSealing?.();
         await sealingStoredPersonalData;
         await outbox.stop();

@@ -5,23 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { accessibilityViolations, launchBrowser, screenshot } from './support/browser.js';
+import {
+  accessibilityViolations,
+  launchBrowser,
+  openPage as openBrowserPage,
+  type PageOptions,
+  screenshot,
+} from './support/browser.js';
 import { testPlatform } from './support/platform.js';
 
 const { baseUrl, platform } = await testPlatform();
 const browser = await launchBrowser();
 const work = mkdtempSync(join(tmpdir(), 'tijara-bills-'));
 
-async function openPage(path: string, options: { javaScriptEnabled?: boolean; bypassCSP?: boolean } = {}) {
-  const context = await browser.newContext({
-    locale: 'fr-MA',
-    javaScriptEnabled: options.javaScriptEnabled ?? true,
-    bypassCSP: options.bypassCSP ?? false,
-  });
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}${path}`);
-  return page;
-}
+const openPage = (path: string, options?: PageOptions) =>
+  openBrowserPage(browser, `${baseUrl}${path}`, options);
 
 async function payByCard(page: Page) {
   await page.waitForURL(/\/pay\/pay_/);

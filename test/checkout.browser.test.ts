@@ -3,7 +3,13 @@ import { createServer } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Page } from 'playwright-core';
-import { accessibilityViolations, launchBrowser, screenshot } from './support/browser.js';
+import {
+  accessibilityViolations,
+  launchBrowser,
+  openPage as openBrowserPage,
+  type PageOptions,
+  screenshot,
+} from './support/browser.js';
 import { demoKeys, testPlatform } from './support/platform.js';
 
 const { baseUrl, api } = await testPlatform();
@@ -20,15 +26,8 @@ async function newPayment(amount = 125_000, orderReference = 'CMD-1001') {
   return created.body.id;
 }
 
-async function openPage(path: string, options: { locale?: string; bypassCSP?: boolean } = {}) {
-  const context = await browser.newContext({
-    locale: options.locale ?? 'fr-MA',
-    bypassCSP: options.bypassCSP ?? false,
-  });
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}${path}`);
-  return page;
-}
+const openPage = (path: string, options?: PageOptions) =>
+  openBrowserPage(browser, `${baseUrl}${path}`, options);
 
 async function fillCard(page: Page, number: string, expiry = '12/30', cvc = '123') {
   await page.getByLabel(/Card number|Numéro de carte|رقم البطاقة/).fill(number);

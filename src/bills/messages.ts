@@ -187,7 +187,3 @@ export const billMessages = defineMessages({
     notFound: 'هذه الجهة غير موجودة.',
   },
 });
-
-export function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
-}

@@ -4,9 +4,9 @@ import { currencies, parseDecimalAmount } from '../core/money.js';
 import { Problem } from '../core/problem.js';
 import type { App } from '../http/server.js';
 import type { PaymentService } from '../payments/service.js';
-import { localeOf } from '../web/i18n.js';
+import { fill, localeOf } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
-import { billMessages, fill } from './messages.js';
+import { billMessages } from './messages.js';
 import type { Biller } from './model.js';
 import {
   BillerNotFoundPage,

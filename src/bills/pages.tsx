@@ -1,14 +1,14 @@
 import { currencies, formatDecimalAmount, type MinorUnits } from '../core/money.js';
-import { formatMoney, type Locale } from '../web/i18n.js';
+import { fill, formatMoney, LANGUAGE_TAGS, type Locale } from '../web/i18n.js';
 import { Page } from '../web/render.js';
-import { billMessages, fill } from './messages.js';
+import { billMessages } from './messages.js';
 import { BILLER_CATEGORIES, type Biller, type BillRow, outstanding } from './model.js';
 import type { Receipt } from './service.js';
 
 const money = (amount: MinorUnits, locale: Locale) => formatMoney(amount, 'MAD', locale);
 
 export function formatDateTime(at: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat({ ar: 'ar-MA', fr: 'fr-MA', en: 'en-GB' }[locale], {
+  return new Intl.DateTimeFormat(LANGUAGE_TAGS[locale], {
     timeZone: 'Africa/Casablanca',
     dateStyle: 'long',
     timeStyle: 'short',

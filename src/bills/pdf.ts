@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { packageRoot } from '../core/paths.js';
-import { formatMoney, type Locale } from '../web/i18n.js';
+import { fill, formatMoney, type Locale } from '../web/i18n.js';
 import { hasArabic, visualRuns } from './bidi.js';
-import { billMessages, fill } from './messages.js';
+import { billMessages } from './messages.js';
 import { formatDateTime } from './pages.js';
 import type { Receipt } from './service.js';
 

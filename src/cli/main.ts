@@ -5,6 +5,7 @@ import { importBillsCommand, remittanceCommand } from '../bills/cli.js';
 import { systemClock } from '../core/clock.js';
 import { type Config, ConfigError, loadConfig, publicUrl, type SettingName } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
+import { importFiguresCommand, refreshCommand } from '../observatory/cli.js';
 import { createPlatform, keyringFor, openStore, type Platform } from '../platform.js';
 import { importListCommand, rescreenCommand } from '../screening/cli.js';
 import { migrate } from '../store/migrations.js';
@@ -183,6 +184,21 @@ async function runBillsRemittance(flags: Flags): Promise<void> {
   );
 }
 
+async function runObservatoryImport(file: string, flags: Flags): Promise<void> {
+  await withPlatform(flags, (p) => importFiguresCommand(p.services, file, process.stdout, process.stderr));
+}
+
+async function runObservatoryRefresh(flags: Flags): Promise<void> {
+  await withPlatform(flags, (p) =>
+    refreshCommand(
+      p.services,
+      typeof flags.quarter === 'string' ? { quarter: flags.quarter } : {},
+      process.stdout,
+      process.stderr,
+    ),
+  );
+}
+
 async function runRatesImport(file: string, flags: Flags): Promise<void> {
   const config = configFrom(flags);
   const parsed = parseRatesCsv(await readFile(file, 'utf8'));
@@ -331,6 +347,23 @@ export function buildProgram(): Command {
       .option('--date <date>', 'the day, YYYY-MM-DD (default: today in Morocco)')
       .option('--format <format>', 'csv (default) or json'),
   ).action(runBillsRemittance);
+
+  const observatory = program
+    .command('observatory')
+    .description('quarterly e-commerce statistics, published as open data');
+  databaseOptions(
+    observatory
+      .command('import <file>')
+      .description(
+        'import a series published before Tijara ran (CSV: quarter,dimension,key,payments,volume_mad[,refunds,refunded_mad,merchants]); one bad line rejects the file',
+      ),
+  ).action(runObservatoryImport);
+  databaseOptions(
+    observatory
+      .command('refresh')
+      .description("add up a quarter's live payments again (the workers do it every 15 minutes)")
+      .option('--quarter <quarter>', 'the quarter, e.g. 2026-Q3 (default: this quarter and the one before)'),
+  ).action(runObservatoryRefresh);
 
   const rates = program
     .command('rates')

@@ -2,6 +2,7 @@ import { describeDemoAccounts, seedDemoAccounts } from '../auth/seed.js';
 import { describeDemoBills, seedDemoBills } from '../bills/demo.js';
 import { moroccanDate } from '../core/time.js';
 import { seedDemoOnboarding } from '../merchants/onboarding/seed.js';
+import { describeDemoObservatory, seedDemoObservatory } from '../observatory/demo.js';
 import type { Platform } from '../platform.js';
 import { describeDemoScreening, seedDemoScreening } from '../screening/seed.js';
 import { readMeta, writeMeta } from '../store/meta.js';
@@ -26,6 +27,7 @@ function describeDemo(): SeedReport {
     ...describeDemoAccounts(),
     ...describeDemoScreening(),
     ...describeDemoBills(),
+    ...describeDemoObservatory(),
   ];
 }
 
@@ -122,6 +124,7 @@ export async function seedDemoData(
   // The demo watchlist first: one demo applicant is named like an entry on it.
   await seedDemoScreening({ store: platform.store, ...platform.services });
   const onboarding = await seedDemoOnboarding(platform.services);
+  await seedDemoObservatory(platform.services.observatory);
   const payments = options.payments ? await seedDemoPayments(platform) : [];
   return [...describeDemo(), ...payments, ...onboarding];
 }

@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { can, type Permission } from '../auth/permissions.js';
 import type { AuthenticatedSession } from '../auth/service.js';
-import { fill } from '../payments/checkout/messages.js';
 import type { Locale } from '../web/i18n.js';
+import { fill } from '../web/i18n.js';
 import { Page } from '../web/render.js';
 import { consoleMessages } from './messages.js';
 

@@ -26,6 +26,8 @@ export interface MerchantCaller {
 export interface MerchantService {
   createMerchant(input: NewMerchant, db?: SharedDb): Promise<Merchant>;
   getMerchant(id: string, db?: SharedDb): Promise<Merchant | undefined>;
+  /** Each merchant's sector, by id (statistics group payments by it); unknown ids are left out. */
+  sectorsOf(ids: readonly string[], db?: SharedDb): Promise<Map<string, string>>;
   setStatus(id: string, status: MerchantStatus, db?: SharedDb): Promise<void>;
   /** Creates a secret key; the returned `secret` is the only time it exists in clear. */
   createApiKey(
@@ -114,6 +116,16 @@ export function createMerchantService(deps: { store: SharedStore; now?: () => nu
         .where('id', '=', id)
         .executeTakeFirst();
       return row && toMerchant(row);
+    },
+
+    async sectorsOf(ids, db) {
+      if (ids.length === 0) return new Map();
+      const rows = await tables(db)
+        .selectFrom('merchants')
+        .select(['id', 'sector'])
+        .where('id', 'in', [...ids])
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.sector]));
     },
 
     async setStatus(id, status, db) {

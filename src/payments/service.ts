@@ -16,6 +16,7 @@ import { writeAtCommit } from '../store/write-at-commit.js';
 import type { SwitchService } from '../switch/service.js';
 import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
+import { type ActivityLine, liveActivity } from './activity.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
 import { paymentProblems } from './errors.js';
 import { type EventLog, type EventType, isOwnedBy, ownedBy, type Scope } from './events.js';
@@ -97,6 +98,11 @@ export interface PaymentService {
     query: { limit: number; startingAfter?: string; paymentId?: string },
     db?: SharedDb,
   ): Promise<RefundRow[]>;
+  /** Every merchant's live captures and refunds in a period, added up (the observatory's source). */
+  liveActivity(
+    period: { start: Date; end: Date; currency: CurrencyCode },
+    db?: SharedDb,
+  ): Promise<ActivityLine[]>;
 }
 
 /**
@@ -641,6 +647,10 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         .orderBy('id', 'desc')
         .limit(query.limit)
         .execute();
+    },
+
+    liveActivity(period, db) {
+      return liveActivity(db ?? deps.store.db, period);
     },
   };
 }

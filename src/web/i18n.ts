@@ -41,17 +41,30 @@ export function defineMessages<K extends string>(catalogue: Record<Locale, Recor
   return (locale: Locale) => catalogue[locale];
 }
 
+/** A message with its `{name}` placeholders filled in; an unknown name is left as it is. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
+}
+
+/** The BCP 47 tag each page language formats numbers and dates with: Moroccan Arabic and French. */
+export const LANGUAGE_TAGS: Record<Locale, string> = { ar: 'ar-MA', fr: 'fr-MA', en: 'en-GB' };
+
 const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A cached Intl number format in the page language. */
+export function numberFormat(locale: Locale, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `${locale}:${JSON.stringify(options)}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(LANGUAGE_TAGS[locale], options);
+    numberFormats.set(key, format);
+  }
+  return format;
+}
 
 /** An amount in minor units shown the way each language writes money (MAD as "درهم", "MAD" or "DH"). */
 export function formatMoney(minorUnits: bigint, currency: string, locale: Locale): string {
-  const key = `${locale}:${currency}`;
-  let format = numberFormats.get(key);
-  if (!format) {
-    const tag = { ar: 'ar-MA', fr: 'fr-MA', en: 'en-GB' }[locale];
-    format = new Intl.NumberFormat(tag, { style: 'currency', currency, minimumFractionDigits: 2 });
-    numberFormats.set(key, format);
-  }
+  const format = numberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 2 });
   // Exact for any amount a payment can hold (< 2^53 centimes).
   return format.format(Number(minorUnits) / 100);
 }

@@ -29,6 +29,26 @@ export async function signInThroughForm(
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+export interface PageOptions {
+  /** The browser's language (Accept-Language); French, as in Morocco, unless said. */
+  locale?: string;
+  javaScriptEnabled?: boolean;
+  /** For axe-core, which the pages' CSP would refuse. */
+  bypassCSP?: boolean;
+}
+
+/** A page of a new browser context (its own cookies) opened at baseUrl + path. */
+export async function openPage(browser: Browser, url: string, options: PageOptions = {}): Promise<Page> {
+  const context = await browser.newContext({
+    locale: options.locale ?? 'fr-MA',
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    bypassCSP: options.bypassCSP ?? false,
+  });
+  const page = await context.newPage();
+  await page.goto(url);
+  return page;
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(artifactsDir, { recursive: true });
   await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });

@@ -1,6 +1,5 @@
-import { fill } from '../../payments/checkout/messages.js';
 import { formOnce } from '../../payments/idempotency.js';
-import { formatMoney, type Locale } from '../../web/i18n.js';
+import { fill, formatMoney, type Locale } from '../../web/i18n.js';
 import { verificationValue } from './checks/domain-control.js';
 import type { OnboardingText } from './messages.js';
 import { type CaseFile, type CheckRow, documentKinds, timeInStates } from './model.js';

@@ -120,7 +120,3 @@ export const checkoutMessages = defineMessages({
 });
 
 export type CheckoutMessages = ReturnType<typeof checkoutMessages>;
-
-export function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? `{${key}}`));
-}

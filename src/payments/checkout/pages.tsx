@@ -1,9 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import type { Challenge, SentCode } from '../../issuer/acs.js';
 import { FormError, OneTimeCodeField } from '../../web/fields.js';
-import { formatMoney, type Locale } from '../../web/i18n.js';
+import { fill, formatMoney, type Locale } from '../../web/i18n.js';
 import { Page } from '../../web/render.js';
-import { checkoutMessages, fill } from './messages.js';
+import { checkoutMessages } from './messages.js';
 
 export interface PaymentSummary {
   id: string;

@@ -7,11 +7,11 @@ import type { AccessControlServer } from '../../issuer/acs.js';
 import type { MerchantService } from '../../merchants/service.js';
 import type { SharedStore } from '../../store/store.js';
 import type { SwitchService } from '../../switch/service.js';
-import { type Locale, localeOf } from '../../web/i18n.js';
+import { fill, type Locale, localeOf } from '../../web/i18n.js';
 import { sendPage } from '../../web/render.js';
 import type { PaymentRow } from '../model.js';
 import type { PaymentService } from '../service.js';
-import { checkoutMessages, fill } from './messages.js';
+import { checkoutMessages } from './messages.js';
 import {
   CardFormPage,
   ChallengePage,
