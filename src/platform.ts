@@ -36,6 +36,9 @@ import { sealStoredPaymentData } from './payments/personal-data.js';
 import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
 import { createWebhookService, type WebhookService } from './payments/webhooks.js';
+import { riskConsoleRoutes } from './risk/console-routes.js';
+import { riskRoutes } from './risk/routes.js';
+import { createRiskService, type RiskService } from './risk/service.js';
 import type { ScreeningPort } from './screening/port.js';
 import { screeningRoutes } from './screening/routes.js';
 import { createScreeningService, type ScreeningService } from './screening/service.js';
@@ -68,6 +71,7 @@ export interface Services {
   onboarding: OnboardingService;
   screening: ScreeningService;
   observatory: ObservatoryService;
+  risk: RiskService;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -229,9 +233,17 @@ export function createServices(deps: {
     clock,
     logger: logger.child({ module: 'observatory' }),
   });
+  const risk = createRiskService({
+    store,
+    switch: switchService,
+    audit,
+    clock,
+    logger: logger.child({ module: 'risk' }),
+  });
   return {
     auth,
     observatory,
+    risk,
     organisationKeys: createOrganisationKeys({ store, clock }),
     onboarding,
     screening,
@@ -386,10 +398,15 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   await server.register(observatoryRoutes({ observatory: services.observatory }));
   await server.register(observatoryPageRoutes(services.observatory));
+  await server.register(riskRoutes({ risk: services.risk, organisationKeys: services.organisationKeys }));
+  await server.register(
+    riskConsoleRoutes({ risk: services.risk, auth: services.auth, merchants: services.merchants, store }),
+  );
 
   let stopping: Promise<void> | undefined;
   let stopRescreening: (() => void) | undefined;
   let stopRollingUp: (() => Promise<void>) | undefined;
+  let stopMonitoring: (() => Promise<void>) | undefined;
   let stopSealing: (() => Promise<void>) | undefined;
   let sealingStoredPersonalData: Promise<void> | undefined;
   return {
@@ -411,6 +428,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       if (config.workers) stopRescreening = services.screening.startScheduledRescreen(60 * 60 * 1000);
       // The observatory's current quarter follows the payments within a quarter of an hour.
       if (config.workers) stopRollingUp = services.observatory.startScheduledRollUp(15 * 60 * 1000);
+      // Transaction monitoring reads the last minutes of the network's journal each minute.
+      if (config.workers) stopMonitoring = services.risk.startScheduledScan(60 * 1000);
       if (config.workers)
         sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
           logger.error(
@@ -428,6 +447,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
         await server.close();
         stopRescreening?.();
         await stopRollingUp?.();
+        await stopMonitoring?.();
         await stopSealing?.();
         await sealingStoredPersonalData;
         await outbox.stop();

@@ -11,6 +11,7 @@ export type Permission =
   | 'cards.international'
   | 'merchants.review'
   | 'merchants.approve_high_risk'
+  | 'risk.review'
   | 'audit.read'
   | 'privacy.manage'
   | 'organisations.read'
@@ -23,8 +24,8 @@ export const permissionsByRole: Record<Role, readonly Permission[]> = {
   developer: ['payments.read', 'keys.manage', 'webhooks.manage'],
   accountant: ['payments.read', 'settlements.read'],
   operator: ['cards.read', 'cards.block', 'cards.international'],
-  reviewer: ['merchants.review', 'organisations.read'],
-  senior_reviewer: ['merchants.review', 'merchants.approve_high_risk', 'organisations.read'],
+  reviewer: ['merchants.review', 'risk.review', 'organisations.read'],
+  senior_reviewer: ['merchants.review', 'merchants.approve_high_risk', 'risk.review', 'organisations.read'],
   analyst: ['audit.read', 'organisations.read'],
   dpo: ['privacy.manage', 'audit.read', 'organisations.read'],
   admin: ['organisations.read', 'organisations.manage', 'supervision.handover', 'audit.read'],

@@ -1,5 +1,5 @@
 import { currencies, formatDecimalAmount, type MinorUnits } from '../core/money.js';
-import { fill, formatMoney, LANGUAGE_TAGS, type Locale } from '../web/i18n.js';
+import { fill, formatMoney, formatMoroccanTime, type Locale } from '../web/i18n.js';
 import { Page } from '../web/render.js';
 import { billMessages } from './messages.js';
 import { BILLER_CATEGORIES, type Biller, type BillRow, outstanding } from './model.js';
@@ -8,12 +8,7 @@ import type { Receipt } from './service.js';
 const money = (amount: MinorUnits, locale: Locale) => formatMoney(amount, 'MAD', locale);
 
 export function formatDateTime(at: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(LANGUAGE_TAGS[locale], {
-    timeZone: 'Africa/Casablanca',
-    dateStyle: 'long',
-    timeStyle: 'short',
-    numberingSystem: 'latn',
-  }).format(at);
+  return formatMoroccanTime(at, locale);
 }
 
 /** "2.50 MAD + 0.5 %" in the page language. */

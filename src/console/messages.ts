@@ -59,6 +59,7 @@ export const consoleMessages = defineMessages({
     supervision: 'Supervision',
     application: 'Application',
     cases: 'Cases',
+    riskAlerts: 'Monitoring alerts',
   },
   fr: {
     signInTitle: 'Connexion à Tijara',
@@ -119,6 +120,7 @@ export const consoleMessages = defineMessages({
     supervision: 'Supervision',
     application: 'Dossier',
     cases: 'Dossiers',
+    riskAlerts: 'Alertes de surveillance',
   },
   ar: {
     signInTitle: 'تسجيل الدخول إلى تجارة',
@@ -178,5 +180,6 @@ export const consoleMessages = defineMessages({
     supervision: 'الإشراف',
     application: 'الملف',
     cases: 'الملفات',
+    riskAlerts: 'تنبيهات المراقبة',
   },
 });

@@ -29,6 +29,7 @@ export function navigationFor(
       { href: '/console/organisations', label: 'organisations', permission: 'organisations.read' },
       { href: '/console/supervision', label: 'supervision', permission: 'supervision.handover' },
       { href: '/console/cases', label: 'cases', permission: 'merchants.review' },
+      { href: '/console/risk', label: 'riskAlerts', permission: 'risk.review' },
     ];
   return [];
 }

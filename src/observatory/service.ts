@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { Problem } from '../core/problem.js';
+import { repeatEvery } from '../core/schedule.js';
 import { moroccanDate } from '../core/time.js';
 import type { MerchantService } from '../merchants/service.js';
 import type { PaymentService } from '../payments/service.js';
@@ -151,22 +152,12 @@ export function createObservatoryService(deps: ObservatoryDeps): ObservatoryServ
     },
 
     startScheduledRollUp(everyMs) {
-      let running: Promise<void> = Promise.resolve();
-      const run = () => {
-        running = service.rollUpRecent().then(
+      return repeatEvery(everyMs, () =>
+        service.rollUpRecent().then(
           (reports) => deps.logger?.debug({ reports }, 'observatory figures rolled up'),
           (error) => deps.logger?.error({ err: error }, 'rolling up the observatory figures failed'),
-        );
-      };
-      const first = setTimeout(run, 0);
-      const timer = setInterval(run, everyMs);
-      first.unref();
-      timer.unref();
-      return async () => {
-        clearTimeout(first);
-        clearInterval(timer);
-        await running;
-      };
+        ),
+      );
     },
 
     async importFigures(lines) {

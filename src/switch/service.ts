@@ -12,6 +12,7 @@ import { convertToMad, proportionalMad, type RateLine } from './fx.js';
 import { builtinIssuerLink, type IssuerLink } from './links.js';
 import type { BinRoute, Issuer, SwitchTables } from './model.js';
 import { rateOn, saveRates } from './rates.js';
+import { authorizationTraffic } from './traffic.js';
 
 export interface AuthorizationRequest {
   /** Unique per attempt; the issuer sees it and reversals name it. */
@@ -68,6 +69,11 @@ export interface SwitchService {
   capture(authorizationId: string, amount: MinorUnits, db: SharedDb): Promise<void>;
   release(authorizationId: string, db: SharedDb): Promise<void>;
   refund(authorizationId: string, amount: MinorUnits, db: SharedDb): Promise<void>;
+  /** The journal of a period added up per merchant and per card (transaction monitoring's source). */
+  traffic(
+    period: { start: Date; end: Date; minMerchants: number },
+    db?: SharedDb,
+  ): ReturnType<typeof authorizationTraffic>;
 
   outboxHandlers: OutboxHandler[];
 }
@@ -354,6 +360,10 @@ export function createSwitchService(deps: {
         .set({ refunded: auth.refunded + amount })
         .where('id', '=', auth.id)
         .execute();
+    },
+
+    traffic(period, db) {
+      return authorizationTraffic(db ?? deps.store.db, period);
     },
 
     outboxHandlers: [

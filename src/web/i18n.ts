@@ -47,7 +47,7 @@ export function fill(template: string, values: Record<string, string | number>):
 }
 
 /** The BCP 47 tag each page language formats numbers and dates with: Moroccan Arabic and French. */
-export const LANGUAGE_TAGS: Record<Locale, string> = { ar: 'ar-MA', fr: 'fr-MA', en: 'en-GB' };
+const LANGUAGE_TAGS: Record<Locale, string> = { ar: 'ar-MA', fr: 'fr-MA', en: 'en-GB' };
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
 
@@ -60,6 +60,30 @@ export function numberFormat(locale: Locale, options: Intl.NumberFormatOptions =
     numberFormats.set(key, format);
   }
   return format;
+}
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A moment as the clocks in Morocco show it, in the page language (Latin digits, as on Moroccan receipts). */
+export function formatMoroccanTime(
+  at: Date,
+  locale: Locale,
+  style: Pick<Intl.DateTimeFormatOptions, 'dateStyle' | 'timeStyle'> = {
+    dateStyle: 'long',
+    timeStyle: 'short',
+  },
+): string {
+  const key = `${locale}:${style.dateStyle}:${style.timeStyle}`;
+  let format = timeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LANGUAGE_TAGS[locale], {
+      timeZone: 'Africa/Casablanca',
+      ...style,
+      numberingSystem: 'latn',
+    });
+    timeFormats.set(key, format);
+  }
+  return format.format(at);
 }
 
 /** An amount in minor units shown the way each language writes money (MAD as "درهم", "MAD" or "DH"). */

@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import { ownTables, type SharedDb } from '../store/store.js';
+import type { SwitchTables } from './model.js';
+
+/** What one merchant's authorizations looked like in a period. */
+export interface MerchantTraffic {
+  merchantId: string;
+  attempts: number;
+  declined: number;
+  /** Distinct cards, told apart by BIN and last four digits (the switch keeps no more of a card). */
+  cards: number;
+  declinedCards: number;
+  /** Declined as an unknown card number (14): what guessing numbers produces. */
+  invalidNumbers: number;
+}
+
+/** One card (BIN and last four) that the network saw at several merchants in a period. */
+export interface CardTraffic {
+  bin: string;
+  last4: string;
+  merchants: number;
+  attempts: number;
+  declined: number;
+}
+
+/** The network's journal in [start, end), added up per merchant and, for cards seen at `minMerchants` merchants or more, per card. */
+export async function authorizationTraffic(
+  db: SharedDb,
+  period: { start: Date; end: Date; minMerchants: number },
+): Promise<{ merchants: MerchantTraffic[]; cards: CardTraffic[] }> {
+  const journal = () =>
+    ownTables<SwitchTables>(db)
+      .selectFrom('switch_authorizations')
+      .where('created_at', '>=', period.start)
+      .where('created_at', '<', period.end);
+  const declined = sql`status = 'declined'`;
+  const card = sql`bin || last4`;
+  const [merchants, cards] = await Promise.all([
+    journal()
+      .select([
+        'merchant_id',
+        sql<number>`count(*)::int`.as('attempts'),
+        sql<number>`(count(*) filter (where ${declined}))::int`.as('declined'),
+        sql<number>`count(distinct ${card})::int`.as('cards'),
+        sql<number>`(count(distinct ${card}) filter (where ${declined}))::int`.as('declined_cards'),
+        sql<number>`(count(*) filter (where response_code = '14'))::int`.as('invalid_numbers'),
+      ])
+      .groupBy('merchant_id')
+      .execute(),
+    journal()
+      .select([
+        'bin',
+        'last4',
+        sql<number>`count(distinct merchant_id)::int`.as('merchants'),
+        sql<number>`count(*)::int`.as('attempts'),
+        sql<number>`(count(*) filter (where ${declined}))::int`.as('declined'),
+      ])
+      .groupBy(['bin', 'last4'])
+      .having(sql`count(distinct merchant_id)`, '>=', period.minMerchants)
+      .execute(),
+  ]);
+  return {
+    merchants: merchants.map((m) => ({
+      merchantId: m.merchant_id,
+      attempts: m.attempts,
+      declined: m.declined,
+      cards: m.cards,
+      declinedCards: m.declined_cards,
+      invalidNumbers: m.invalid_numbers,
+    })),
+    cards,
+  };
+}
