@@ -63,7 +63,8 @@ export async function columnsHoldingText(db: Kysely<any>, needle: string): Promi
   const columns = await sql<{ table_name: string; column_name: string }>`
     select table_name, column_name from information_schema.columns
      where table_schema = current_schema()
-       and data_type in ('text', 'character varying', 'character', 'json', 'jsonb')`.execute(db);
+       and data_type in ('text', 'character varying', 'character', 'json', 'jsonb')
+     order by table_name, column_name`.execute(db);
   const found: string[] = [];
   for (const { table_name, column_name } of columns.rows) {
     const hits = await sql<{ n: number }>`
