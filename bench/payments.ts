@@ -20,6 +20,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 // These machines' speed drifts by 20% from one minute to the next: BENCH_ROUNDS=3 measures every row
 // three times, and on PostgreSQL runs pgbench between the rounds, so each round has its own reference.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+// Each database is also measured with group commit off (TIJARA_GROUP_COMMIT=false), as the baseline
+// of what grouping gives; BENCH_SOLO=false leaves that out.
+const SOLO = process.env.BENCH_SOLO !== 'false';
 const CARDS = 300;
 const KEY = 'sk_test_AtlasVoyagesDemo0000000000000001';
 const masterKey = randomBytes(32).toString('base64');
@@ -139,7 +142,7 @@ async function benchServer(
           'p50 ms': result.p50.toFixed(1),
           'p99 ms': result.p99.toFixed(1),
           'server CPU ms': perPayment.server,
-          'PostgreSQL CPU ms': database === 'PostgreSQL' ? perPayment.postgres : '-',
+          'PostgreSQL CPU ms': database.startsWith('PostgreSQL') ? perPayment.postgres : '-',
           'client CPU ms': perPayment.client,
         });
       }
@@ -220,19 +223,38 @@ if (TARGETS.has('http')) {
   );
 }
 if (TARGETS.has('pglite')) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tijara-bench-'));
-  try {
-    rows.push(
-      ...(await benchPayments('PGlite', {
-        TIJARA_DATA_DIR: join(dataDir, 'data'),
-        TIJARA_MASTER_KEY: masterKey,
-      })),
-    );
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+  for (const grouped of SOLO ? [false, true] : [true]) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tijara-bench-'));
+    try {
+      rows.push(
+        ...(await benchPayments(grouped ? 'PGlite' : 'PGlite, solo commits', {
+          TIJARA_DATA_DIR: join(dataDir, 'data'),
+          TIJARA_MASTER_KEY: masterKey,
+          TIJARA_GROUP_COMMIT: String(grouped),
+        })),
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
 }
 
+if (TARGETS.has('postgres') && SOLO) {
+  const solo = await freshPostgres('tijara_bench_payments_solo');
+  if (solo) {
+    try {
+      rows.push(
+        ...(await benchPayments('PostgreSQL, solo commits', {
+          DATABASE_URL: solo.url,
+          TIJARA_MASTER_KEY: masterKey,
+          TIJARA_GROUP_COMMIT: 'false',
+        })),
+      );
+    } finally {
+      await solo.drop();
+    }
+  }
+}
 const postgres = TARGETS.has('postgres') ? await freshPostgres('tijara_bench_payments') : undefined;
 // pgbench's TPS before the first round and after each: a round's reference is the mean of the two around it.
 const references: PgbenchRun[] = [];

@@ -103,13 +103,14 @@ export interface PlatformOptions {
 }
 
 export function openStore(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'groupCommit'>>,
   options: { onStatement?: StatementObserver | undefined; logger?: Logger } = {},
 ): SharedStore {
   const { onStatement, logger } = options;
   return createStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    groupCommit: config.groupCommit,
     onStatement,
     // Only its code and message: pg's pool hangs the client, connection settings and all, on the error.
     onConnectionLost: (error) =>

@@ -517,6 +517,27 @@ describe('daily limit', () => {
   });
 });
 
+describe('group commit', () => {
+  test('concurrent payments on one card share commits, and its day limit holds across them exactly', async () => {
+    const number = '5555555555554444';
+    clock.set(new Date('2029-09-20T10:00:00Z'));
+    const before = (await cardholderBalance(number))!;
+    listening = [];
+    // Ten payments of 3,000 MAD against a day limit of 20,000 MAD: six fit, whichever group they share.
+    const payments = await Promise.all(Array.from({ length: 10 }, () => pay(atlas, number, 300_000)));
+    const groups = new Set(
+      listening.filter(([, connection]) => connection < 0).map(([, connection]) => connection),
+    );
+    listening = undefined;
+    const succeeded = payments.filter((p) => p.status === 'succeeded');
+    assert.equal(succeeded.length, 6);
+    assert.ok(payments.filter((p) => p.status === 'failed').every((p) => p.decline?.code === '61'));
+    assert.equal(await cardholderBalance(number), before - 1_800_000n);
+    // Twenty transactions (ten creations, ten confirmations) in fewer commits.
+    assert.ok(groups.size > 0 && groups.size < 20, `${groups.size} groups`);
+  });
+});
+
 describe('books', () => {
   test('the ledger balances and the day settlement reconciles with it', async () => {
     assert.deepEqual(await platform.services.ledger.checkInvariants(), []);

@@ -19,7 +19,13 @@ import { WEBHOOK_MAX_ATTEMPTS } from '../payments/webhooks.js';
 import type { MetaTables } from '../store/meta.js';
 import { enqueueEvent, exponentialBackoff, type OutboxHandler } from '../store/outbox.js';
 import { plannedForItsValues } from '../store/prepared.js';
-import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import {
+  claimExclusively,
+  inTransaction,
+  ownTables,
+  type SharedDb,
+  type SharedStore,
+} from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
 import type { Locale } from '../web/i18n.js';
 import { type BillLineError, billProblems } from './errors.js';
@@ -291,6 +297,8 @@ export function createBillService(deps: BillDeps): BillService {
    */
   async function lockBills(db: SharedDb, lines: { bill_id: string }[]): Promise<Map<string, BillRow>> {
     if (lines.length === 0) return new Map();
+    // Decided on and written below: a payment grouped with another for the same bill must not share it.
+    for (const line of lines) claimExclusively(db, `bill:${line.bill_id}`);
     const bills = await tables(db)
       .selectFrom('bills')
       .selectAll()

@@ -130,6 +130,14 @@ export const settings = {
     fallback: () => true,
     parse: boolean,
   }),
+  groupCommit: setting({
+    env: 'TIJARA_GROUP_COMMIT',
+    description:
+      'Concurrent payment API calls share one database transaction and its commit (see docs/performance.md)',
+    shownDefault: 'true',
+    fallback: () => true,
+    parse: boolean,
+  }),
   seed: setting({
     env: 'TIJARA_SEED',
     description: '`tijara start` loads the demo data into an empty database',

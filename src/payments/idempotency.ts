@@ -28,6 +28,11 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
     reply: FastifyReply,
     scope: Scope,
     operation: (trx: SharedDb) => Promise<Outcome>,
+    /**
+     * The objects the call must have to itself, when it may share its commit with concurrent calls
+     * (store.ts, group-commit.ts); its Idempotency-Key is added to them.
+     */
+    options: { group?: readonly string[] } = {},
   ): Promise<FastifyReply> {
     const key = request.headers['idempotency-key'];
     if (key !== undefined && (typeof key !== 'string' || !KEY.test(key))) {
@@ -38,6 +43,10 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
         'use 1 to 255 printable ASCII characters, e.g. a UUID',
       );
     }
+    const group = options.group && [
+      ...options.group,
+      ...(key === undefined ? [] : [`idempotency:${scope.merchantId}:${scope.livemode}:${key}`]),
+    ];
     const outcome = await store.transaction(async (trx) => {
       if (key === undefined) return { ...(await operation(trx)), replayed: false };
       const requestHash = createHash('sha256')
@@ -89,7 +98,7 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
           .where('key', '=', key),
       );
       return { ...result, replayed: false };
-    });
+    }, group && { group });
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');
     reply.code(outcome.status);
     if (outcome.status >= 400) reply.type('application/problem+json');

@@ -43,6 +43,12 @@ export interface PaymentRoutesDeps {
 
 const secured = { security: [{ secretKey: [] }] };
 
+/**
+ * A payment call may share its commit with concurrent calls (group-commit.ts), never with another
+ * call on the same payment: inside one database transaction the payment's lock would not hold them apart.
+ */
+const ownsPayment = (paymentId: string) => ({ group: [`payment:${paymentId}`] });
+
 function page<T extends { id: string }, J>(rows: T[], limit: number, toJson: (row: T) => J) {
   const data = rows.slice(0, limit);
   return {
@@ -123,32 +129,37 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       async (request, reply) => {
         const caller = callerOf(request);
         const body = request.body;
-        return idempotent(request, reply, scopeOf(request), async (trx) =>
-          audited(
-            request,
-            trx,
-            outcomeOf(
-              await deps.payments.create(
-                caller,
-                {
-                  amount: BigInt(body.amount),
-                  currency: body.currency,
-                  captureMethod: body.capture_method ?? 'automatic',
-                  description: body.description ?? null,
-                  orderReference: body.order_reference ?? null,
-                  customerEmail: body.customer_email ?? null,
-                  metadata: body.metadata ?? {},
-                  returnUrl: body.return_url ?? null,
-                },
-                trx,
+        return idempotent(
+          request,
+          reply,
+          scopeOf(request),
+          async (trx) =>
+            audited(
+              request,
+              trx,
+              outcomeOf(
+                await deps.payments.create(
+                  caller,
+                  {
+                    amount: BigInt(body.amount),
+                    currency: body.currency,
+                    captureMethod: body.capture_method ?? 'automatic',
+                    description: body.description ?? null,
+                    orderReference: body.order_reference ?? null,
+                    customerEmail: body.customer_email ?? null,
+                    metadata: body.metadata ?? {},
+                    returnUrl: body.return_url ?? null,
+                  },
+                  trx,
+                ),
+                request.url,
+                toPayment,
+                201,
               ),
-              request.url,
-              toPayment,
-              201,
+              'payment.create',
+              (payment) => ({ type: 'payment', id: payment?.id ?? '' }),
             ),
-            'payment.create',
-            (payment) => ({ type: 'payment', id: payment?.id ?? '' }),
-          ),
+          { group: [] },
         );
       },
     );
@@ -171,18 +182,23 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
           throw new Problem(400, 'invalid_request', 'Invalid request', 'send either card or token');
         }
         const method = card ? { card: cardInput(card) } : { token: token! };
-        return idempotent(request, reply, scopeOf(request), async (trx) =>
-          audited(
-            request,
-            trx,
-            outcomeOf(
-              await deps.payments.confirm(callerOf(request), request.params.id, method, trx),
-              request.url,
-              toPayment,
+        return idempotent(
+          request,
+          reply,
+          scopeOf(request),
+          async (trx) =>
+            audited(
+              request,
+              trx,
+              outcomeOf(
+                await deps.payments.confirm(callerOf(request), request.params.id, method, trx),
+                request.url,
+                toPayment,
+              ),
+              'payment.confirm',
+              () => ({ type: 'payment', id: request.params.id }),
             ),
-            'payment.confirm',
-            () => ({ type: 'payment', id: request.params.id }),
-          ),
+          ownsPayment(request.params.id),
         );
       },
     );
@@ -201,23 +217,28 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) => {
         const amount = request.body?.amount;
-        return idempotent(request, reply, scopeOf(request), async (trx) =>
-          audited(
-            request,
-            trx,
-            outcomeOf(
-              await deps.payments.capture(
-                callerOf(request),
-                request.params.id,
-                amount === undefined ? undefined : BigInt(amount),
-                trx,
+        return idempotent(
+          request,
+          reply,
+          scopeOf(request),
+          async (trx) =>
+            audited(
+              request,
+              trx,
+              outcomeOf(
+                await deps.payments.capture(
+                  callerOf(request),
+                  request.params.id,
+                  amount === undefined ? undefined : BigInt(amount),
+                  trx,
+                ),
+                request.url,
+                toPayment,
               ),
-              request.url,
-              toPayment,
+              'payment.capture',
+              () => ({ type: 'payment', id: request.params.id }),
             ),
-            'payment.capture',
-            () => ({ type: 'payment', id: request.params.id }),
-          ),
+          ownsPayment(request.params.id),
         );
       },
     );
@@ -234,18 +255,23 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
         },
       },
       async (request, reply) =>
-        idempotent(request, reply, scopeOf(request), async (trx) =>
-          audited(
-            request,
-            trx,
-            outcomeOf(
-              await deps.payments.cancel(callerOf(request), request.params.id, trx),
-              request.url,
-              toPayment,
+        idempotent(
+          request,
+          reply,
+          scopeOf(request),
+          async (trx) =>
+            audited(
+              request,
+              trx,
+              outcomeOf(
+                await deps.payments.cancel(callerOf(request), request.params.id, trx),
+                request.url,
+                toPayment,
+              ),
+              'payment.cancel',
+              () => ({ type: 'payment', id: request.params.id }),
             ),
-            'payment.cancel',
-            () => ({ type: 'payment', id: request.params.id }),
-          ),
+          ownsPayment(request.params.id),
         ),
     );
 
@@ -318,27 +344,32 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) => {
         const body = request.body;
-        return idempotent(request, reply, scopeOf(request), async (trx) =>
-          audited(
-            request,
-            trx,
-            outcomeOf(
-              await deps.payments.refund(
-                callerOf(request),
-                {
-                  paymentId: body.payment,
-                  ...(body.amount ? { amount: BigInt(body.amount) } : {}),
-                  reason: body.reason ?? null,
-                },
-                trx,
+        return idempotent(
+          request,
+          reply,
+          scopeOf(request),
+          async (trx) =>
+            audited(
+              request,
+              trx,
+              outcomeOf(
+                await deps.payments.refund(
+                  callerOf(request),
+                  {
+                    paymentId: body.payment,
+                    ...(body.amount ? { amount: BigInt(body.amount) } : {}),
+                    reason: body.reason ?? null,
+                  },
+                  trx,
+                ),
+                request.url,
+                refundJson,
+                201,
               ),
-              request.url,
-              refundJson,
-              201,
+              'payment.refund',
+              (refund) => ({ type: 'refund', id: refund?.id ?? '' }),
             ),
-            'payment.refund',
-            (refund) => ({ type: 'refund', id: refund?.id ?? '' }),
-          ),
+          ownsPayment(body.payment),
         );
       },
     );

@@ -11,7 +11,7 @@ import type { LedgerService } from '../ledger/service.js';
 import { type Merchant, merchantFee } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import { plannedForItsValues } from '../store/prepared.js';
-import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { claimExclusively, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { writeAtCommit } from '../store/write-at-commit.js';
 import type { SwitchService } from '../switch/service.js';
 import { personalData } from '../vault/personal-data.js';
@@ -152,6 +152,8 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
   }
 
   async function lockPayment(scope: Scope, id: string, db: SharedDb) {
+    // The API's calls name the payment to the store beforehand; this covers any other grouped caller.
+    claimExclusively(db, `payment:${id}`);
     const row = await tables(db)
       .selectFrom('payments')
       .selectAll()

@@ -2,7 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { type IsolationLevel, Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
+import { GroupAborted, GroupCommit } from './group-commit.js';
+
+export { claimExclusively } from './group-commit.js';
+
 import { pgliteDialect } from './pglite-dialect.js';
+import type { PipeliningDialect } from './pipeline.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { holdingWritesToCommit, type StatementObserver } from './write-at-commit.js';
 
@@ -23,12 +28,20 @@ export interface StoreOptions {
    * pg's pool would throw the error and end the process.
    */
   onConnectionLost?: ((error: Error) => void) | undefined;
+  /** Whether transactions that ask for it share a commit with concurrent ones (group-commit.ts); on by default. */
+  groupCommit?: boolean | undefined;
 }
 
 export interface TransactionOptions {
   isolation?: IsolationLevel;
   /** Attempts in all, the first included, when PostgreSQL reports a serialization failure or a deadlock. */
   attempts?: number;
+  /**
+   * Lets the transaction share one database transaction, and its commit, with concurrent ones that
+   * name none of these keys (group-commit.ts): the keys name what it must have to itself. fn must
+   * only touch the database, since a group that rolls back runs it again on its own.
+   */
+  group?: readonly string[];
 }
 
 export interface Store<DB> {
@@ -75,7 +88,6 @@ export function inTransaction<T>(
 }
 
 export function createStore(options: StoreOptions): SharedStore {
-  type DB = Record<string, never>;
   if (options.databaseUrl) {
     const types = {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -86,12 +98,7 @@ export function createStore(options: StoreOptions): SharedStore {
     };
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, types });
     pool.on('error', (error) => options.onConnectionLost?.(error));
-    return wrap(
-      'postgres',
-      new Kysely<DB>({
-        dialect: holdingWritesToCommit(postgresDialect(pool, types), options.onStatement),
-      }),
-    );
+    return wrap('postgres', postgresDialect(pool, types), options);
   }
   const dataDir = options.dataDir ?? 'memory';
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
@@ -99,10 +106,7 @@ export function createStore(options: StoreOptions): SharedStore {
     ...(dataDir === 'memory' ? {} : { dataDir }),
     parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.DATE]: keepText },
   });
-  return wrap(
-    'pglite',
-    new Kysely<DB>({ dialect: holdingWritesToCommit(pgliteDialect(pglite), options.onStatement) }),
-  );
+  return wrap('pglite', pgliteDialect(pglite), options);
 }
 
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
@@ -116,12 +120,40 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }
 
-function wrap<DB>(kind: StoreKind, db: Kysely<DB>): Store<DB> {
+// Enough for every client of a busy API node to pay in one group, few enough to keep its pipelines small.
+const GROUP_MEMBERS = 32;
+
+function wrap<DB>(kind: StoreKind, dialect: PipeliningDialect, options: StoreOptions): Store<DB> {
+  // One driver for both: the pool (or PGlite's one connection) is shared by solo and grouped transactions.
+  const driver = dialect.createDriver();
+  const db = new Kysely<DB>({
+    dialect: holdingWritesToCommit({ ...dialect, createDriver: () => driver }, options.onStatement),
+  });
+  const groups =
+    options.groupCommit === false
+      ? undefined
+      : new GroupCommit(driver, {
+          maxMembers: GROUP_MEMBERS,
+          onStatement: options.onStatement,
+        });
   const rollbackListeners: (() => void)[] = [];
+  const rolledBack = () => {
+    for (const listener of rollbackListeners) listener();
+  };
   return {
     kind,
     db,
     async transaction(fn, options = {}) {
+      if (groups && options.group && !options.isolation) {
+        try {
+          const grouped = await groups.run(options.group, fn);
+          if (grouped) return grouped.value;
+        } catch (error) {
+          rolledBack();
+          if (!(error instanceof GroupAborted)) throw error;
+          // The group rolled back: this transaction runs again on its own, retried as any other.
+        }
+      }
       const attempts = options.attempts ?? 8;
       for (let attempt = 1; ; attempt++) {
         try {
@@ -130,7 +162,7 @@ function wrap<DB>(kind: StoreKind, db: Kysely<DB>): Store<DB> {
             fn,
           );
         } catch (error) {
-          for (const listener of rollbackListeners) listener();
+          rolledBack();
           if (attempt >= attempts || !isRetryableTransactionError(error)) throw error;
           // Jittered exponential backoff so the transactions that collided do not collide again.
           const delay = Math.min(200, 2 ** attempt) * (0.5 + Math.random());

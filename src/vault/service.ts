@@ -109,6 +109,9 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
   // Keys this process created inside a caller's transaction, which may yet roll back: never marked in use
   // until seen from outside that transaction, or the next card would name a key that does not exist.
   const uncommitted = new Map<string, Db>();
+  // Members of one group commit (store/group-commit.ts) see each other's keys before they commit, and
+  // count them committed: a group that then rolls back takes such a key with it, so forget them all.
+  store.onRollback(() => inUse.clear());
 
   function unwrap(row: KeyRow): Buffer {
     const known = unwrapped.get(row.id);
