@@ -172,6 +172,11 @@ describe('group commit', () => {
   });
 
   test('groups follow one another: a hundred members in waves all commit, and none is lost', async () => {
+    // The rows exist: two transactions inserting one new row would collide, grouped or not.
+    await db
+      .insertInto('counters')
+      .values(Array.from({ length: 10 }, (_, i) => ({ id: `w${i}`, n: 0n })))
+      .execute();
     const all = Array.from({ length: 100 }, (_, i) =>
       grouped([`w${i % 10}`], async (trx) => {
         await new Promise((resolve) => setTimeout(resolve, i % 7));
