@@ -47,7 +47,7 @@ const secured = { security: [{ secretKey: [] }] };
  * A payment call may share its commit with concurrent calls (group-commit.ts), never with another
  * call on the same payment: inside one database transaction the payment's lock would not hold them apart.
  */
-const ownsPayment = (paymentId: string) => ({ group: [`payment:${paymentId}`] });
+const paymentKey = (paymentId: string) => `payment:${paymentId}`;
 
 function page<T extends { id: string }, J>(rows: T[], limit: number, toJson: (row: T) => J) {
   const data = rows.slice(0, limit);
@@ -112,6 +112,38 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
     return outcome;
   }
 
+  /**
+   * A change a key makes: run once per Idempotency-Key, recorded in the audit trail when it succeeds,
+   * and sharing its commit with concurrent calls that need none of `group` (group-commit.ts).
+   */
+  function change<T>(
+    request: Parameters<typeof callerOf>[0] & Parameters<typeof idempotent>[0],
+    reply: Parameters<typeof idempotent>[1],
+    how: {
+      action: string;
+      target: (body: { id?: string } | undefined) => { type: string; id: string };
+      group: readonly string[];
+      toJson: (value: T) => unknown;
+      status?: number;
+    },
+    run: (trx: SharedDb) => Promise<T | Problem>,
+  ) {
+    return idempotent(
+      request,
+      reply,
+      scopeOf(request),
+      async (trx) =>
+        audited(
+          request,
+          trx,
+          outcomeOf(await run(trx), request.url, how.toJson, how.status),
+          how.action,
+          how.target,
+        ),
+      { group: how.group },
+    );
+  }
+
   return async (app: App) => {
     app.addHook('preHandler', deps.authenticate as never);
 
@@ -129,37 +161,31 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       async (request, reply) => {
         const caller = callerOf(request);
         const body = request.body;
-        return idempotent(
+        return change(
           request,
           reply,
-          scopeOf(request),
-          async (trx) =>
-            audited(
-              request,
+          {
+            action: 'payment.create',
+            target: (payment) => ({ type: 'payment', id: payment?.id ?? '' }),
+            group: [],
+            toJson: toPayment,
+            status: 201,
+          },
+          (trx) =>
+            deps.payments.create(
+              caller,
+              {
+                amount: BigInt(body.amount),
+                currency: body.currency,
+                captureMethod: body.capture_method ?? 'automatic',
+                description: body.description ?? null,
+                orderReference: body.order_reference ?? null,
+                customerEmail: body.customer_email ?? null,
+                metadata: body.metadata ?? {},
+                returnUrl: body.return_url ?? null,
+              },
               trx,
-              outcomeOf(
-                await deps.payments.create(
-                  caller,
-                  {
-                    amount: BigInt(body.amount),
-                    currency: body.currency,
-                    captureMethod: body.capture_method ?? 'automatic',
-                    description: body.description ?? null,
-                    orderReference: body.order_reference ?? null,
-                    customerEmail: body.customer_email ?? null,
-                    metadata: body.metadata ?? {},
-                    returnUrl: body.return_url ?? null,
-                  },
-                  trx,
-                ),
-                request.url,
-                toPayment,
-                201,
-              ),
-              'payment.create',
-              (payment) => ({ type: 'payment', id: payment?.id ?? '' }),
             ),
-          { group: [] },
         );
       },
     );
@@ -182,23 +208,16 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
           throw new Problem(400, 'invalid_request', 'Invalid request', 'send either card or token');
         }
         const method = card ? { card: cardInput(card) } : { token: token! };
-        return idempotent(
+        return change(
           request,
           reply,
-          scopeOf(request),
-          async (trx) =>
-            audited(
-              request,
-              trx,
-              outcomeOf(
-                await deps.payments.confirm(callerOf(request), request.params.id, method, trx),
-                request.url,
-                toPayment,
-              ),
-              'payment.confirm',
-              () => ({ type: 'payment', id: request.params.id }),
-            ),
-          ownsPayment(request.params.id),
+          {
+            action: 'payment.confirm',
+            target: () => ({ type: 'payment', id: request.params.id }),
+            group: [paymentKey(request.params.id)],
+            toJson: toPayment,
+          },
+          (trx) => deps.payments.confirm(callerOf(request), request.params.id, method, trx),
         );
       },
     );
@@ -217,28 +236,22 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) => {
         const amount = request.body?.amount;
-        return idempotent(
+        return change(
           request,
           reply,
-          scopeOf(request),
-          async (trx) =>
-            audited(
-              request,
+          {
+            action: 'payment.capture',
+            target: () => ({ type: 'payment', id: request.params.id }),
+            group: [paymentKey(request.params.id)],
+            toJson: toPayment,
+          },
+          (trx) =>
+            deps.payments.capture(
+              callerOf(request),
+              request.params.id,
+              amount === undefined ? undefined : BigInt(amount),
               trx,
-              outcomeOf(
-                await deps.payments.capture(
-                  callerOf(request),
-                  request.params.id,
-                  amount === undefined ? undefined : BigInt(amount),
-                  trx,
-                ),
-                request.url,
-                toPayment,
-              ),
-              'payment.capture',
-              () => ({ type: 'payment', id: request.params.id }),
             ),
-          ownsPayment(request.params.id),
         );
       },
     );
@@ -255,23 +268,16 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
         },
       },
       async (request, reply) =>
-        idempotent(
+        change(
           request,
           reply,
-          scopeOf(request),
-          async (trx) =>
-            audited(
-              request,
-              trx,
-              outcomeOf(
-                await deps.payments.cancel(callerOf(request), request.params.id, trx),
-                request.url,
-                toPayment,
-              ),
-              'payment.cancel',
-              () => ({ type: 'payment', id: request.params.id }),
-            ),
-          ownsPayment(request.params.id),
+          {
+            action: 'payment.cancel',
+            target: () => ({ type: 'payment', id: request.params.id }),
+            group: [paymentKey(request.params.id)],
+            toJson: toPayment,
+          },
+          (trx) => deps.payments.cancel(callerOf(request), request.params.id, trx),
         ),
     );
 
@@ -344,32 +350,26 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) => {
         const body = request.body;
-        return idempotent(
+        return change(
           request,
           reply,
-          scopeOf(request),
-          async (trx) =>
-            audited(
-              request,
+          {
+            action: 'payment.refund',
+            target: (refund) => ({ type: 'refund', id: refund?.id ?? '' }),
+            group: [paymentKey(body.payment)],
+            toJson: refundJson,
+            status: 201,
+          },
+          (trx) =>
+            deps.payments.refund(
+              callerOf(request),
+              {
+                paymentId: body.payment,
+                ...(body.amount ? { amount: BigInt(body.amount) } : {}),
+                reason: body.reason ?? null,
+              },
               trx,
-              outcomeOf(
-                await deps.payments.refund(
-                  callerOf(request),
-                  {
-                    paymentId: body.payment,
-                    ...(body.amount ? { amount: BigInt(body.amount) } : {}),
-                    reason: body.reason ?? null,
-                  },
-                  trx,
-                ),
-                request.url,
-                refundJson,
-                201,
-              ),
-              'payment.refund',
-              (refund) => ({ type: 'refund', id: refund?.id ?? '' }),
             ),
-          ownsPayment(body.payment),
         );
       },
     );

@@ -1,4 +1,5 @@
 import { CompiledQuery, type DatabaseConnection, Kysely, type Transaction } from 'kysely';
+import { FifoLock } from './fifo-lock.js';
 import {
   AbortedTransactionError,
   assertCommitted,
@@ -86,9 +87,6 @@ const NOTHING: PipelinedResult = { rows: [], command: undefined };
 
 export class GroupCommit {
   #admitting: Group | undefined;
-  /** Whether a group holds a connection; the groups waiting for it. */
-  #holding = false;
-  readonly #waiting: (() => void)[] = [];
   #groupNumber = 0;
 
   constructor(
@@ -124,25 +122,12 @@ export class GroupCommit {
   }
 
   /**
-   * Waits until no other group holds a connection. Two groups at once could each lock a row the
-   * other then asks for (a hot ledger account, in no set order between members): PostgreSQL would
-   * end that deadlock only after deadlock_timeout (1 s), and roll back one of them. Measured, a second
-   * group beside a committing one gained nothing (docs/performance.md); the next group fills meanwhile.
+   * One group at a time holds a connection. Two at once could each lock a row the other then asks
+   * for (a hot ledger account, in no set order between members): PostgreSQL would end that deadlock
+   * only after deadlock_timeout (1 s), and roll back one of them. Measured, a second group beside a
+   * committing one gained nothing (docs/performance.md); the next group fills meanwhile.
    */
-  async enter(): Promise<void> {
-    if (!this.#holding) {
-      this.#holding = true;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-
-  /** The group gave its connection back: the next one takes it. */
-  leave(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#holding = false;
-  }
+  readonly connectionTurn = new FifoLock();
 }
 
 class Group {
@@ -200,11 +185,11 @@ class Group {
   }
 
   async #open(): Promise<PipeliningConnection> {
-    await this.commit.enter();
+    await this.commit.connectionTurn.acquire();
     try {
       return await this.commit.inner.acquireConnection();
     } catch (error) {
-      this.commit.leave();
+      this.commit.connectionTurn.release();
       throw error;
     }
   }
@@ -342,7 +327,7 @@ class Group {
         await this.commit.inner.rollbackTransaction(connection).catch(() => {});
       }
       await this.commit.inner.releaseConnection(connection);
-      this.commit.leave();
+      this.commit.connectionTurn.release();
     }
     this.#settle(failure);
   }
@@ -350,7 +335,7 @@ class Group {
   async #end(): Promise<void> {
     this.#over = true;
     await this.commit.inner.releaseConnection(await this.#connection!);
-    this.commit.leave();
+    this.commit.connectionTurn.release();
     this.#settle();
   }
 }

@@ -1,5 +1,6 @@
 import { messages, type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
 import type { CompiledQuery, QueryResult } from 'kysely';
+import { FifoLock } from './fifo-lock.js';
 import {
   type PipelinedResult,
   type PipeliningConnection,
@@ -10,30 +11,6 @@ import {
 import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
 
 const { serialize } = protocol;
-
-/**
- * A first-come first-served lock. PGlite has exactly one connection, so a caller holds it from
- * acquire to release: a transaction's statements can never interleave with another's.
- * (kysely-pglite 0.6.1 lacks this: 500 concurrent increments of one row ended at 1.)
- */
-class ConnectionLock {
-  #held = false;
-  #waiting: (() => void)[] = [];
-
-  async acquire(): Promise<void> {
-    if (!this.#held) {
-      this.#held = true;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#held = false;
-  }
-}
 
 class PGliteConnection implements PipeliningConnection {
   readonly #names = new StatementNames();
@@ -151,7 +128,10 @@ class PGliteConnection implements PipeliningConnection {
 }
 
 class PGliteDriver extends PipeliningDriver {
-  readonly #lock = new ConnectionLock();
+  // PGlite has exactly one connection, so a caller holds it from acquire to release: a transaction's
+  // statements can never interleave with another's. (kysely-pglite 0.6.1 lacks this: 500 concurrent
+  // increments of one row ended at 1.)
+  readonly #lock = new FifoLock();
   readonly #connection: PGliteConnection;
 
   constructor(private readonly pglite: PGlite) {
