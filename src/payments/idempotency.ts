@@ -32,7 +32,7 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
      * The objects the call must have to itself, when it may share its commit with concurrent calls
      * (store.ts, group-commit.ts); its Idempotency-Key is added to them.
      */
-    options: { group?: readonly string[] } = {},
+    options: { group?: readonly string[]; lane?: string } = {},
   ): Promise<FastifyReply> {
     const key = request.headers['idempotency-key'];
     if (key !== undefined && (typeof key !== 'string' || !KEY.test(key))) {
@@ -43,10 +43,13 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
         'use 1 to 255 printable ASCII characters, e.g. a UUID',
       );
     }
-    const group = options.group && [
-      ...options.group,
-      ...(key === undefined ? [] : [`idempotency:${scope.merchantId}:${scope.livemode}:${key}`]),
-    ];
+    const grouping = options.group && {
+      group: [
+        ...options.group,
+        ...(key === undefined ? [] : [`idempotency:${scope.merchantId}:${scope.livemode}:${key}`]),
+      ],
+      ...(options.lane ? { lane: options.lane } : {}),
+    };
     const outcome = await store.transaction(async (trx) => {
       if (key === undefined) return { ...(await operation(trx)), replayed: false };
       const requestHash = createHash('sha256')
@@ -98,7 +101,7 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
           .where('key', '=', key),
       );
       return { ...result, replayed: false };
-    }, group && { group });
+    }, grouping);
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');
     reply.code(outcome.status);
     if (outcome.status >= 400) reply.type('application/problem+json');

@@ -123,6 +123,8 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       action: string;
       target: (body: { id?: string } | undefined) => { type: string; id: string };
       group: readonly string[];
+      /** Its own lane of groups (group-commit.ts): only for calls that lock nothing others wait on. */
+      lane?: string;
       toJson: (value: T) => unknown;
       status?: number;
     },
@@ -140,7 +142,7 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
           how.action,
           how.target,
         ),
-      { group: how.group },
+      { group: how.group, ...(how.lane ? { lane: how.lane } : {}) },
     );
   }
 
@@ -168,6 +170,9 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
             action: 'payment.create',
             target: (payment) => ({ type: 'payment', id: payment?.id ?? '' }),
             group: [],
+            // A new payment and its audit record: rows nobody else locks, so creations need not wait
+            // for a group of confirmations to commit.
+            lane: 'payments.create',
             toJson: toPayment,
             status: 201,
           },

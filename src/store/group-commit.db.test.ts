@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
-import { testDatabase } from '../../test/support/store.js';
+import { testDatabase, testDbKind } from '../../test/support/store.js';
 import { GroupAborted } from './group-commit.js';
 import { claimExclusively, createStore, type SharedDb } from './store.js';
 import { writeAtCommit } from './write-at-commit.js';
@@ -43,8 +43,8 @@ async function increment(trx: SharedDb, id: string, by = 1n): Promise<bigint> {
   return n;
 }
 
-const grouped = <T>(keys: string[], fn: (trx: SharedDb) => Promise<T>) =>
-  store.transaction(fn, { group: keys });
+const grouped = <T>(keys: string[], fn: (trx: SharedDb) => Promise<T>, lane?: string) =>
+  store.transaction(fn, { group: keys, ...(lane ? { lane } : {}) });
 
 describe('group commit', () => {
   beforeEach(async () => {
@@ -170,6 +170,37 @@ describe('group commit', () => {
     assert.ok(!sent.some((s) => s.statement === 'rollback'));
     assert.deepEqual(await counters(), { q1: 1n, q2: 1n, q3: 1n });
   });
+
+  test('lanes: groups of two lanes all commit, whatever their order', async () => {
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        grouped([`l${i}`], (trx) => increment(trx, `l${i}`), i % 2 === 0 ? 'even' : undefined),
+      ),
+    );
+    assert.equal(Object.keys(await counters()).length, 40);
+  });
+
+  // PGlite has one connection: its lanes take turns, and this test would wait for ever.
+  if (testDbKind === 'postgres')
+    test('lanes run side by side: a group of one lane commits while a group of the other is open', {
+      timeout: 10_000,
+    }, async () => {
+      let otherLaneCommitted!: () => void;
+      const waitForOtherLane = new Promise<void>((resolve) => {
+        otherLaneCommitted = resolve;
+      });
+      const first = grouped(['a'], async (trx) => {
+        await increment(trx, 'a');
+        // Still open: in one lane the next group would wait for this one, and this one waits for it.
+        await waitForOtherLane;
+        return increment(trx, 'a');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await grouped(['b'], (trx) => increment(trx, 'b'), 'other');
+      otherLaneCommitted();
+      assert.equal(await first, 2n);
+      assert.deepEqual(await counters(), { a: 2n, b: 1n });
+    });
 
   test('groups follow one another: a hundred members in waves all commit, and none is lost', async () => {
     // The rows exist: two transactions inserting one new row would collide, grouped or not.

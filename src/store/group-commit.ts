@@ -85,8 +85,21 @@ const BEGIN_STATEMENT = CompiledQuery.raw('begin');
 const COMMITTED: PipelinedResult = { rows: [], command: 'COMMIT' };
 const NOTHING: PipelinedResult = { rows: [], command: undefined };
 
+/**
+ * Groups of one lane take turns on a connection; groups of different lanes run side by side. One
+ * group at a time per lane, because two at once could each lock a row the other then asks for (a hot
+ * ledger account, in no set order between members): PostgreSQL would end that deadlock only after
+ * deadlock_timeout (1 s), and roll back one of them. Measured, a second group beside a committing one
+ * gained nothing (docs/performance.md); the next group fills meanwhile. A lane of its own is only for
+ * transactions that take no lock the others wait on (creating a payment inserts two rows).
+ */
+interface Lane {
+  admitting: Group | undefined;
+  readonly connectionTurn: FifoLock;
+}
+
 export class GroupCommit {
-  #admitting: Group | undefined;
+  readonly #lanes = new Map<string, Lane>();
   #groupNumber = 0;
 
   constructor(
@@ -102,13 +115,19 @@ export class GroupCommit {
     keys: readonly string[],
     // biome-ignore lint/suspicious/noExplicitAny: any module's view of the shared store.
     fn: (trx: Transaction<any>) => Promise<T>,
+    laneName = '',
   ): Promise<{ value: T } | undefined> {
-    let group = this.#admitting;
+    let lane = this.#lanes.get(laneName);
+    if (!lane) {
+      lane = { admitting: undefined, connectionTurn: new FifoLock() };
+      this.#lanes.set(laneName, lane);
+    }
+    let group = lane.admitting;
     if (group && !group.admits()) group = undefined;
     if (group && keys.some((key) => group!.claims.has(key))) return undefined;
     if (!group) {
-      group = new Group(this, ++this.#groupNumber);
-      this.#admitting = group;
+      group = new Group(this, lane.connectionTurn, ++this.#groupNumber);
+      lane.admitting = group;
     }
     const owner = {};
     for (const key of keys) group.claims.set(key, owner);
@@ -120,14 +139,6 @@ export class GroupCommit {
       }),
     };
   }
-
-  /**
-   * One group at a time holds a connection. Two at once could each lock a row the other then asks
-   * for (a hot ledger account, in no set order between members): PostgreSQL would end that deadlock
-   * only after deadlock_timeout (1 s), and roll back one of them. Measured, a second group beside a
-   * committing one gained nothing (docs/performance.md); the next group fills meanwhile.
-   */
-  readonly connectionTurn = new FifoLock();
 }
 
 class Group {
@@ -153,6 +164,8 @@ class Group {
 
   constructor(
     readonly commit: GroupCommit,
+    /** The lane's: held from this group's first statement to its end. */
+    readonly connectionTurn: FifoLock,
     readonly number: number,
   ) {
     this.db = new Kysely({
@@ -185,11 +198,11 @@ class Group {
   }
 
   async #open(): Promise<PipeliningConnection> {
-    await this.commit.connectionTurn.acquire();
+    await this.connectionTurn.acquire();
     try {
       return await this.commit.inner.acquireConnection();
     } catch (error) {
-      this.commit.connectionTurn.release();
+      this.connectionTurn.release();
       throw error;
     }
   }
@@ -327,7 +340,7 @@ class Group {
         await this.commit.inner.rollbackTransaction(connection).catch(() => {});
       }
       await this.commit.inner.releaseConnection(connection);
-      this.commit.connectionTurn.release();
+      this.connectionTurn.release();
     }
     this.#settle(failure);
   }
@@ -335,7 +348,7 @@ class Group {
   async #end(): Promise<void> {
     this.#over = true;
     await this.commit.inner.releaseConnection(await this.#connection!);
-    this.commit.connectionTurn.release();
+    this.connectionTurn.release();
     this.#settle();
   }
 }

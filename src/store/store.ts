@@ -42,6 +42,8 @@ export interface TransactionOptions {
    * only touch the database, since a group that rolls back runs it again on its own.
    */
   group?: readonly string[];
+  /** With `group`: the lane its groups run in (see group-commit.ts); one shared lane by default. */
+  lane?: string;
 }
 
 export interface Store<DB> {
@@ -146,7 +148,7 @@ function wrap<DB>(kind: StoreKind, dialect: PipeliningDialect, options: StoreOpt
     async transaction(fn, options = {}) {
       if (groups && options.group && !options.isolation) {
         try {
-          const grouped = await groups.run(options.group, fn);
+          const grouped = await groups.run(options.group, fn, options.lane);
           if (grouped) return grouped.value;
         } catch (error) {
           rolledBack();
