@@ -538,6 +538,71 @@ describe('group commit', () => {
   });
 });
 
+describe('a storm of concurrent calls', () => {
+  test('payments on shared cards, captures, cancels, refunds and retried keys, all at once: the money adds up', async () => {
+    clock.set(new Date('2029-10-01T10:00:00Z'));
+    // Two cards with money, one with 50 MAD (most of its payments decline 51), one granted abroad.
+    const cards = ['4111111111111111', '5555555555554444', '4111110000000054', '4005560000000018'];
+    const before = await Promise.all(cards.map((number) => cardholderBalance(number)));
+    const scenario = async (i: number) => {
+      const number = cards[i % cards.length]!;
+      const manual = i % 3 === 0;
+      const create = () =>
+        atlas.post<Payment>(
+          '/v1/payments',
+          { amount: 1_000 + i * 100, currency: 'MAD', ...(manual ? { capture_method: 'manual' } : {}) },
+          { 'idempotency-key': `storm-create-${i}` },
+        );
+      // Some creations are sent twice at once, as a client retrying on a timeout would.
+      const created = await Promise.all(i % 5 === 0 ? [create(), create()] : [create()]);
+      assert.equal(new Set(created.map((c) => c.body.id)).size, 1);
+      const id = created[0]!.body.id;
+      const confirm = () =>
+        atlas.post<Payment>(
+          `/v1/payments/${id}/confirm`,
+          { card: card(number) },
+          { 'idempotency-key': `storm-confirm-${i}` },
+        );
+      const confirmed = await Promise.all(i % 4 === 1 ? [confirm(), confirm()] : [confirm()]);
+      assert.deepEqual(confirmed.at(-1)!.body, confirmed[0]!.body);
+      const payment = confirmed[0]!.body;
+      if (payment.status === 'requires_capture') {
+        const next =
+          i % 2 === 0
+            ? await atlas.post<Payment>(`/v1/payments/${id}/capture`, {
+                amount: Math.floor(payment.amount / 2),
+              })
+            : await atlas.post<Payment>(`/v1/payments/${id}/cancel`);
+        assert.equal(next.status, 200, JSON.stringify(next.body));
+      } else if (payment.status === 'succeeded' && i % 3 === 1) {
+        const refund = await atlas.post('/v1/refunds', {
+          payment: id,
+          amount: Math.floor(payment.amount / 4),
+        });
+        assert.equal(refund.status, 201, JSON.stringify(refund.body));
+      } else if (payment.status === 'failed') {
+        assert.equal(payment.decline?.code, '51');
+      }
+      return { number, id };
+    };
+    const done = await Promise.all(Array.from({ length: 36 }, (_, i) => scenario(i)));
+
+    assert.deepEqual(await platform.services.ledger.checkInvariants(), []);
+    // What left each card is what its payments captured less what was refunded, to the centime.
+    for (const [c, number] of cards.entries()) {
+      let net = 0n;
+      for (const { id } of done.filter((d) => d.number === number)) {
+        const { body } = await atlas.get<Payment>(`/v1/payments/${id}`);
+        assert.notEqual(body.status, 'requires_capture');
+        net += BigInt(body.amount_captured - body.amount_refunded);
+      }
+      assert.equal(await cardholderBalance(number), before[c]! - net, number);
+    }
+    // The card with 50 MAD paid what it could and never went below zero.
+    assert.ok((await cardholderBalance(cards[2]!))! >= 0n);
+  });
+});
+
 describe('books', () => {
   test('the ledger balances and the day settlement reconciles with it', async () => {
     assert.deepEqual(await platform.services.ledger.checkInvariants(), []);
