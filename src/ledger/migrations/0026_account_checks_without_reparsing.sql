@@ -4,7 +4,8 @@
 -- without it ran 15% faster (docs/performance.md). A domain's constraint is cached instead, so the
 -- one-column rules become domains, and the rule across columns (no balance below zero unless the
 -- account may go negative) is checked by the posting trigger, which is the only way totals change
--- (ledger_guard_totals). Same error, same constraint name.
+-- (ledger_guard_totals). Same error, same constraint name. Changing a column to a domain rewrites the
+-- table under an exclusive lock: here one short row per account.
 
 create domain ledger_account_type as text
   check (value in ('asset', 'liability', 'equity', 'revenue', 'expense'));
