@@ -19,18 +19,20 @@ import { holdingWritesToCommit, type StatementObserver } from './write-at-commit
  * machines every round trip costs both processes a wake-up and every commit a WAL flush; a group of
  * eight payments pays for about as many round trips and one commit as a single payment does.
  *
- * A group admits members until it has its connection and sends its first pipeline; one group holds
- * a connection at a time, and the next one fills while it runs. A lone transaction therefore sends
- * exactly what it would on its own (write-at-commit.ts): its BEGIN with its first statement, its
- * COMMIT with its held writes, and neither when it is one statement.
+ * A group admits members until it has its connection and sends its first pipeline. One group of
+ * each lane (see Lane) holds a connection at a time, and the next one fills while it runs. A lone
+ * transaction sends exactly what it would on its own (write-at-commit.ts): its BEGIN with its first
+ * statement, its COMMIT with its held writes, and neither when it is one statement.
  *
  * What members give up, and how it is made safe:
  * - They do not exclude each other: in one database transaction a row one member locked is the
  *   others' too. A member names keys for what it must have to itself (its payment, its
  *   Idempotency-Key), and a group admits no two members with one key: the second runs on its own and
- *   waits for the group's locks like any other transaction. Rows that members merely share (a card,
- *   a hot ledger account) are safe, since one transaction's statements run one after another and
- *   each sees what the others wrote before it.
+ *   waits for the group's locks like any other transaction. What it learns it needs only while
+ *   running (the bills a payment pays), it claims with claimExclusively. Rows that members merely
+ *   share (a card, a hot ledger account) are safe where each change is decided in the statement that
+ *   makes it (the day's spending, a balance check): one transaction's statements run one after
+ *   another, and each sees what the others wrote before it.
  * - They fall together: when any statement of the group fails, or a member rolls back after it has
  *   sent something, the whole group rolls back, and every other member gets GroupAborted, which the
  *   store answers by running it again on its own (store.ts). A member's work must therefore be a

@@ -3,13 +3,12 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { type IsolationLevel, Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
 import { GroupAborted, GroupCommit } from './group-commit.js';
-
-export { claimExclusively } from './group-commit.js';
-
 import { pgliteDialect } from './pglite-dialect.js';
 import type { PipeliningDialect } from './pipeline.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { holdingWritesToCommit, type StatementObserver } from './write-at-commit.js';
+
+export { claimExclusively } from './group-commit.js';
 
 export type StoreKind = 'pglite' | 'postgres';
 
