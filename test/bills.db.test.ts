@@ -556,6 +556,7 @@ describe('references at rest (law 09-08)', () => {
     const again = await billerApi.post<{ data: { outcome: string }[] }>(`/v1/billers/${biller.id}/bills`, {
       bills: [bill('L-2', '4242424202', 2_000)],
     });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.deepEqual(
       again.body.data.map((d) => d.outcome),
       ['unchanged'],

@@ -34,14 +34,30 @@ describe('ids', () => {
     assert.equal(newId('x', 0).slice(2, 12), '0000000000');
     assert.equal(newId('x', 2 ** 48 - 1).slice(2, 12), '7zzzzzzzzz');
     assert.equal(newId('x', 1_700_000_000_000).slice(2, 12), '01hf7yat00');
-    // 5,000 ids (several refills of the random pool): all distinct, every base-32 letter in each position.
-    const ids = Array.from({ length: 5_000 }, () => newId('x'));
+    // 5,000 ids, one per millisecond (several refills of the random pool): all distinct, every base-32
+    // letter in each position.
+    const ids = Array.from({ length: 5_000 }, (_, i) => newId('x', 1_800_000_000_000 + i));
     assert.equal(new Set(ids).size, ids.length);
     for (let position = 12; position < 28; position++) {
       assert.equal(new Set(ids.map((id) => id[position])).size, 32, `position ${position}`);
     }
   });
+
+  test('ids made in one millisecond sort in the order they were made, by steps nobody can guess', () => {
+    const ids = Array.from({ length: 2_000 }, () => newId('x', 1_900_000_000_000));
+    assert.deepEqual([...ids].sort(), ids);
+    const steps = new Set(ids.slice(1).map((id, i) => decode(id) - decode(ids[i]!)));
+    assert.equal(steps.size, ids.length - 1, 'each step is its own');
+  });
 });
+
+/** The random part of an id as a number, to measure the steps between ids. */
+function decode(id: string): bigint {
+  let value = 0n;
+  for (const letter of id.slice(12))
+    value = value * 32n + BigInt('0123456789abcdefghjkmnpqrstvwxyz'.indexOf(letter));
+  return value;
+}
 
 describe('config', () => {
   test('defaults, environment and flags, in that order of precedence', () => {

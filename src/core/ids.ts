@@ -26,28 +26,46 @@ function encodeTime(now: number): string {
   return out;
 }
 
-/** 80 random bits as 16 characters: each 5 bytes make 8 characters of 5 bits. */
-function encodeRandom(bytes: Buffer): string {
+/** 80 bits as 16 characters, 5 bits each. */
+function encodeRandom(value: bigint): string {
   let out = '';
-  for (let half = 0; half < 10; half += 5) {
-    // 40 bits: the high byte times 2^32 plus the low four bytes, exact in a double.
-    let value = bytes[half]! * 2 ** 32 + bytes.readUInt32BE(half + 1);
-    let chars = '';
-    for (let i = 0; i < 8; i++) {
-      chars = ALPHABET[value % 32] + chars;
-      value = Math.floor(value / 32);
-    }
-    out += chars;
+  for (let i = 0; i < 16; i++) {
+    out = ALPHABET[Number(value & 31n)] + out;
+    value >>= 5n;
   }
   return out;
 }
 
+const RANDOM_LIMIT = 1n << 80n;
+let lastTime = -1;
+let lastRandom = 0n;
+
 /**
- * A prefixed, time-sortable id (`pay_01jc…`): 48 bits of milliseconds then 80 random bits,
- * the ULID layout, so ids sort by creation time and need no coordination between nodes.
+ * The random part of an id made at `now`. Within one millisecond the ids a process makes still sort in
+ * the order it made them (a list "by creation" and its cursor need that): the next one is the last plus
+ * a random step of up to 40 bits, so it stays hard to guess.
+ */
+function randomPart(now: number): bigint {
+  if (now === lastTime) {
+    const step = randomChunk(5);
+    const next = lastRandom + ((BigInt(step[0]!) << 32n) | BigInt(step.readUInt32BE(1))) + 1n;
+    if (next < RANDOM_LIMIT) {
+      lastRandom = next;
+      return next;
+    }
+  }
+  const bytes = randomChunk(10);
+  lastTime = now;
+  lastRandom = (bytes.readBigUInt64BE(0) << 16n) | BigInt(bytes.readUInt16BE(8));
+  return lastRandom;
+}
+
+/**
+ * A prefixed, time-sortable id (`pay_01jc…`): 48 bits of milliseconds then 80 random bits, the ULID
+ * layout, so ids sort by creation time and need no coordination between nodes.
  */
 export function newId(prefix: string, now: number = Date.now()): string {
-  return `${prefix}_${encodeTime(now)}${encodeRandom(randomChunk(10))}`;
+  return `${prefix}_${encodeTime(now)}${encodeRandom(randomPart(now))}`;
 }
 
 export function hasPrefix(id: string, prefix: string): boolean {
