@@ -133,6 +133,40 @@ describe('webhooks', () => {
     assert.deepEqual(objects, [after.body.id]);
   });
 
+  test('the events of one batch each reach the endpoints that asked for their type, once', async () => {
+    const everything = await startReceiver(0);
+    const failures = await startReceiver(0);
+    for (const [receiver, events] of [
+      [everything, ['*']],
+      [failures, ['payment.failed']],
+    ] as const) {
+      const endpoint = await atlas.post<{ secret: string }>('/v1/webhook_endpoints', {
+        url: receiver.url,
+        events,
+      });
+      receiver.setSecret(endpoint.body.secret);
+    }
+    // Four payments, the last declined (a lost card), before the outbox runs: one batch.
+    for (const number of ['4111111111111111', '4111111111111111', '4111111111111111', '4111110000000203']) {
+      const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_300, currency: 'MAD' });
+      await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card(number) });
+    }
+    await runOutboxUntil(() => everything.received.length >= 4 && failures.received.length >= 1);
+    await platform.outbox.runOnce();
+    assert.deepEqual(everything.received.map((r) => r.type).sort(), [
+      'payment.failed',
+      'payment.succeeded',
+      'payment.succeeded',
+      'payment.succeeded',
+    ]);
+    assert.equal(new Set(everything.received.map((r) => r.eventId)).size, 4);
+    assert.deepEqual(
+      failures.received.map((r) => r.type),
+      ['payment.failed'],
+    );
+    assert.ok([...everything.received, ...failures.received].every((r) => r.signatureValid));
+  });
+
   test('live endpoints must use https; unknown event types are refused', async () => {
     const bad = await atlas.post('/v1/webhook_endpoints', { url: 'ftp://example.ma/x' });
     assert.equal(bad.status, 400);

@@ -159,7 +159,7 @@ describe('re-screening', () => {
       store.db,
     );
     for (const event of events.rows)
-      await screening.outboxHandlers[0]!.deliver({ payload: event.payload } as never);
+      await screening.outboxHandlers[0]!.deliver!({ payload: event.payload } as never);
     return events.rows.length;
   }
 

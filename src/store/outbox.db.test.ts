@@ -122,6 +122,50 @@ describe('outbox', () => {
     assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4]);
   });
 
+  test('a handler of whole batches gets all its events in one call; if it throws, all come back', async () => {
+    const topic = `t${topicCounter++}`;
+    const other = `t${topicCounter++}`;
+    await store.transaction(async (trx) => {
+      for (let i = 0; i < 4; i++) await enqueueEvent(trx, topic, { i });
+      await enqueueEvent(trx, other, { i: 9 });
+    });
+    const calls: number[][] = [];
+    let failOnce = true;
+    const w = createOutboxWorker({
+      store,
+      logger,
+      handlers: [
+        {
+          topic,
+          retryDelayMs: () => 0,
+          deliverAll: async (events) => {
+            calls.push(events.map((e) => (e.payload as { i: number }).i));
+            if (failOnce) {
+              failOnce = false;
+              throw new Error('database busy');
+            }
+          },
+        },
+        { topic: other, deliver: async (e) => void calls.push([(e.payload as { i: number }).i]) },
+      ],
+    });
+    listening = [];
+    assert.equal(await w.runOnce(), 5);
+    // The claim is one statement, atomic on its own: no BEGIN, no COMMIT.
+    assert.deepEqual(
+      listening.filter((s) => s === 'begin' || s === 'commit'),
+      [],
+      listening.join('\n'),
+    );
+    listening = undefined;
+    // Events written in one transaction are claimed in no promised order.
+    const inOrder = (numbers?: number[]) => [...(numbers ?? [])].sort();
+    assert.deepEqual(calls.map(inOrder).sort(), [[0, 1, 2, 3], [9]]);
+    assert.equal(await w.runOnce(), 4, 'the four come back together');
+    assert.deepEqual(inOrder(calls.at(-1)), [0, 1, 2, 3]);
+    assert.equal(await w.runOnce(), 0);
+  });
+
   test('several workers deliver each event once between them', async () => {
     const topic = `t${topicCounter++}`;
     await store.transaction(async (trx) => {

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
+import type { ColumnType, Generated, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ownTables, type SharedDb, type Store } from './store.js';
@@ -39,14 +39,38 @@ export async function enqueueEvent(
   );
 }
 
-export interface OutboxHandler {
+interface HandlerOptions {
   topic: string;
-  /** Throws to have the event retried later. */
-  deliver(event: OutboxEvent): Promise<void>;
   /** Attempts before the event is marked failed; default 12. */
   maxAttempts?: number;
   /** Delay before the next attempt, given the attempts made so far. */
   retryDelayMs?(attempts: number): number;
+}
+
+/**
+ * What the worker does with the events of a topic: `deliver` takes them one at a time (a webhook
+ * call); `deliverAll` takes every event of the topic in a claimed batch at once, for work that one
+ * statement does for them all. Either throws to have its events retried later.
+ */
+export type OutboxHandler = HandlerOptions &
+  (
+    | { deliver(event: OutboxEvent): Promise<void>; deliverAll?: never }
+    | { deliverAll(events: OutboxEvent[]): Promise<void>; deliver?: never }
+  );
+
+/**
+ * One event per row `rows` selects, in one statement: its `payload` column (json) is the payload.
+ * Like enqueueEvent, in the caller's transaction when `db` is one. Answers how many it queued.
+ */
+export async function enqueueEventsSelected(
+  db: SharedDb,
+  topic: string,
+  // biome-ignore lint/suspicious/noExplicitAny: a select over any module's tables.
+  rows: SelectQueryBuilder<any, any, { payload: unknown }>,
+): Promise<number> {
+  const result = await sql`insert into outbox_events (topic, payload)
+    select ${topic}, r.payload from (${rows}) as r`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 export function exponentialBackoff(baseMs: number, maxMs: number) {
@@ -89,69 +113,81 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   async function claim(): Promise<OutboxEvent[]> {
     if (topics.length === 0) return [];
-    // SKIP LOCKED lets several workers claim disjoint batches without waiting on each other.
-    return store.transaction(async (trx) => {
-      const due = trx
-        .selectFrom('outbox_events')
-        .select('id')
-        .where('delivered_at', 'is', null)
-        .where('failed_at', 'is', null)
-        .where('topic', 'in', topics)
-        .where('available_at', '<=', sql<Date>`now()`)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
-        .orderBy('id')
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked();
-      return trx
-        .updateTable('outbox_events')
-        .set({
-          locked_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval`,
-          attempts: sql<number>`attempts + 1`,
-        })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
-    });
+    // One statement, atomic on its own. SKIP LOCKED lets several workers claim disjoint batches
+    // without waiting on each other.
+    const db = store.db;
+    const due = db
+      .selectFrom('outbox_events')
+      .select('id')
+      .where('delivered_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .where('topic', 'in', topics)
+      .where('available_at', '<=', sql<Date>`now()`)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
+      .orderBy('id')
+      .limit(batchSize)
+      .forUpdate()
+      .skipLocked();
+    return db
+      .updateTable('outbox_events')
+      .set({
+        locked_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval`,
+        attempts: sql<number>`attempts + 1`,
+      })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
   }
 
-  /** Delivers one event; on failure schedules its retry (or gives up) and answers false. */
-  async function deliver(event: OutboxEvent): Promise<boolean> {
-    const handler = handlers.get(event.topic);
-    if (!handler) return false;
-    try {
-      await handler.deliver(event);
-      return true;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const giveUp = event.attempts >= (handler.maxAttempts ?? 12);
-      const delayMs = Math.round((handler.retryDelayMs ?? defaultRetry)(event.attempts));
-      logger.warn(
-        { eventId: String(event.id), topic: event.topic, attempts: event.attempts, giveUp, err: message },
-        'outbox delivery failed',
-      );
-      await store.db
-        .updateTable('outbox_events')
-        .set({
-          locked_until: null,
-          last_error: message.slice(0, 1000),
-          ...(giveUp
-            ? { failed_at: sql<Date>`now()` }
-            : { available_at: sql<Date>`now() + ${`${delayMs} milliseconds`}::interval` }),
-        })
-        .where('id', '=', event.id)
-        .execute();
-      return false;
-    }
+  /** Schedules the event's next attempt, or marks it failed when it has had them all. */
+  async function retryLater(event: OutboxEvent, handler: OutboxHandler, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const giveUp = event.attempts >= (handler.maxAttempts ?? 12);
+    const delayMs = Math.round((handler.retryDelayMs ?? defaultRetry)(event.attempts));
+    logger.warn(
+      { eventId: String(event.id), topic: event.topic, attempts: event.attempts, giveUp, err: message },
+      'outbox delivery failed',
+    );
+    await store.db
+      .updateTable('outbox_events')
+      .set({
+        locked_until: null,
+        last_error: message.slice(0, 1000),
+        ...(giveUp
+          ? { failed_at: sql<Date>`now()` }
+          : { available_at: sql<Date>`now() + ${`${delayMs} milliseconds`}::interval` }),
+      })
+      .where('id', '=', event.id)
+      .execute();
+  }
+
+  /** Hands `events` (all of one topic) to its handler; answers those it delivered. */
+  async function deliver(handler: OutboxHandler, events: OutboxEvent[]): Promise<OutboxEvent[]> {
+    const attempt = async (events: OutboxEvent[], work: () => Promise<void>) => {
+      try {
+        await work();
+        return events;
+      } catch (error) {
+        for (const event of events) await retryLater(event, handler, error);
+        return [];
+      }
+    };
+    const { deliver, deliverAll } = handler;
+    if (deliverAll) return attempt(events, () => deliverAll(events));
+    return (await Promise.all(events.map((event) => attempt([event], () => deliver!(event))))).flat();
   }
 
   async function runOnce(): Promise<number> {
     const events = await claim();
-    const delivered = await Promise.all(events.map(deliver));
+    const byTopic = new Map<string, OutboxEvent[]>();
+    for (const event of events) byTopic.set(event.topic, [...(byTopic.get(event.topic) ?? []), event]);
+    const delivered = await Promise.all(
+      [...byTopic].map(([topic, ofTopic]) => deliver(handlers.get(topic)!, ofTopic)),
+    );
     // The batch's deliveries are recorded in one statement, one commit rather than one per event. A
     // crash before it leaves them claimed: they are delivered again when the lease ends, as they
     // would be after a crash between a delivery and its own record (delivery is at least once).
-    const ids = events.filter((_, i) => delivered[i]).map((event) => event.id);
+    const ids = delivered.flat().map((event) => event.id);
     if (ids.length > 0) {
       await store.db
         .updateTable('outbox_events')
