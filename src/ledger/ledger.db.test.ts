@@ -157,6 +157,35 @@ describe('ledger', () => {
     assert.equal((await ledger.getAccount(a.id))?.debitsPosted, 0n);
   });
 
+  test('a posting added later to an entry another transaction wrote is rejected at commit', async () => {
+    const a = await account('asset', true);
+    const b = await account('asset', true);
+    const entry = await ledger.transfer({
+      description: 'x',
+      currency: 'MAD',
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 5n,
+    });
+    assertEntry(entry);
+    await assert.rejects(
+      sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+          values (${entry.id}, ${a.id}, 3, now())`.execute(store.db),
+      /unbalanced/,
+    );
+    // Within one transaction too, however many statements it takes.
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+                  values (${entry.id}, ${a.id}, 3, now())`.execute(trx);
+        await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+                  values (${entry.id}, ${b.id}, -2, now())`.execute(trx);
+      }),
+      /unbalanced/,
+    );
+    assert.equal((await ledger.getAccount(a.id))?.debitsPosted, 5n);
+  });
+
   test('postings, entries and totals cannot be edited behind the ledger', async () => {
     const a = await account('asset', true);
     const b = await account('asset', true);
