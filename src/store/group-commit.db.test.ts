@@ -68,6 +68,52 @@ describe('group commit', () => {
     assert.equal(inGroups.filter((s) => s.statement.startsWith('select')).length, 12);
   });
 
+  test("the members' held writes go as one statement: one insert of all their rows, their updates as CTEs", async () => {
+    await sql`insert into counters (id, n) values ('u0', 0), ('u1', 0), ('u2', 0)`.execute(db);
+    sent.length = 0;
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        grouped([`m${i}`], async (trx) => {
+          await writeAtCommit(trx, trx.insertInto('counters').values({ id: `m${i}`, n: BigInt(i) }));
+          await writeAtCommit(
+            trx,
+            trx
+              .updateTable('counters')
+              .set({ n: 10n + BigInt(i) })
+              .where('id', '=', `u${i}`),
+          );
+        }),
+      ),
+    );
+    // Each member's update names the table its insert holds, so it sends the insert first (one
+    // snapshot for held writes, write-at-commit.ts): the three inserts go as one insert of three rows,
+    // then the three updates as one statement with the COMMIT.
+    assert.deepEqual(
+      sent.map((s) => s.statement.replace(/\$\d+/g, '$')),
+      [
+        'begin',
+        'insert into "counters" ("id", "n") values ($, $), ($, $), ($, $)',
+        'with w0 as (update "counters" set "n" = $ where "id" = $), w1 as (update "counters" set "n" = $ where "id" = $), ' +
+          'w2 as (update "counters" set "n" = $ where "id" = $) select 1',
+        'commit',
+      ],
+    );
+    assert.deepEqual(await counters(), { m0: 0n, m1: 1n, m2: 2n, u0: 10n, u1: 11n, u2: 12n });
+  });
+
+  test('members whose work is all held (creating payments) send one statement in all, no BEGIN, no COMMIT', async () => {
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        grouped([], (trx) => writeAtCommit(trx, trx.insertInto('counters').values({ id: `h${i}`, n: 1n }))),
+      ),
+    );
+    assert.deepEqual(
+      sent.map((s) => s.statement.replace(/\$\d+/g, '$')),
+      ['insert into "counters" ("id", "n") values ($, $), ($, $), ($, $), ($, $)'],
+    );
+    assert.deepEqual(await counters(), { h0: 1n, h1: 1n, h2: 1n, h3: 1n });
+  });
+
   test('a lone transaction sends what it would on its own: one held write is one statement', async () => {
     await grouped([], async (trx) => {
       await writeAtCommit(trx, trx.insertInto('counters').values({ id: 'alone', n: 7n }));

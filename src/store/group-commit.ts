@@ -10,7 +10,12 @@ import {
   postgresSqlDialect,
   ROLLBACK,
 } from './pipeline.js';
-import { holdingWritesToCommit, type StatementObserver } from './write-at-commit.js';
+import {
+  heldWritesOf,
+  holdingWritesToCommit,
+  mergeHeldWrites,
+  type StatementObserver,
+} from './write-at-commit.js';
 
 /**
  * Group commit: concurrent transactions that ask for it (the API's payment calls) share one database
@@ -282,7 +287,7 @@ class Group {
       commitNow = this.#active.size === 0;
       batch = this.#queue;
       this.#queue = [];
-      const statements = batch.flatMap((pending) => pending.queries);
+      const { statements, resultOf } = withHeldWritesMerged(batch.flatMap((pending) => pending.queries));
       // One statement in all is atomic by itself: no BEGIN, no COMMIT (a lone payment's creation).
       const alone = !this.#begun && commitNow && statements.length === 1;
       const begin = !this.#begun && !alone && statements.length > 0;
@@ -299,10 +304,10 @@ class Group {
         this.#observe(pipeline);
         const results = await connection.executePipeline(pipeline);
         if (commitNow && !alone) assertCommitted(results.at(-1));
-        let at = begin ? 1 : 0;
+        const first = begin ? 1 : 0;
+        let at = 0;
         for (const pending of batch) {
-          pending.resolve(results.slice(at, at + pending.queries.length));
-          at += pending.queries.length;
+          pending.resolve(pending.queries.map(() => results[first + resultOf[at++]!]!));
         }
         ended = commitNow;
       }
@@ -353,6 +358,24 @@ class Group {
     this.connectionTurn.release();
     this.#settle();
   }
+}
+
+/**
+ * The statements of a pipeline as sent: the held writes of every member in it (write-at-commit.ts)
+ * go as one statement, where the first of them was (see mergeHeldWrites). `resultOf[i]` is where the
+ * result of the i-th statement given is; members do not read what their held writes return.
+ */
+function withHeldWritesMerged(given: CompiledQuery[]): { statements: CompiledQuery[]; resultOf: number[] } {
+  const writes = given.map(heldWritesOf);
+  if (writes.filter(Boolean).length < 2) return { statements: given, resultOf: given.map((_, i) => i) };
+  const statements: CompiledQuery[] = [];
+  let merged: number | undefined;
+  const resultOf = given.map((statement, i) => {
+    if (!writes[i]) return statements.push(statement) - 1;
+    merged ??= statements.push(mergeHeldWrites(writes.flatMap((w) => w ?? []))) - 1;
+    return merged;
+  });
+  return { statements, resultOf };
 }
 
 /** What one member's Kysely transaction sees as its connection. */

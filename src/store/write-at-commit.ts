@@ -68,19 +68,75 @@ export async function writeAtCommit(db: Kysely<any>, query: Compilable): Promise
   await db.executeQuery(CompiledQuery.raw(MARK + sql, [...parameters]));
 }
 
+/** Each statement takeHeld made, with the held writes it carries (see mergeHeldWrites). */
+const heldWritesIn = new WeakMap<CompiledQuery, CompiledQuery[]>();
+
+/** The writes a statement of held writes carries; undefined for any other statement. */
+export function heldWritesOf(statement: CompiledQuery): CompiledQuery[] | undefined {
+  return heldWritesIn.get(statement);
+}
+
+/** Renumbers the $n parameters of a Kysely-built write by `offset`. */
+function shiftParameters(text: string, offset: number): string {
+  // Safe because writeAtCommit only admits Kysely-built writes: every value is a $n parameter,
+  // and identifiers are lower-case names, so "$" followed by digits is never anything else.
+  return offset === 0 ? text : text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+}
+
 /** Several held writes as one statement: each one a data-modifying CTE, its parameters renumbered. */
 export function combine(queries: CompiledQuery[]): CompiledQuery {
   if (queries.length === 1) return queries[0]!;
   const parameters: unknown[] = [];
   const parts = queries.map((query, i) => {
-    const offset = parameters.length;
+    const text = shiftParameters(query.sql, parameters.length);
     parameters.push(...query.parameters);
-    // Safe because writeAtCommit only admits Kysely-built writes: every value is a $n parameter,
-    // and identifiers are lower-case names, so "$" followed by digits is never anything else.
-    const text = query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
     return `w${i} as (${text})`;
   });
   return CompiledQuery.raw(`with ${parts.join(', ')} select 1`, parameters);
+}
+
+const INSERT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) values /;
+
+/**
+ * The held writes of several transactions as one statement (group commit: members of one database
+ * transaction). Inserts into one table with the same columns become one insert of all their rows,
+ * so that PostgreSQL starts one insert, and reads the table's constraints once, for the group rather
+ * than for each member; updates stay apart. Rows are inserted in no promised order, as within one
+ * transaction's held writes. Only for transactions that write different rows (a group's members).
+ */
+export function mergeHeldWrites(writes: CompiledQuery[]): CompiledQuery {
+  const inserts = new Map<string, { rows: string[]; parameters: unknown[] }>();
+  // Each write kept as it is, or the head of a merged insert, in the order they first came.
+  const order: (CompiledQuery | string)[] = [];
+  for (const write of writes) {
+    const head = INSERT_HEAD.exec(write.sql)?.[0];
+    if (!head) {
+      order.push(write);
+      continue;
+    }
+    let insert = inserts.get(head);
+    if (!insert) {
+      insert = { rows: [], parameters: [] };
+      inserts.set(head, insert);
+      order.push(head);
+    }
+    insert.rows.push(shiftParameters(write.sql.slice(head.length), insert.parameters.length));
+    insert.parameters.push(...write.parameters);
+  }
+  return held(
+    order.map((item) => {
+      if (typeof item !== 'string') return item;
+      const { rows, parameters } = inserts.get(item)!;
+      return CompiledQuery.raw(item + rows.join(', '), parameters);
+    }),
+  );
+}
+
+/** The held writes as one statement, remembered as such. */
+function held(writes: CompiledQuery[]): CompiledQuery {
+  const statement = combine(writes);
+  heldWritesIn.set(statement, writes);
+  return statement;
 }
 
 interface OpenTransaction {
@@ -165,11 +221,11 @@ class HoldingConnection implements DatabaseConnection {
 
   /** The held writes as one statement, no longer held. */
   takeHeld(open: OpenTransaction): CompiledQuery {
-    const held = open.held;
+    const writes = open.held;
     open.held = [];
     open.heldTables.clear();
     open.updatedTables.clear();
-    return combine(held);
+    return held(writes);
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
