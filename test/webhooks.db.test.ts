@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import { after, describe, test } from 'node:test';
+import { WEBHOOK_FANOUT_TOPIC } from '../src/payments/events.js';
 import { signWebhook, verifyWebhook } from '../src/payments/signature.js';
+import { enqueueEvent } from '../src/store/outbox.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 interface Received {
@@ -165,6 +167,28 @@ describe('webhooks', () => {
       ['payment.failed'],
     );
     assert.ok([...everything.received, ...failures.received].every((r) => r.signatureValid));
+  });
+
+  test('a fan-out queued by an earlier version (one outbox row per event) is still delivered', async () => {
+    const receiver = await startReceiver(0);
+    const endpoint = await atlas.post<{ secret: string }>('/v1/webhook_endpoints', {
+      url: receiver.url,
+      events: ['payment.succeeded'],
+    });
+    receiver.setSecret(endpoint.body.secret);
+    const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_400, currency: 'MAD' });
+    await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('4111111111111111') });
+    await runOutboxUntil(() => receiver.received.length >= 1);
+    const eventId = receiver.received[0]!.eventId;
+    await platform.store.transaction((trx) => enqueueEvent(trx, WEBHOOK_FANOUT_TOPIC, { eventId }));
+    await runOutboxUntil(() => receiver.received.length >= 2);
+    assert.deepEqual(
+      receiver.received.map((r) => [r.eventId, r.signatureValid]),
+      [
+        [eventId, true],
+        [eventId, true],
+      ],
+    );
   });
 
   test('live endpoints must use https; unknown event types are refused', async () => {

@@ -1,11 +1,11 @@
 import type { ExpressionBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
-import { enqueueEvent } from '../store/outbox.js';
 import { plannedForItsValues } from '../store/prepared.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { writeAtCommit } from '../store/write-at-commit.js';
 import type { PersonalData } from '../vault/personal-data.js';
 import { isPaymentPersonalField, type PaymentTables } from './model.js';
+import { queueDeliveriesAtCommit } from './webhook-fanout.js';
 
 export type EventType =
   | 'payment.requires_action'
@@ -24,6 +24,10 @@ export const EVENT_TYPES: EventType[] = [
   'refund.succeeded',
 ];
 
+/**
+ * Events recorded before 2026-12-04 queued their webhook deliveries through this topic, one outbox
+ * row each; they are now queued in the statement that records the event (webhook-fanout.ts).
+ */
 export const WEBHOOK_FANOUT_TOPIC = 'webhook.event';
 
 export interface Scope {
@@ -136,7 +140,7 @@ export function createEventLog(deps: { store: SharedStore; personal: PersonalDat
             data: JSON.stringify(await deps.personal.sealFields(data, isPaymentPersonalField, db)),
           }),
       );
-      await enqueueEvent(db, WEBHOOK_FANOUT_TOPIC, { eventId: id });
+      await queueDeliveriesAtCommit(db, { id, merchantId: scope.merchantId, livemode: scope.livemode, type });
       return id;
     },
 

@@ -19,8 +19,7 @@ import {
 } from './events.js';
 import type { PaymentTables } from './model.js';
 import { signWebhook } from './signature.js';
-
-const DELIVERY_TOPIC = 'webhook.delivery';
+import { DELIVERY_TOPIC, wantsEvent } from './webhook-fanout.js';
 
 /**
  * Retries double from the base delay up to 360 times it (6 hours at the default one-minute base);
@@ -179,8 +178,7 @@ export function createWebhookService(deps: {
         join.onRef('w.merchant_id', '=', 'e.merchant_id').onRef('w.livemode', '=', 'e.livemode'),
       )
       .where('e.id', 'in', eventIds)
-      .where('w.disabled_at', 'is', null)
-      .where(sql<boolean>`('*' = any(w.enabled_events) or e.type = any(w.enabled_events))`)
+      .where(wantsEvent(sql.ref('e.type')))
       .$if(only.endpointId !== undefined, (q) => q.where('w.id', '=', only.endpointId!))
       .$if(only.registeredBefore === true, (q) => q.whereRef('w.created_at', '<=', 'e.created_at'))
       .select(sql<unknown>`json_build_object('eventId', e.id, 'endpointId', w.id)`.as('payload'));
@@ -277,8 +275,9 @@ export function createWebhookService(deps: {
     outboxHandlers: [
       {
         topic: WEBHOOK_FANOUT_TOPIC,
-        // Every event of a claimed batch in one statement: a busy shop's payments each bring one.
-        // An endpoint gets the events that happen once it is registered, not older ones queued late.
+        // Events an earlier version queued for fan-out (new ones queue their deliveries as they are
+        // recorded): a claimed batch in one statement. An endpoint gets the events that happen once it
+        // is registered, not older ones queued late.
         async deliverAll(outboxEvents) {
           const eventIds = outboxEvents.map((e) => (e.payload as { eventId: string }).eventId);
           await queueDeliveries(deps.store.db, eventIds, { registeredBefore: true });

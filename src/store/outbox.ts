@@ -58,19 +58,35 @@ export type OutboxHandler = HandlerOptions &
     | { deliverAll(events: OutboxEvent[]): Promise<void>; deliver?: never }
   );
 
+// biome-ignore lint/suspicious/noExplicitAny: a select over any module's tables.
+type PayloadRows = SelectQueryBuilder<any, any, { payload: unknown }>;
+
+/** The insert of one event per row `rows` selects: its `payload` column (json) is the payload. */
+function insertSelected(db: SharedDb, topic: string, rows: PayloadRows) {
+  return ownTables<OutboxTables>(db)
+    .insertInto('outbox_events')
+    .columns(['topic', 'payload'])
+    .expression(sql`select ${topic}, r.payload from (${rows}) as r`);
+}
+
+/** One event per row `rows` selects, in one statement, now. Answers how many it queued. */
+export async function enqueueEventsSelected(db: SharedDb, topic: string, rows: PayloadRows): Promise<number> {
+  const result = await insertSelected(db, topic, rows).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+}
+
 /**
- * One event per row `rows` selects, in one statement: its `payload` column (json) is the payload.
- * Like enqueueEvent, in the caller's transaction when `db` is one. Answers how many it queued.
+ * One event per row `rows` selects, written with the caller's transaction's commit like enqueueEvent
+ * (write-at-commit.ts): `reads` names the tables `rows` reads, which the transaction must not write
+ * after this.
  */
-export async function enqueueEventsSelected(
-  db: SharedDb,
+export async function enqueueEventsSelectedAtCommit(
+  trx: SharedDb,
   topic: string,
-  // biome-ignore lint/suspicious/noExplicitAny: a select over any module's tables.
-  rows: SelectQueryBuilder<any, any, { payload: unknown }>,
-): Promise<number> {
-  const result = await sql`insert into outbox_events (topic, payload)
-    select ${topic}, r.payload from (${rows}) as r`.execute(db);
-  return Number(result.numAffectedRows ?? 0n);
+  rows: PayloadRows,
+  reads: readonly string[],
+): Promise<void> {
+  await writeAtCommit(trx, insertSelected(trx, topic, rows), { reads });
 }
 
 export function exponentialBackoff(baseMs: number, maxMs: number) {

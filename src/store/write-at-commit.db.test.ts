@@ -217,6 +217,41 @@ describe('writes at commit', () => {
     assert.deepEqual(await notes(), [{ id: 'a', body: 'note a', n: 3n }]);
   });
 
+  test('an insert of rows a SELECT gives is held too; it reads its tables as the writes held before it left them', async () => {
+    const tagsOfNotes = () =>
+      db
+        .insertInto('held_tags')
+        .columns(['id', 'note'])
+        .expression(db.selectFrom('held_notes').select([sql<string>`'tag-' || id`.as('id'), 'id as note']));
+    await note('a').execute();
+    sent.length = 0;
+    await store.transaction(async (trx) => {
+      await trx.selectFrom('held_notes').select('id').forUpdate().execute();
+      await writeAtCommit(trx, tagsOfNotes(), { reads: ['held_notes'] });
+    });
+    // Held to the commit, like a plain insert.
+    assert.deepEqual(
+      sent.map((s) => s.slice(0, 30)),
+      ['begin', 'select "id" from "held_notes" ', 'insert into "held_tags" ("id",', 'commit'],
+    );
+    await sql`truncate held_tags`.execute(db);
+    sent.length = 0;
+    await store.transaction(async (trx) => {
+      await writeAtCommit(trx, note('b'));
+      await writeAtCommit(trx, tagsOfNotes(), { reads: ['held_notes'] });
+    });
+    // A held insert into a table it reads goes first, so that it sees note b.
+    assert.deepEqual(
+      sent.map((s) => s.slice(0, 30)),
+      ['begin', 'insert into "held_notes" ("id"', 'insert into "held_tags" ("id",', 'commit'],
+    );
+    const tags = await db.selectFrom('held_tags').select(['id', 'note']).orderBy('id').execute();
+    assert.deepEqual(tags, [
+      { id: 'tag-a', note: 'a' },
+      { id: 'tag-b', note: 'b' },
+    ]);
+  });
+
   test('combining renumbers each insert’s parameters after the ones before it', () => {
     const combined = combine([note('a', 'x', 1n).compile(), tag('t', 'a').compile(), note('b').compile()]);
     assert.equal(

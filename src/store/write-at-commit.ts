@@ -42,7 +42,9 @@ import {
  * that later statement, and rolls back the whole transaction. Rows sent in one batch are inserted in
  * no promised order (serial ids may not follow call order).
  */
-const MARK = '/* at commit */ ';
+const MARK = '/* at commit';
+/** The mark a held write carries to the driver, with the tables its SELECT reads, if any. */
+const MARKED = /^\/\* at commit(?:, reading ([a-z0-9_ ]+))? \*\/ /;
 
 /** The table of a write writeAtCommit admitted. */
 const heldTable = (sql: string) => /^(?:insert into|update) "([a-z0-9_]+)"/.exec(sql)![1]!;
@@ -54,18 +56,34 @@ function writtenTable(sql: string): string | undefined {
     /^update "([a-z0-9_]+)" set .+ where /s.exec(sql))?.[1];
 }
 
+/** The table an insert whose rows a SELECT gives writes; undefined for anything else. */
+function insertSelectTable(sql: string): string | undefined {
+  if (/\breturning\b|\bon conflict\b/.test(sql)) return undefined;
+  return /^insert into "([a-z0-9_]+)" \([^)]*\) select /.exec(sql)?.[1];
+}
+
 /**
  * Writes `query` when the caller's transaction commits, or at once outside a transaction. Only for
  * plain inserts (no RETURNING, ON CONFLICT or WITH) and plain updates (no RETURNING, FROM or
  * subquery) that nothing in the transaction reads back; an update only of rows the transaction
  * has locked, since nobody learns how many rows it changed.
+ *
+ * With `reads`, an insert whose rows a SELECT of those tables gives (`insert into "t" (…) select …`):
+ * it reads them as they are at commit, so it is for tables the transaction does not write after it;
+ * held writes to them before it are sent first.
  */
-// biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
-export async function writeAtCommit(db: Kysely<any>, query: Compilable): Promise<void> {
+export async function writeAtCommit(
+  // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
+  db: Kysely<any>,
+  query: Compilable,
+  options: { reads?: readonly string[] } = {},
+): Promise<void> {
   const { sql, parameters } = query.compile();
-  if (!writtenTable(sql))
+  const reads = options.reads ?? [];
+  if (!(reads.length > 0 ? insertSelectTable(sql) : writtenTable(sql)))
     throw new Error(`writeAtCommit takes a plain insert or update, not: ${sql.slice(0, 80)}`);
-  await db.executeQuery(CompiledQuery.raw(MARK + sql, [...parameters]));
+  const mark = reads.length > 0 ? `${MARK}, reading ${reads.join(' ')} */ ` : `${MARK} */ `;
+  await db.executeQuery(CompiledQuery.raw(mark + sql, [...parameters]));
 }
 
 /** Each statement takeHeld made, with the held writes it carries (see mergeHeldWrites). */
@@ -196,12 +214,15 @@ class HoldingConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const open = this.transaction;
-    if (query.sql.startsWith(MARK)) {
-      const held = CompiledQuery.raw(query.sql.slice(MARK.length), [...query.parameters]);
+    const mark = query.sql.startsWith(MARK) ? MARKED.exec(query.sql) : null;
+    if (mark) {
+      const held = CompiledQuery.raw(query.sql.slice(mark[0].length), [...query.parameters]);
       if (!open) return this.send(held);
       const isUpdate = held.sql.startsWith('update');
       // One snapshot for all the held writes: see the module's comment.
-      const clashes = namesAny(held.sql, isUpdate ? open.heldTables.values() : open.updatedTables.values());
+      const clashes =
+        namesAny(held.sql, isUpdate ? open.heldTables.values() : open.updatedTables.values()) ||
+        (mark[1]?.split(' ') ?? []).some((table) => open.heldTables.has(table));
       if (clashes) await this.sendHeld(open);
       open.held.push(held);
       const table = heldTable(held.sql);
