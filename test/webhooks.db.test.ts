@@ -51,6 +51,24 @@ async function runOutboxUntil(done: () => boolean, timeoutMs = 10_000) {
   }
 }
 
+/** A receiver registered as an atlas endpoint for `events`, with its secret set. */
+async function registeredReceiver(events: string[], failFirst = 0) {
+  const receiver = await startReceiver(failFirst);
+  const endpoint = await atlas.post<{ id: string; secret: string }>('/v1/webhook_endpoints', {
+    url: receiver.url,
+    events,
+  });
+  receiver.setSecret(endpoint.body.secret);
+  return receiver;
+}
+
+/** A payment by atlas, confirmed with `number`; answers its id. */
+async function pay(amount: number, number = '4111111111111111') {
+  const created = await atlas.post<{ id: string }>('/v1/payments', { amount, currency: 'MAD' });
+  await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card(number) });
+  return created.body.id;
+}
+
 describe('webhooks', () => {
   test('signed deliveries reach a real receiver, retried after failures, and can be replayed', async () => {
     const receiver = await startReceiver(2);
@@ -62,8 +80,7 @@ describe('webhooks', () => {
     assert.match(endpoint.body.secret, /^whsec_/);
     receiver.setSecret(endpoint.body.secret);
 
-    const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 4_200, currency: 'MAD' });
-    await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('4111111111111111') });
+    const created = await pay(4_200);
 
     await runOutboxUntil(() => receiver.received.length >= 3);
     assert.equal(receiver.received.length, 3, 'two refusals, then a success, then nothing more');
@@ -87,7 +104,7 @@ describe('webhooks', () => {
     const event = await atlas.get<{ id: string; type: string; data: { object: { id: string } } }>(
       `/v1/events/${eventId}`,
     );
-    assert.equal(event.body.data.object.id, created.body.id);
+    assert.equal(event.body.data.object.id, created);
     const replay = await atlas.post<{ queued: number }>(`/v1/events/${eventId}/redeliver`, {});
     assert.equal(replay.body.queued, 1);
     await runOutboxUntil(() => receiver.received.length >= 4);
@@ -95,15 +112,9 @@ describe('webhooks', () => {
   });
 
   test('events the endpoint did not ask for are not sent', async () => {
-    const receiver = await startReceiver(0);
-    const endpoint = await atlas.post<{ secret: string }>('/v1/webhook_endpoints', {
-      url: receiver.url,
-      events: ['refund.succeeded'],
-    });
-    receiver.setSecret(endpoint.body.secret);
-    const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_000, currency: 'MAD' });
-    await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('4111111111111111') });
-    await atlas.post('/v1/refunds', { payment: created.body.id });
+    const receiver = await registeredReceiver(['refund.succeeded']);
+    const created = await pay(1_000);
+    await atlas.post('/v1/refunds', { payment: created });
     await runOutboxUntil(() => receiver.received.length >= 1);
     await platform.outbox.runOnce();
     assert.deepEqual(
@@ -113,16 +124,9 @@ describe('webhooks', () => {
   });
 
   test('an endpoint gets the events that happen once it is registered, not older ones', async () => {
-    const before = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_100, currency: 'MAD' });
-    await atlas.post(`/v1/payments/${before.body.id}/confirm`, { card: card('4111111111111111') });
-    const receiver = await startReceiver(0);
-    const endpoint = await atlas.post<{ secret: string }>('/v1/webhook_endpoints', {
-      url: receiver.url,
-      events: ['payment.succeeded'],
-    });
-    receiver.setSecret(endpoint.body.secret);
-    const after = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_200, currency: 'MAD' });
-    await atlas.post(`/v1/payments/${after.body.id}/confirm`, { card: card('4111111111111111') });
+    await pay(1_100);
+    const receiver = await registeredReceiver(['payment.succeeded']);
+    const after = await pay(1_200);
     await runOutboxUntil(() => receiver.received.length >= 1);
     await platform.outbox.runOnce();
     const objects = await Promise.all(
@@ -132,27 +136,15 @@ describe('webhooks', () => {
             .id,
       ),
     );
-    assert.deepEqual(objects, [after.body.id]);
+    assert.deepEqual(objects, [after]);
   });
 
   test('the events of one batch each reach the endpoints that asked for their type, once', async () => {
-    const everything = await startReceiver(0);
-    const failures = await startReceiver(0);
-    for (const [receiver, events] of [
-      [everything, ['*']],
-      [failures, ['payment.failed']],
-    ] as const) {
-      const endpoint = await atlas.post<{ secret: string }>('/v1/webhook_endpoints', {
-        url: receiver.url,
-        events,
-      });
-      receiver.setSecret(endpoint.body.secret);
-    }
+    const everything = await registeredReceiver(['*']);
+    const failures = await registeredReceiver(['payment.failed']);
     // Four payments, the last declined (a lost card), before the outbox runs: one batch.
-    for (const number of ['4111111111111111', '4111111111111111', '4111111111111111', '4111110000000203']) {
-      const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_300, currency: 'MAD' });
-      await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card(number) });
-    }
+    for (const number of ['4111111111111111', '4111111111111111', '4111111111111111', '4111110000000203'])
+      await pay(1_300, number);
     await runOutboxUntil(() => everything.received.length >= 4 && failures.received.length >= 1);
     await platform.outbox.runOnce();
     assert.deepEqual(everything.received.map((r) => r.type).sort(), [
@@ -170,14 +162,8 @@ describe('webhooks', () => {
   });
 
   test('a fan-out queued by an earlier version (one outbox row per event) is still delivered', async () => {
-    const receiver = await startReceiver(0);
-    const endpoint = await atlas.post<{ secret: string }>('/v1/webhook_endpoints', {
-      url: receiver.url,
-      events: ['payment.succeeded'],
-    });
-    receiver.setSecret(endpoint.body.secret);
-    const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 1_400, currency: 'MAD' });
-    await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('4111111111111111') });
+    const receiver = await registeredReceiver(['payment.succeeded']);
+    await pay(1_400);
     await runOutboxUntil(() => receiver.received.length >= 1);
     const eventId = receiver.received[0]!.eventId;
     await platform.store.transaction((trx) => enqueueEvent(trx, WEBHOOK_FANOUT_TOPIC, { eventId }));
@@ -220,14 +206,13 @@ describe('webhooks', () => {
       url: 'https://example.ma/h',
     });
     assert.equal((await atlas.delete(`/v1/webhook_endpoints/${endpoint.body.id}`)).status, 200);
-    const paid = await atlas.post<{ id: string }>('/v1/payments', { amount: 20_000, currency: 'MAD' });
-    await atlas.post(`/v1/payments/${paid.body.id}/confirm`, { card: card('4111111111111111') });
-    const refund = await atlas.post<{ id: string }>('/v1/refunds', { payment: paid.body.id, amount: 5_000 });
+    const paid = await pay(20_000);
+    const refund = await atlas.post<{ id: string }>('/v1/refunds', { payment: paid, amount: 5_000 });
     assert.equal(refund.status, 201);
     const refundsAudited = async () =>
       (await platform.services.audit.list({ limit: 1000, action: 'payment.refund' })).length;
     const before = await refundsAudited();
-    const tooMuch = await atlas.post('/v1/refunds', { payment: paid.body.id, amount: 90_000 });
+    const tooMuch = await atlas.post('/v1/refunds', { payment: paid, amount: 90_000 });
     assert.equal(tooMuch.status, 422);
 
     const records = await platform.services.audit.list({ limit: 50 });
@@ -236,8 +221,8 @@ describe('webhooks', () => {
     assert.ok(actions.includes(`webhook_endpoint.create ${endpoint.body.id}`), actions.join('\n'));
     assert.ok(actions.includes(`webhook_endpoint.delete ${endpoint.body.id}`));
     assert.ok(actions.includes(`payment.refund ${refund.body.id}`));
-    assert.ok(actions.includes(`payment.create ${paid.body.id}`));
-    assert.ok(actions.includes(`payment.confirm ${paid.body.id}`));
+    assert.ok(actions.includes(`payment.create ${paid}`));
+    assert.ok(actions.includes(`payment.confirm ${paid}`));
     assert.equal(await refundsAudited(), before);
     assert.deepEqual(await platform.services.audit.verify(), { ok: true, records: records.length });
   });

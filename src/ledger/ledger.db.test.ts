@@ -157,7 +157,8 @@ describe('ledger', () => {
     assert.equal((await ledger.getAccount(a.id))?.debitsPosted, 0n);
   });
 
-  test('a posting added later to an entry another transaction wrote is rejected at commit', async () => {
+  /** Two new asset accounts (both may go negative) and a transfer of `amount` from b to a. */
+  async function transferBetweenNewAccounts(amount: bigint) {
     const a = await account('asset', true);
     const b = await account('asset', true);
     const entry = await ledger.transfer({
@@ -165,9 +166,14 @@ describe('ledger', () => {
       currency: 'MAD',
       debitAccountId: a.id,
       creditAccountId: b.id,
-      amount: 5n,
+      amount,
     });
     assertEntry(entry);
+    return { a, b, entry };
+  }
+
+  test('a posting added later to an entry another transaction wrote is rejected at commit', async () => {
+    const { a, b, entry } = await transferBetweenNewAccounts(5n);
     await assert.rejects(
       sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
           values (${entry.id}, ${a.id}, 3, now())`.execute(store.db),
@@ -187,16 +193,7 @@ describe('ledger', () => {
   });
 
   test('postings, entries and totals cannot be edited behind the ledger', async () => {
-    const a = await account('asset', true);
-    const b = await account('asset', true);
-    const entry = await ledger.transfer({
-      description: 'x',
-      currency: 'MAD',
-      debitAccountId: a.id,
-      creditAccountId: b.id,
-      amount: 7n,
-    });
-    assertEntry(entry);
+    const { a, entry } = await transferBetweenNewAccounts(7n);
     await assert.rejects(
       sql`update ledger_postings set amount = 8 where entry_id = ${entry.id} and amount = 7`.execute(
         store.db,
