@@ -179,12 +179,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   /** Hands `events` (all of one topic) to its handler; answers those it delivered. */
   async function deliver(handler: OutboxHandler, events: OutboxEvent[]): Promise<OutboxEvent[]> {
-    const attempt = async (events: OutboxEvent[], work: () => Promise<void>) => {
+    const attempt = async (taken: OutboxEvent[], work: () => Promise<void>) => {
       try {
         await work();
-        return events;
+        return taken;
       } catch (error) {
-        for (const event of events) await retryLater(event, handler, error);
+        for (const event of taken) await retryLater(event, handler, error);
         return [];
       }
     };
@@ -196,7 +196,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   async function runOnce(): Promise<number> {
     const events = await claim();
     const byTopic = new Map<string, OutboxEvent[]>();
-    for (const event of events) byTopic.set(event.topic, [...(byTopic.get(event.topic) ?? []), event]);
+    for (const event of events) {
+      const ofTopic = byTopic.get(event.topic);
+      if (ofTopic) ofTopic.push(event);
+      else byTopic.set(event.topic, [event]);
+    }
     const delivered = await Promise.all(
       [...byTopic].map(([topic, ofTopic]) => deliver(handlers.get(topic)!, ofTopic)),
     );
