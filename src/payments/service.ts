@@ -12,7 +12,7 @@ import { type Merchant, merchantFee } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import { plannedForItsValues } from '../store/prepared.js';
 import { claimExclusively, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { writeAtCommit } from '../store/write-at-commit.js';
+import { readWithNext, writeAtCommit } from '../store/write-at-commit.js';
 import type { SwitchService } from '../switch/service.js';
 import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
@@ -20,6 +20,7 @@ import { type ActivityLine, liveActivity } from './activity.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
 import { paymentProblems } from './errors.js';
 import { type EventLog, type EventType, isOwnedBy, ownedBy, type Scope } from './events.js';
+import { JustCreated, PaymentChanged, unchangedSince } from './just-created.js';
 import {
   type CaptureMethod,
   type PaymentRow,
@@ -140,6 +141,9 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
   const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
   const scopeOf = (caller: Caller): Scope => ({ merchantId: caller.merchant.id, livemode: caller.livemode });
   const hooks: PaymentHook[] = [];
+  // Only where a round trip costs both processes a wake-up. On PGlite it is a call in this thread:
+  // nothing to save, and shorter groups of confirms are only smaller ones (docs/performance.md).
+  const justCreated = deps.store.kind === 'postgres' ? new JustCreated() : undefined;
 
   async function notify(db: SharedDb, type: EventType, payment: PaymentRow, refund?: RefundRow) {
     for (const hook of hooks) await hook.onEvent?.(db, type, payment, refund);
@@ -151,17 +155,20 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     return { ...row, customer_email: await personal.open(row.customer_email, db) };
   }
 
-  async function lockPayment(scope: Scope, id: string, db: SharedDb) {
+  /** Reads the payment and locks it for the caller's transaction. */
+  function lockingRead(id: string, db: SharedDb) {
     // The API's calls name the payment to the store beforehand; this covers any other grouped caller.
     claimExclusively(db, `payment:${id}`);
-    const row = await tables(db)
-      .selectFrom('payments')
-      .selectAll()
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    // Another merchant's payment is locked only until this transaction ends, and never seen.
+    return tables(db).selectFrom('payments').selectAll().where('id', '=', id).forUpdate();
+  }
+
+  /** The locked row as the caller may see it: another merchant's payment is locked until the end, never seen. */
+  function ownRow(scope: Scope, row: PaymentRow | undefined, db: SharedDb) {
     return row && isOwnedBy(scope, row) ? opened(row, db) : undefined;
+  }
+
+  async function lockPayment(scope: Scope, id: string, db: SharedDb) {
+    return ownRow(scope, await lockingRead(id, db).executeTakeFirst(), db);
   }
 
   /**
@@ -338,6 +345,50 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     return held;
   }
 
+  /** Confirms the payment the caller has locked (or, speculatively, the one it created: see confirm). */
+  async function confirmLocked(
+    caller: Caller,
+    payment: PaymentRow,
+    method: PaymentMethod,
+    db: SharedDb,
+  ): Promise<PaymentRow | Problem> {
+    if (!CONFIRMABLE.has(payment.status))
+      return paymentProblems.invalidState(payment.id, payment.status, 'be confirmed');
+
+    let pan: string;
+    let card: StoredCard;
+    if ('card' in method) {
+      const checked = checkCard(method.card);
+      if ('status' in checked) return checked;
+      pan = checked.pan;
+      card = await vault.storeCard(
+        {
+          pan,
+          expMonth: method.card.expMonth,
+          expYear: method.card.expYear,
+          holderName: method.card.holderName ?? null,
+        },
+        db,
+      );
+    } else {
+      const stored = await vault.getCard(method.token, db);
+      const revealed = stored && (await vault.revealPan(method.token, db));
+      if (!stored || !revealed) return paymentProblems.notFound('card token', method.token);
+      card = stored;
+      pan = revealed;
+    }
+    const attempt = {
+      attempts: payment.attempts + 1,
+      card_token: card.token,
+      card_bin: card.bin,
+      card_last4: card.last4,
+      card_brand: card.brand,
+      card_exp_month: card.expMonth,
+      card_exp_year: card.expYear,
+    };
+    return authorize(db, payment, caller.merchant, pan, card, null, attempt);
+  }
+
   /** The settlement line of money that moved: written with the payment's update, in one statement. */
   function movement(
     payment: PaymentRow,
@@ -413,47 +464,28 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
             three_d_secure: null,
           }),
       );
+      justCreated?.remember(payment);
       return payment;
     },
 
     async confirm(caller, id, method, db) {
-      const payment = await lockPayment(scopeOf(caller), id, db);
-      if (!payment) return paymentProblems.notFound('payment', id);
-      if (!CONFIRMABLE.has(payment.status))
-        return paymentProblems.invalidState(id, payment.status, 'be confirmed');
-
-      let pan: string;
-      let card: StoredCard;
-      if ('card' in method) {
-        const checked = checkCard(method.card);
-        if ('status' in checked) return checked;
-        pan = checked.pan;
-        card = await vault.storeCard(
-          {
-            pan,
-            expMonth: method.card.expMonth,
-            expYear: method.card.expYear,
-            holderName: method.card.holderName ?? null,
-          },
-          db,
-        );
-      } else {
-        const stored = await vault.getCard(method.token, db);
-        const revealed = stored && (await vault.revealPan(method.token, db));
-        if (!stored || !revealed) return paymentProblems.notFound('card token', method.token);
-        card = stored;
-        pan = revealed;
+      const scope = scopeOf(caller);
+      const remembered = justCreated?.take(id, scope);
+      if (!remembered) {
+        const payment = await lockPayment(scope, id, db);
+        return payment ? confirmLocked(caller, payment, method, db) : paymentProblems.notFound('payment', id);
       }
-      const attempt = {
-        attempts: payment.attempts + 1,
-        card_token: card.token,
-        card_bin: card.bin,
-        card_last4: card.last4,
-        card_brand: card.brand,
-        card_exp_month: card.expMonth,
-        card_exp_year: card.expYear,
-      };
-      return authorize(db, payment, caller.merchant, pan, card, null, attempt);
+      // Authorized as this process created it, while the lock travels with the card's first statement
+      // (one round trip fewer); the outcome stands only if the locked row is still the one remembered.
+      const lock = await readWithNext(db, lockingRead(id, db));
+      const outcome = await confirmLocked(caller, remembered, method, db).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      const [locked] = await lock.rows();
+      if (!unchangedSince(remembered, await ownRow(scope, locked, db))) throw new PaymentChanged(id);
+      if ('error' in outcome) throw outcome.error;
+      return outcome.result;
     },
 
     async completeAuthentication(id, result, db) {

@@ -398,8 +398,10 @@ class MemberConnection implements PipeliningConnection {
    */
   async executePipeline(queries: readonly CompiledQuery[]): Promise<PipelinedResult[]> {
     let statements = [...queries];
-    const begins = statements[0] !== undefined && BEGIN.test(statements[0].sql);
-    if (!begins && statements[0] && /^start transaction/i.test(statements[0].sql)) {
+    // Held writes are never BEGIN, and their text is not made until needed (write-at-commit.ts).
+    const first = statements[0] && !heldWritesOf(statements[0]) ? statements[0].sql : '';
+    const begins = BEGIN.test(first);
+    if (!begins && /^start transaction/i.test(first)) {
       throw new Error('a grouped transaction runs at the default isolation level');
     }
     if (begins) {

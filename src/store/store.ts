@@ -151,7 +151,7 @@ function wrap<DB>(kind: StoreKind, dialect: PipeliningDialect, options: StoreOpt
           if (grouped) return grouped.value;
         } catch (error) {
           rolledBack();
-          if (!(error instanceof GroupAborted)) throw error;
+          if (!(error instanceof GroupAborted || isRetryableTransactionError(error))) throw error;
           // The group rolled back: this transaction runs again on its own, retried as any other.
         }
       }

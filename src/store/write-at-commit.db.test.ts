@@ -3,7 +3,7 @@ import { after, beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { testDatabase } from '../../test/support/store.js';
 import { createStore, isUniqueViolation } from './store.js';
-import { combine, writeAtCommit } from './write-at-commit.js';
+import { combine, readWithNext, writeAtCommit } from './write-at-commit.js';
 
 const sent: string[] = [];
 /** Each round trip's statements, joined by ' + '. */
@@ -261,5 +261,83 @@ describe('writes at commit', () => {
         'w2 as (insert into "held_notes" ("id", "body", "n") values ($6, $7, $8)) select 1',
     );
     assert.deepEqual(combined.parameters, ['a', 'x', 1n, 't', 'a', 'b', 'note b', 1n]);
+  });
+});
+
+describe('reads sent with the next statement', () => {
+  beforeEach(async () => {
+    await sql`truncate held_notes, held_tags`.execute(db);
+    await note('a', 'first', 1n).execute();
+    sent.length = 0;
+    roundTrips.length = 0;
+  });
+  const locking = (on: typeof db) =>
+    on.selectFrom('held_notes').selectAll().where('id', '=', 'a').forUpdate();
+
+  test('a locking read goes with BEGIN and the next statement, in one round trip, and answers in order', async () => {
+    const [before, after] = await store.transaction(async (trx) => {
+      const lock = await readWithNext(trx, locking(trx));
+      assert.equal(sent.length, 0, 'nothing sent before the next statement');
+      await trx.updateTable('held_notes').set({ n: 2n }).where('id', '=', 'a').execute();
+      const [locked] = await lock.rows();
+      const [now] = await locking(trx).execute();
+      return [locked, now];
+    });
+    // The read ran where it was asked for: before the update that followed it.
+    assert.equal(before?.n, 1n);
+    assert.equal(after?.n, 2n);
+    assert.deepEqual(roundTrips, [
+      'begin + select * from "held_note + update "held_notes" set ',
+      'select * from "held_note',
+      'commit',
+    ]);
+  });
+
+  test('with nothing after it but the commit, it goes with the held writes and COMMIT', async () => {
+    const lock = await store.transaction(async (trx) => {
+      const read = await readWithNext(trx, locking(trx));
+      await writeAtCommit(trx, tag('t1', 'a'));
+      return read;
+    });
+    assert.equal((await lock.rows())[0]?.body, 'first');
+    assert.deepEqual(roundTrips, ['begin + select * from "held_note + insert into "held_tags"  + commit']);
+  });
+
+  test('asked for its rows before any other statement, it goes alone (with BEGIN)', async () => {
+    await store.transaction(async (trx) => {
+      const lock = await readWithNext(trx, locking(trx));
+      assert.equal((await lock.rows())[0]?.body, 'first');
+      await trx.updateTable('held_notes').set({ n: 3n }).where('id', '=', 'a').execute();
+    });
+    assert.deepEqual(roundTrips, ['begin + select * from "held_note', 'update "held_notes" set ', 'commit']);
+  });
+
+  test('a read of a table the transaction holds writes for sees them', async () => {
+    await store.transaction(async (trx) => {
+      await writeAtCommit(trx, note('b', 'held', 5n));
+      const all = await readWithNext(trx, trx.selectFrom('held_notes').select('id').orderBy('id'));
+      assert.deepEqual(
+        (await all.rows()).map((r) => r.id),
+        ['a', 'b'],
+      );
+    });
+  });
+
+  test('when the round trip fails, the read fails with it and nothing is written', async () => {
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        const lock = await readWithNext(trx, locking(trx));
+        await trx.insertInto('held_notes').values({ id: 'a', body: 'again', n: 1n }).execute(); // its key is taken
+        await lock.rows();
+      }),
+      (error) => isUniqueViolation(error),
+    );
+    assert.deepEqual(await notes(), [{ id: 'a', body: 'first', n: 1n }]);
+  });
+
+  test('outside a transaction it is sent at once', async () => {
+    const lock = await readWithNext(db, db.selectFrom('held_notes').select('body'));
+    assert.equal(sent.length, 1);
+    assert.equal((await lock.rows())[0]?.body, 'first');
   });
 });

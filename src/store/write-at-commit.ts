@@ -12,6 +12,7 @@ import {
   assertCommitted,
   beginStatement,
   COMMIT,
+  type PipelinedResult,
   type PipeliningConnection,
   type PipeliningDialect,
   type PipeliningDriver,
@@ -86,6 +87,59 @@ export async function writeAtCommit(
   await db.executeQuery(CompiledQuery.raw(mark + sql, [...parameters]));
 }
 
+/** A read sent with its transaction's next statement (readWithNext). */
+export interface ReadWithNext<R> {
+  /** Its rows; sent at once, alone, when no other statement has taken it along yet. */
+  rows(): Promise<R[]>;
+}
+
+interface WaitingRead {
+  query: CompiledQuery;
+  sent: boolean;
+  resolve(result: QueryResult<unknown>): void;
+  reject(error: unknown): void;
+}
+
+const AHEAD = '/* with next ';
+const AHEAD_MARKED = /^\/\* with next (\d+) \*\/ /;
+/** Sends the reads waiting for a next statement that has not come. */
+const SEND_WAITING = '/* send waiting reads */';
+/** Reads readWithNext handed to a connection, by the number in their mark, until they are sent. */
+const waitingReads = new Map<number, WaitingRead>();
+let lastRead = 0;
+
+/**
+ * Sends `query` (a read, usually one that locks) in the same round trip as the transaction's next
+ * statement, instead of waiting for its answer before going on: for a caller that can act without
+ * it and check it afterwards (a confirm that authorizes the payment as it created it, then checks
+ * the locked row is unchanged). It runs where it was asked for, before any later statement.
+ */
+export async function readWithNext<R>(
+  // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
+  db: Kysely<any>,
+  query: Compilable<R>,
+): Promise<ReadWithNext<R>> {
+  const { sql, parameters } = query.compile();
+  const number = ++lastRead;
+  let waiting!: WaitingRead;
+  const answered = new Promise<QueryResult<unknown>>((resolve, reject) => {
+    waiting = { query: CompiledQuery.raw(sql, [...parameters]), sent: false, resolve, reject };
+  });
+  answered.catch(() => {}); // its error reaches whoever asks for its rows
+  waitingReads.set(number, waiting);
+  try {
+    await db.executeQuery(CompiledQuery.raw(`${AHEAD}${number} */ ${sql}`, [...parameters]));
+  } finally {
+    waitingReads.delete(number);
+  }
+  return {
+    async rows() {
+      if (!waiting.sent) await db.executeQuery(CompiledQuery.raw(SEND_WAITING, []));
+      return (await answered).rows as R[];
+    },
+  };
+}
+
 /** Each statement takeHeld made, with the held writes it carries (see mergeHeldWrites). */
 const heldWritesIn = new WeakMap<CompiledQuery, CompiledQuery[]>();
 
@@ -150,11 +204,41 @@ export function mergeHeldWrites(writes: CompiledQuery[]): CompiledQuery {
   );
 }
 
-/** The held writes as one statement, remembered as such. */
+/**
+ * The held writes as one statement, remembered as such. Its text is made when it is first read: a
+ * group never reads it, since it merges its members' writes instead (mergeHeldWrites).
+ */
 function held(writes: CompiledQuery[]): CompiledQuery {
-  const statement = combine(writes);
+  const statement = writes.length === 1 ? writes[0]! : new HeldWrites(writes);
   heldWritesIn.set(statement, writes);
   return statement;
+}
+
+class HeldWrites implements CompiledQuery {
+  #combined: CompiledQuery | undefined;
+
+  constructor(private readonly writes: CompiledQuery[]) {}
+
+  get #statement(): CompiledQuery {
+    this.#combined ??= combine(this.writes);
+    return this.#combined;
+  }
+
+  get sql() {
+    return this.#statement.sql;
+  }
+
+  get parameters() {
+    return this.#statement.parameters;
+  }
+
+  get query() {
+    return this.#statement.query;
+  }
+
+  get queryId() {
+    return this.#statement.queryId;
+  }
 }
 
 interface OpenTransaction {
@@ -165,6 +249,8 @@ interface OpenTransaction {
   heldTables: Map<string, RegExp>;
   /** Those of them a held update writes. */
   updatedTables: Map<string, RegExp>;
+  /** Reads to send ahead of the next statement (readWithNext). */
+  waiting: WaitingRead[];
 }
 
 function namesAny(sql: string, tables: Iterable<RegExp>): boolean {
@@ -175,31 +261,54 @@ function namesAny(sql: string, tables: Iterable<RegExp>): boolean {
 class HoldingConnection implements DatabaseConnection {
   transaction: OpenTransaction | undefined;
 
-  readonly onStatement: (sql: string, withPrevious: boolean) => void;
-
   constructor(
     readonly inner: PipeliningConnection,
-    observer: StatementObserver,
-    connectionNumber: number,
-  ) {
-    this.onStatement = (sql, withPrevious) => observer(sql, connectionNumber, withPrevious);
+    private readonly observer: StatementObserver | undefined,
+    private readonly connectionNumber: number,
+  ) {}
+
+  /** Tells the observer, if any, of a statement: its text is read only then (see HeldWrites). */
+  onStatement(statement: CompiledQuery | string, withPrevious: boolean): void {
+    if (!this.observer) return;
+    const sql = typeof statement === 'string' ? statement : statement.sql;
+    this.observer(sql, this.connectionNumber, withPrevious);
   }
 
-  /** Sends query, after the deferred BEGIN in the same round trip when the transaction has not begun. */
+  /** Sends query, after the deferred BEGIN and the waiting reads, in the same round trip. */
   async send<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const open = this.transaction;
-    if (open && !open.begun) {
+    // Without parameters it may be a script of several statements (a migration), which only the
+    // simple protocol runs: BEGIN goes alone before it.
+    if (open && !open.begun && open.waiting.length === 0 && query.parameters.length === 0) {
       open.begun = true;
-      // Without parameters it may be a script of several statements (a migration), which only the
-      // simple protocol runs: BEGIN goes alone before it.
-      if (query.parameters.length === 0) await this.beginAlone(open);
-      else {
-        const [, result] = await this.pipeline([beginStatement(open.settings), query]);
-        return result as QueryResult<R>;
-      }
+      await this.beginAlone(open);
     }
-    this.onStatement(query.sql, false);
-    return this.inner.executeQuery<R>(query);
+    if (!open || (open.begun && open.waiting.length === 0)) {
+      this.onStatement(query, false);
+      return this.inner.executeQuery<R>(query);
+    }
+    const [result] = await this.sendAll([query]);
+    return result as QueryResult<R>;
+  }
+
+  /**
+   * Sends queries in one round trip, after BEGIN if the transaction has not begun and after the reads
+   * waiting to go with the next statement; their answers, without those of the statements put before.
+   */
+  async sendAll(queries: CompiledQuery[]): Promise<PipelinedResult[]> {
+    const open = this.transaction!;
+    const begin = open.begun ? [] : [beginStatement(open.settings)];
+    open.begun = true;
+    const reads = open.waiting.splice(0);
+    for (const read of reads) read.sent = true;
+    try {
+      const results = await this.pipeline([...begin, ...reads.map((read) => read.query), ...queries]);
+      for (const [i, read] of reads.entries()) read.resolve(results[begin.length + i]!);
+      return results.slice(begin.length + reads.length);
+    } catch (error) {
+      for (const read of reads) read.reject(error);
+      throw error;
+    }
   }
 
   async beginAlone(open: OpenTransaction): Promise<void> {
@@ -208,12 +317,17 @@ class HoldingConnection implements DatabaseConnection {
   }
 
   pipeline(queries: CompiledQuery[]) {
-    for (const [i, query] of queries.entries()) this.onStatement(query.sql, i > 0);
+    for (const [i, query] of queries.entries()) this.onStatement(query, i > 0);
     return this.inner.executePipeline(queries);
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const open = this.transaction;
+    if (query.sql.startsWith(AHEAD)) return this.#readWithNext(open, query);
+    if (query.sql === SEND_WAITING) {
+      if (open && open.waiting.length > 0) await this.sendAll([]);
+      return { rows: [] };
+    }
     const mark = query.sql.startsWith(MARK) ? MARKED.exec(query.sql) : null;
     if (mark) {
       const held = CompiledQuery.raw(query.sql.slice(mark[0].length), [...query.parameters]);
@@ -236,6 +350,21 @@ class HoldingConnection implements DatabaseConnection {
     return this.send(query);
   }
 
+  async #readWithNext<R>(open: OpenTransaction | undefined, marked: CompiledQuery): Promise<QueryResult<R>> {
+    const mark = AHEAD_MARKED.exec(marked.sql)!;
+    const read = waitingReads.get(Number(mark[1]))!;
+    if (!open) {
+      // Outside a transaction there is no next statement to wait for.
+      read.sent = true;
+      await this.send(read.query).then(read.resolve, read.reject);
+      return { rows: [] };
+    }
+    // It must see what the transaction wrote before asking for it.
+    if (open.held.length > 0 && namesAny(read.query.sql, open.heldTables.values())) await this.sendHeld(open);
+    open.waiting.push(read);
+    return { rows: [] };
+  }
+
   async sendHeld(open: OpenTransaction): Promise<void> {
     await this.send(this.takeHeld(open));
   }
@@ -255,7 +384,7 @@ class HoldingConnection implements DatabaseConnection {
       open.begun = true;
       await this.beginAlone(open);
     }
-    this.onStatement(query.sql, false);
+    this.onStatement(query, false);
     yield* this.inner.streamQuery<R>(query, chunkSize);
   }
 }
@@ -267,7 +396,7 @@ class HoldingDriver implements Driver {
 
   constructor(
     private readonly inner: PipeliningDriver,
-    private readonly onStatement: StatementObserver,
+    private readonly onStatement: StatementObserver | undefined,
   ) {}
 
   init() {
@@ -291,26 +420,29 @@ class HoldingDriver implements Driver {
       held: [],
       heldTables: new Map(),
       updatedTables: new Map(),
+      waiting: [],
     };
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const holding = connection as HoldingConnection;
     const open = holding.transaction!;
-    if (!open.begun) {
+    if (!open.begun && open.waiting.length === 0) {
       // Nothing else ran: the held writes alone are one atomic statement, no transaction needed.
       holding.transaction = undefined;
       if (open.held.length > 0) await holding.send(holding.takeHeld(open));
       return;
     }
-    if (open.held.length === 0) {
+    if (open.held.length === 0 && open.waiting.length === 0) {
       holding.transaction = undefined;
       holding.onStatement('commit', false);
       return this.inner.commitTransaction(holding.inner);
     }
-    // The held writes and COMMIT in one round trip. If they fail, the transaction stays open (aborted)
-    // for the ROLLBACK that Kysely sends next; if COMMIT itself fails, that ROLLBACK only draws a warning.
-    const results = await holding.pipeline([holding.takeHeld(open), COMMIT]);
+    // The waiting reads, the held writes and COMMIT in one round trip. If they fail, the transaction
+    // stays open (aborted) for the ROLLBACK that Kysely sends next; if COMMIT itself fails, that
+    // ROLLBACK only draws a warning.
+    const held = open.held.length > 0 ? [holding.takeHeld(open)] : [];
+    const results = await holding.sendAll([...held, COMMIT]);
     holding.transaction = undefined;
     assertCommitted(results.at(-1));
   }
@@ -319,6 +451,8 @@ class HoldingDriver implements Driver {
     const holding = connection as HoldingConnection;
     const open = holding.transaction;
     holding.transaction = undefined;
+    for (const read of open?.waiting ?? [])
+      read.reject(new Error('the transaction ended before this read was sent'));
     if (!open?.begun) return;
     holding.onStatement('rollback', false);
     await this.inner.rollbackTransaction(holding.inner);
@@ -341,10 +475,7 @@ class HoldingDriver implements Driver {
 export type StatementObserver = (sql: string, connection: number, withPrevious: boolean) => void;
 
 /** The dialect with writes at commit and BEGIN sent with the first statement. */
-export function holdingWritesToCommit(
-  dialect: PipeliningDialect,
-  onStatement: StatementObserver = () => {},
-): Dialect {
+export function holdingWritesToCommit(dialect: PipeliningDialect, onStatement?: StatementObserver): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
     createDriver: () => new HoldingDriver(dialect.createDriver(), onStatement),
