@@ -55,6 +55,16 @@ async function pay(
   return confirmed.body;
 }
 
+/** A new cardholder account with this opening balance, and a card on it (expiring 12/2030). */
+async function newCardholder(bankId: string, panWithoutCheckDigit: string, openingBalance: bigint) {
+  const { issuer } = platform.services;
+  const holderName = `Holder ${panWithoutCheckDigit.slice(-4)}`;
+  const accountId = await issuer.openAccount({ bankId, holderName, openingBalance });
+  const pan = `${panWithoutCheckDigit}${luhnCheckDigit(panWithoutCheckDigit)}`;
+  await issuer.issueCard({ bankId, accountId, pan, expMonth: 12, expYear: 2030, holderName });
+  return { accountId, pan };
+}
+
 async function cardholderBalance(number: string) {
   const { issuer, vault } = platform.services;
   const fingerprint = await vault.fingerprint(number);
@@ -164,20 +174,7 @@ describe('test cards', () => {
       simulatedLatencyMs: 400,
     });
     await network.addBinRange({ prefix: '422222', issuerId: 'bnk_slow', brand: 'visa', country: 'MA' });
-    const accountId = await issuer.openAccount({
-      bankId: 'bnk_slow',
-      holderName: 'Slow Saver',
-      openingBalance: 1_000_000n,
-    });
-    const pan = `422222000000000${luhnCheckDigit('422222000000000')}`;
-    await issuer.issueCard({
-      bankId: 'bnk_slow',
-      accountId,
-      pan,
-      expMonth: 12,
-      expYear: 2030,
-      holderName: 'Slow Saver',
-    });
+    const { accountId, pan } = await newCardholder('bnk_slow', '422222000000000', 1_000_000n);
     const payment = await pay(atlas, pan, 20_000, { capture: 'manual' });
     assert.equal(payment.status, 'failed');
     assert.equal(payment.decline?.code, '91');
@@ -354,7 +351,7 @@ describe('round trips', () => {
 
   // On these machines a round trip costs both processes a wake-up, and a transaction holds its locks
   // across each one: this is the budget docs/performance.md accounts for, kept from creeping back up.
-  test('a card payment (create, then confirm with automatic capture) sends 7 statements in 4 round trips (5 on PGlite)', async () => {
+  test('a card payment (create, then confirm with automatic capture) sends 6 statements in 3 round trips (4 on PGlite)', async () => {
     // The first payment creates the accounts it posts to; the next finds them committed and remembers them.
     await pay();
     await pay();
@@ -375,14 +372,14 @@ describe('round trips', () => {
     assert.ok(lookups <= 2, statements.join('\n'));
     // The payment and its audit record, in one statement.
     assert.equal(createStatements, 1, statements.join('\n'));
-    // Confirm: BEGIN, the payment locked, the card locked with the day's spending, the issuer's
-    // checked entry, everything else written at once, COMMIT.
-    assert.equal(statements.length - lookups, 7, statements.join('\n'));
+    // Confirm: BEGIN, the payment locked, the card and the accounts its entry moves locked with the
+    // day's spending, everything else written at once (the issuer's entry too), COMMIT.
+    assert.equal(statements.length - lookups, 6, statements.join('\n'));
     assert.equal(statements.filter((s) => s === 'begin').length, 1);
     // BEGIN travels with the lock, and COMMIT with everything written at once (src/store/pipeline.ts).
     // On PostgreSQL the lock travels on with the card's statement too: the payment was created by
     // this process, so the confirm need not wait for its row (src/payments/just-created.ts).
-    const expected = platform.store.kind === 'postgres' ? 4 : 5;
+    const expected = platform.store.kind === 'postgres' ? 3 : 4;
     assert.equal(roundTrips(sent) - lookups, expected, statements.join('\n'));
     // By its key alone: a plan cached while the table was small once walked the merchant's every
     // payment to find it (isOwnedBy in src/payments/events.ts, docs/performance.md).
@@ -568,6 +565,22 @@ describe('group commit', () => {
     assert.equal(await cardholderBalance(number), before - 1_800_000n);
     // Twenty transactions (ten creations, ten confirmations) in fewer commits.
     assert.ok(groups.size > 0 && groups.size < 20, `${groups.size} groups`);
+  });
+
+  test('concurrent payments that together pass the cardholder’s balance: those that fit succeed, the others are declined 51', async () => {
+    const { issuer } = platform.services;
+    const { accountId, pan } = await newCardholder('bnk_atlas', '411111000000999', 50_000n);
+    // Each confirm reads the balance it has locked, and its entry goes with the commit: within one
+    // group the members' entries are not yet written when the next member reads, so a group that
+    // overdraws is refused by the posting trigger at commit, rolled back, and its members run again alone.
+    const payments = await Promise.all(Array.from({ length: 8 }, () => pay(atlas, pan, 10_000)));
+    assert.equal(payments.filter((p) => p.status === 'succeeded').length, 5);
+    const declined = payments.filter((p) => p.status === 'failed');
+    assert.deepEqual(
+      declined.map((p) => p.decline?.code),
+      ['51', '51', '51'],
+    );
+    assert.equal(await issuer.accountBalance(accountId), 0n);
   });
 });
 

@@ -8,6 +8,7 @@ import type { ResponseCode } from '../core/response-codes.js';
 import { moroccanDate, moroccanYear } from '../core/time.js';
 import { createAccountResolver, shardCode } from '../ledger/accounts.js';
 import { isLedgerError } from '../ledger/errors.js';
+import { lockedAccountsSql } from '../ledger/locks.js';
 import type { Posting } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
@@ -221,21 +222,26 @@ export function createIssuerService(deps: {
    * The card, locked (which serializes its authorizations), with the day's spending added to in the
    * same statement unless that would pass its daily limit: a conditional upsert, atomic, and a round
    * trip fewer than asking first. `spent` says whether it was added; the caller gives it back if the
-   * authorization goes no further.
+   * authorization goes no further. The statement also locks the cardholder's ledger account and the
+   * one the entry would credit, and reads what the cardholder has (`available`): the entry can then
+   * be written with the commit, on a balance nobody else can change before it.
    */
   async function lockCardAndSpend(
     bankId: string,
     pan: string,
     day: string,
     amount: MinorUnits,
+    counterAccountId: string,
     db: SharedDb,
   ) {
-    const found = await sql<CardRow & { ledger_account_id: string; spent: boolean }>`
+    const found = await sql<CardRow & { ledger_account_id: string; spent: boolean; available: MinorUnits }>`
       with card as materialized (
         select c.*, a.ledger_account_id
           from issuer_cards c join issuer_accounts a on a.id = c.account_id
          where c.bank_id = ${bankId} and c.pan_fingerprint = ${await deps.fingerprint(pan, db)}
            for update of c
+      ), accounts as materialized (
+        ${lockedAccountsSql([sql`(select ledger_account_id from card)`, sql`${counterAccountId}::text`])}
       ), spending as (
         insert into issuer_daily_usage as u (card_id, day, used)
         select id, ${day}::date, ${amount}::bigint from card where ${amount}::bigint <= daily_limit
@@ -243,7 +249,10 @@ export function createIssuerService(deps: {
          where u.used + excluded.used <= (select daily_limit from card)
         returning used
       )
-      select card.*, exists (select 1 from spending) as spent from card`.execute(db);
+      select card.*, exists (select 1 from spending) as spent,
+             -- A cardholder's account is the bank's liability: what they have is credits minus debits.
+             (select -net from accounts where id = card.ledger_account_id) as available
+        from card`.execute(db);
     return found.rows[0];
   }
 
@@ -446,7 +455,9 @@ export function createIssuerService(deps: {
       const year = moroccanYear(now);
       // Limits and allowance are checked and consumed atomically, on the locked card's counters, and
       // given back if the authorization goes no further.
-      const card = await lockCardAndSpend(bankId, message.pan, day, message.amount, db);
+      const books = await booksOf(bankId, message.reference, db);
+      const counterAccountId = message.capture ? books.network : books.holds;
+      const card = await lockCardAndSpend(bankId, message.pan, day, message.amount, counterAccountId, db);
       if (!card) return { code: '14' };
       const spend = { card_id: card.id, day, year, international: message.international };
       const refusal = cardRefusal(card, message, day, year);
@@ -462,22 +473,28 @@ export function createIssuerService(deps: {
         await giveBackDailyUsage(db, spend, message.amount);
         return { code: '61' };
       }
-      const books = await booksOf(bankId, message.reference, db);
-      const entry = await ledger.post(
+      if (card.available < message.amount) {
+        await giveBack(db, spend, message.amount);
+        return { code: '51' };
+      }
+      // Both accounts are locked since the card's statement, and the balance is enough: the entry goes
+      // with the commit (the posting trigger would still refuse a negative balance).
+      const entry = await ledger.postAtCommit(
         {
           externalRef: `iss:${message.reference}:auth`,
           description: message.capture ? 'card sale' : 'card hold',
           currency: 'MAD',
           postings: [
             { accountId: card.ledger_account_id, amount: message.amount },
-            { accountId: message.capture ? books.network : books.holds, amount: -message.amount },
+            { accountId: counterAccountId, amount: -message.amount },
           ],
         },
         db,
+        { balancesLocked: true },
       );
       if (isLedgerError(entry)) {
         await giveBack(db, spend, message.amount);
-        return { code: entry === 'insufficient_funds' ? '51' : '96' };
+        return { code: '96' };
       }
       const authCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
       await writeAtCommit(

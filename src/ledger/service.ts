@@ -58,7 +58,18 @@ export interface LedgerService {
    * where `post` would answer the replay. An entry that lowers an account that may not go negative
    * is checked, and so written, at once.
    */
-  postAtCommit(entry: NewEntry, trx?: SharedDb): Promise<string | LedgerError>;
+  postAtCommit(
+    entry: NewEntry,
+    trx?: SharedDb,
+    options?: {
+      /**
+       * The caller locked the accounts this entry lowers, in this transaction, and found their
+       * balances enough (lockedAccountsSql): the entry is then held for the commit too. The posting
+       * trigger still refuses a balance below zero, failing the commit.
+       */
+      balancesLocked?: boolean;
+    },
+  ): Promise<string | LedgerError>;
   transfer(transfer: Transfer, trx?: SharedDb): Promise<Entry | LedgerError>;
   getEntry(id: string, db?: SharedDb): Promise<Entry | undefined>;
   getEntryByRef(externalRef: string, db?: SharedDb): Promise<Entry | undefined>;
@@ -275,10 +286,14 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
   // An entry and its postings must commit together: outside a transaction, open one.
   const post: LedgerService['post'] = (entry, trx) => inTransaction(store, trx, (t) => postIn(t, entry));
 
-  async function postAtCommitIn(trx: Db, entry: NewEntry): Promise<string | LedgerError> {
+  async function postAtCommitIn(
+    trx: Db,
+    entry: NewEntry,
+    balancesLocked: boolean,
+  ): Promise<string | LedgerError> {
     const examined = await examine(trx, entry);
     if ('refusal' in examined) return examined.refusal;
-    if (examined.guarded.length > 0) {
+    if (examined.guarded.length > 0 && !balancesLocked) {
       const posted = await postIn(trx, entry);
       return isLedgerError(posted) ? posted : posted.id;
     }
@@ -319,7 +334,8 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     },
     post,
     // Outside a transaction the entry and its postings would go out as two commits: open one.
-    postAtCommit: (entry, trx) => inTransaction(store, trx, (t) => postAtCommitIn(t, entry)),
+    postAtCommit: (entry, trx, options = {}) =>
+      inTransaction(store, trx, (t) => postAtCommitIn(t, entry, options.balancesLocked === true)),
     transfer(transfer: Transfer, trx?: Db) {
       if (typeof transfer.amount !== 'bigint' || transfer.amount <= 0n)
         return Promise.resolve(LedgerError.InvalidAmount);
