@@ -42,6 +42,9 @@ import {
  * What a caller gives up: an error the insert raises (a broken constraint) surfaces at commit, or at
  * that later statement, and rolls back the whole transaction. Rows sent in one batch are inserted in
  * no promised order (serial ids may not follow call order).
+ *
+ * The same connection also sends a read ahead of the transaction's next statement (readWithNext), for
+ * a caller that can go on without its answer and check it afterwards.
  */
 const MARK = '/* at commit';
 /** The mark a held write carries to the driver, with the tables its SELECT reads, if any. */
