@@ -31,10 +31,15 @@ export class JustCreated {
   }
 }
 
-/** Whether the locked row is the payment as remembered: every change of a payment moves updated_at. */
+/**
+ * Whether the locked row, as read (its e-mail still sealed), is the payment as remembered: the same
+ * merchant's, and unchanged, since every change of a payment moves updated_at.
+ */
 export function unchangedSince(remembered: PaymentRow, locked: PaymentRow | undefined): boolean {
   return (
     locked !== undefined &&
+    locked.merchant_id === remembered.merchant_id &&
+    locked.livemode === remembered.livemode &&
     locked.status === remembered.status &&
     locked.attempts === remembered.attempts &&
     locked.updated_at.getTime() === remembered.updated_at.getTime()

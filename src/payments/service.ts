@@ -162,13 +162,10 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     return tables(db).selectFrom('payments').selectAll().where('id', '=', id).forUpdate();
   }
 
-  /** The locked row as the caller may see it: another merchant's payment is locked until the end, never seen. */
-  function ownRow(scope: Scope, row: PaymentRow | undefined, db: SharedDb) {
-    return row && isOwnedBy(scope, row) ? opened(row, db) : undefined;
-  }
-
   async function lockPayment(scope: Scope, id: string, db: SharedDb) {
-    return ownRow(scope, await lockingRead(id, db).executeTakeFirst(), db);
+    const row = await lockingRead(id, db).executeTakeFirst();
+    // Another merchant's payment is locked only until this transaction ends, and never seen.
+    return row && isOwnedBy(scope, row) ? opened(row, db) : undefined;
   }
 
   /**
@@ -483,7 +480,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         (error: unknown) => ({ error }),
       );
       const [locked] = await lock.rows();
-      if (!unchangedSince(remembered, await ownRow(scope, locked, db))) throw new PaymentChanged(id);
+      if (!unchangedSince(remembered, locked)) throw new PaymentChanged(id);
       if ('error' in outcome) throw outcome.error;
       return outcome.result;
     },
