@@ -23,6 +23,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 // Each database is also measured with group commit off (TIJARA_GROUP_COMMIT=false), as the baseline
 // of what grouping gives; BENCH_SOLO=false leaves that out.
 const SOLO = process.env.BENCH_SOLO !== 'false';
+// BENCH_NODES=2 runs PostgreSQL's rows against two API processes on one database, each payment's two
+// requests on one of them (as a load balancer keeping a client's connection would): what several
+// nodes' groups do to each other. PGlite is one process's database: its rows always use one.
+const NODES = Number(process.env.BENCH_NODES ?? 1);
 const CARDS = 300;
 const KEY = 'sk_test_AtlasVoyagesDemo0000000000000001';
 const masterKey = randomBytes(32).toString('base64');
@@ -114,24 +118,32 @@ async function payOnce(baseUrl: string, cardIndex: number) {
     throw new Error(`payment ${id} ended ${JSON.stringify(confirmed.body)} (created: ${created.status})`);
 }
 
-async function benchPayments(database: string, env: Record<string, string>, afterRound?: () => void) {
+async function benchPayments(
+  database: string,
+  env: Record<string, string>,
+  afterRound?: () => void,
+  nodes = 1,
+) {
   await prepare(env);
-  return benchServer(database, await startServer(env), afterRound);
+  const servers = [];
+  for (let i = 0; i < nodes; i++) servers.push(await startServer(env));
+  return benchServers(database, servers, afterRound);
 }
 
-async function benchServer(
-  database: string,
-  server: Awaited<ReturnType<typeof startServer>>,
-  afterRound: () => void = () => {},
-) {
+type Server = Awaited<ReturnType<typeof startServer>>;
+
+async function benchServers(database: string, servers: Server[], afterRound: () => void = () => {}) {
   const rows = [];
   try {
     let next = 0;
-    const op = () => payOnce(server.baseUrl, next++ % CARDS);
+    const op = () => {
+      const payment = next++;
+      return payOnce(servers[payment % servers.length]!.baseUrl, payment % CARDS);
+    };
     await measure(4, 1, op); // warm-up: JIT, caches, connection pool
     for (let round = 1; round <= ROUNDS; round++) {
       for (const concurrency of CONCURRENCIES) {
-        const cpu = cpuMeter(server.pid);
+        const cpu = cpuMeter(servers.map((server) => server.pid));
         const result = await measure(concurrency, SECONDS, op);
         const perPayment = cpu.msPer(result.ops);
         rows.push({
@@ -149,7 +161,7 @@ async function benchServer(
       afterRound();
     }
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((server) => server.stop()));
   }
   return rows;
 }
@@ -163,11 +175,11 @@ function pgbenchInit(url: string): boolean {
  * CPU used from now on by the server, by PostgreSQL and by this load generator, per operation: on these
  * shared 2-core machines throughput swings by 20% from one minute to the next, CPU per operation far less.
  */
-function cpuMeter(serverPid?: number) {
+function cpuMeter(serverPids: number[] = []) {
   const usage = () => {
     const { user, system } = process.cpuUsage();
     return {
-      server: serverPid ? cpuSeconds(serverPid) : 0,
+      server: serverPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
       postgres: postgresCpuSeconds(),
       client: (user + system) / 1e6,
       children: cpuSeconds('self', { children: true }) - cpuSeconds('self'),
@@ -216,10 +228,9 @@ const rows: Record<string, string | number>[] = [];
 // What the machine allows at all: the same HTTP traffic against a server with no database behind it.
 if (TARGETS.has('http')) {
   rows.push(
-    ...(await benchServer(
-      'HTTP only (no DB)',
+    ...(await benchServers('HTTP only (no DB)', [
       await startServer({}, ['--import', 'tsx', 'bench/http-ceiling.ts']),
-    )),
+    ])),
   );
 }
 if (TARGETS.has('pglite')) {
@@ -244,11 +255,12 @@ if (TARGETS.has('postgres') && SOLO) {
   if (solo) {
     try {
       rows.push(
-        ...(await benchPayments('PostgreSQL, solo commits', {
-          DATABASE_URL: solo.url,
-          TIJARA_MASTER_KEY: masterKey,
-          TIJARA_GROUP_COMMIT: 'false',
-        })),
+        ...(await benchPayments(
+          'PostgreSQL, solo commits',
+          { DATABASE_URL: solo.url, TIJARA_MASTER_KEY: masterKey, TIJARA_GROUP_COMMIT: 'false' },
+          undefined,
+          NODES,
+        )),
       );
     } finally {
       await solo.drop();
@@ -274,6 +286,7 @@ if (postgres) {
         'PostgreSQL',
         { DATABASE_URL: postgres.url, TIJARA_MASTER_KEY: masterKey },
         runPgbench,
+        NODES,
       )),
     );
   } finally {
@@ -284,7 +297,11 @@ if (postgres) {
   console.log('PostgreSQL: skipped (none answered; set TEST_DATABASE_URL)');
 }
 
-console.log(`\nPayments: create + confirm over HTTP, automatic capture, ${SECONDS} s per measurement\n`);
+console.log(
+  `\nPayments: create + confirm over HTTP, automatic capture, ${SECONDS} s per measurement` +
+    (NODES > 1 ? `; PostgreSQL's rows on ${NODES} API processes (server CPU is theirs added up)` : '') +
+    '\n',
+);
 console.log(table(rows));
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const reference = references.length > 0 ? mean(references.map((r) => r.tps)) : undefined;

@@ -222,16 +222,17 @@ export function createIssuerService(deps: {
    * The card, locked (which serializes its authorizations), with the day's spending added to in the
    * same statement unless that would pass its daily limit: a conditional upsert, atomic, and a round
    * trip fewer than asking first. `spent` says whether it was added; the caller gives it back if the
-   * authorization goes no further. The statement also locks the cardholder's ledger account and the
-   * one the entry would credit, and reads what the cardholder has (`available`): the entry can then
-   * be written with the commit, on a balance nobody else can change before it.
+   * authorization goes no further. The statement also locks the cardholder's ledger account and
+   * reads what the cardholder has (`available`): the entry can then be written with the commit, on a
+   * balance nobody else can change before it. The account the entry credits is not locked here: no
+   * check reads it, and it is a hot shard that the group committing before this one may hold
+   * (group-commit.ts, Lane); the posting trigger updates it at the commit.
    */
   async function lockCardAndSpend(
     bankId: string,
     pan: string,
     day: string,
     amount: MinorUnits,
-    counterAccountId: string,
     db: SharedDb,
   ) {
     const found = await sql<CardRow & { ledger_account_id: string; spent: boolean; available: MinorUnits }>`
@@ -241,7 +242,7 @@ export function createIssuerService(deps: {
          where c.bank_id = ${bankId} and c.pan_fingerprint = ${await deps.fingerprint(pan, db)}
            for update of c
       ), accounts as materialized (
-        ${lockedAccountsSql([sql`(select ledger_account_id from card)`, sql`${counterAccountId}::text`])}
+        ${lockedAccountsSql([sql`(select ledger_account_id from card)`])}
       ), spending as (
         insert into issuer_daily_usage as u (card_id, day, used)
         select id, ${day}::date, ${amount}::bigint from card where ${amount}::bigint <= daily_limit
@@ -457,7 +458,7 @@ export function createIssuerService(deps: {
       // given back if the authorization goes no further.
       const books = await booksOf(bankId, message.reference, db);
       const counterAccountId = message.capture ? books.network : books.holds;
-      const card = await lockCardAndSpend(bankId, message.pan, day, message.amount, counterAccountId, db);
+      const card = await lockCardAndSpend(bankId, message.pan, day, message.amount, db);
       if (!card) return { code: '14' };
       const spend = { card_id: card.id, day, year, international: message.international };
       const refusal = cardRefusal(card, message, day, year);
@@ -477,8 +478,8 @@ export function createIssuerService(deps: {
         await giveBack(db, spend, message.amount);
         return { code: '51' };
       }
-      // Both accounts are locked since the card's statement, and the balance is enough: the entry goes
-      // with the commit (the posting trigger would still refuse a negative balance).
+      // The cardholder's account is locked since the card's statement, and the balance is enough: the
+      // entry goes with the commit (the posting trigger would still refuse a negative balance).
       const entry = await ledger.postAtCommit(
         {
           externalRef: `iss:${message.reference}:auth`,

@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { testStore } from '../../test/support/store.js';
 import { createAccountResolver } from './accounts.js';
 import { isLedgerError } from './errors.js';
 import { createLedgerService } from './service.js';
+
+/** A promise and the function that resolves it: one transaction waits on another's step. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
 
 // Enough connections that all 50 workers really run at once.
 const store = await testStore({ poolSize: 50 });
@@ -86,21 +96,15 @@ test('an account another transaction is still creating is not handed out before 
     currency: 'MAD' as const,
     mayGoNegative: true,
   });
-  let releaseFirst!: () => void;
-  const firstMayCommit = new Promise<void>((resolve) => {
-    releaseFirst = resolve;
-  });
-  let firstResolved!: () => void;
-  const firstHasResolved = new Promise<void>((resolve) => {
-    firstResolved = resolve;
-  });
+  const firstMayCommit = gate();
+  const firstHasResolved = gate();
   // The first transaction creates every shard of the account, and stays open a while.
   const first = store.transaction(async (trx) => {
     await resolve(trx, account(0));
-    firstResolved();
-    await firstMayCommit;
+    firstHasResolved.open();
+    await firstMayCommit.opened;
   });
-  await firstHasResolved;
+  await firstHasResolved.opened;
   // A second payment on another shard meanwhile: it must wait for the first, not post to a row it cannot see.
   const second = store.transaction(async (trx) => {
     const id = await resolve(trx, account(1));
@@ -109,8 +113,76 @@ test('an account another transaction is still creating is not handed out before 
       trx,
     );
   });
-  setTimeout(releaseFirst, 200);
+  setTimeout(firstMayCommit.open, 200);
   await first;
   const entry = await second;
   assert.ok(!isLedgerError(entry), String(entry));
+});
+
+test('entries held to the commit lock their accounts in id order: posting in opposite orders does not deadlock', async () => {
+  const account = (code: string) =>
+    ledger.createAccount({ code, name: code, type: 'asset', currency: 'MAD', mayGoNegative: true });
+  const hot = [await account('order:hot-a'), await account('order:hot-b')].sort((a, b) =>
+    a.id < b.id ? -1 : 1,
+  );
+  const [low, high] = [hot[0]!, hot[1]!];
+  const coldLow = await account('order:cold-low');
+  const coldHigh = await account('order:cold-high');
+  const entry = (hotId: string, ref: string) => ({
+    externalRef: ref,
+    description: 'lock order',
+    currency: 'MAD' as const,
+    postings: [
+      { accountId: hotId, amount: 100n },
+      { accountId: hotId === low.id ? coldLow.id : coldHigh.id, amount: -100n },
+    ],
+  });
+  const waitingOnLocks = async () =>
+    Number(
+      (
+        await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db)
+      ).rows[0]!.n,
+    );
+  const until = async (condition: () => Promise<boolean>) => {
+    for (let i = 0; i < 500 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  // A third transaction holds the higher account, so that the two below queue up on it.
+  const blockerMayEnd = gate();
+  const blockerHolds = gate();
+  const blocker = store.transaction(async (trx) => {
+    await sql`select id from ledger_accounts where id = ${high.id} for update`.execute(trx);
+    blockerHolds.open();
+    await blockerMayEnd.opened;
+  });
+  await blockerHolds.opened;
+
+  // Each transaction's function runs again after a deadlock (the store retries it): count the runs.
+  const runs = { first: 0, second: 0 };
+  const post = (who: 'first' | 'second', order: string[]) =>
+    store.transaction(async (trx) => {
+      runs[who]++;
+      for (const hotId of order) {
+        const posted = await ledger.postAtCommit(entry(hotId, `order-${who}-${hotId}-${runs[who]}`), trx);
+        assert.ok(!isLedgerError(posted), String(posted));
+      }
+    });
+  // Posted high then low: held in that order, it would take nothing and wait on the blocker.
+  const first = post('first', [high.id, low.id]);
+  await until(async () => (await waitingOnLocks()) >= 1);
+  // Posted low then high: held in that order, it would take low, then wait on high behind the first,
+  // which would then wait on low: a deadlock. In id order both take low first.
+  const second = post('second', [low.id, high.id]);
+  await until(async () => (await waitingOnLocks()) >= 2);
+  blockerMayEnd.open();
+  await Promise.all([blocker, first, second]);
+
+  assert.deepEqual(
+    runs,
+    { first: 1, second: 1 },
+    'a transaction ran again: it was rolled back by a deadlock',
+  );
+  assert.equal((await ledger.getAccount(low.id))?.balance, 200n);
+  assert.equal((await ledger.getAccount(high.id))?.balance, 200n);
 });

@@ -308,18 +308,22 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
         metadata: JSON.stringify(entry.metadata ?? {}),
       }),
     );
-    // now() is the transaction's start, as the entry's own posted_at.
-    await writeAtCommit(
-      trx,
-      trx.insertInto('ledger_postings').values(
-        inLockOrder(entry.postings).map((p) => ({
+    // A posting's trigger updates its account at the commit. Each posting is held with its account
+    // as its lock order, so that the postings of a whole group of transactions lock their accounts
+    // in id order, as postIn does: no deadlock between two groups, or with one transaction.
+    for (const posting of entry.postings) {
+      await writeAtCommit(
+        trx,
+        trx.insertInto('ledger_postings').values({
           entry_id: id,
-          account_id: p.accountId,
-          amount: p.amount,
+          account_id: posting.accountId,
+          amount: posting.amount,
+          // now() is the transaction's start, as the entry's own posted_at.
           posted_at: sql<Date>`now()`,
-        })),
-      ),
-    );
+        }),
+        { lockOrder: posting.accountId },
+      );
+    }
     return id;
   }
 

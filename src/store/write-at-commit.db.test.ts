@@ -136,7 +136,7 @@ describe('writes at commit', () => {
       (error) => isUniqueViolation(error),
     );
     // The held writes failed in the round trip that carried COMMIT: the transaction, aborted, is rolled back.
-    assert.deepEqual(roundTrips.slice(-2), ['with w0 as (insert into  + commit', 'rollback']);
+    assert.deepEqual(roundTrips.slice(-2), ['insert into "held_notes" + commit', 'rollback']);
     assert.deepEqual(await notes(), [{ id: 'a', body: 'note a', n: 1n }]);
     assert.equal((await db.selectFrom('held_tags').selectAll().execute()).length, 0);
   });

@@ -47,8 +47,8 @@ import {
  * a caller that can go on without its answer and check it afterwards.
  */
 const MARK = '/* at commit';
-/** The mark a held write carries to the driver, with the tables its SELECT reads, if any. */
-const MARKED = /^\/\* at commit(?:, reading ([a-z0-9_ ]+))? \*\/ /;
+/** The mark a held write carries to the driver, with the tables its SELECT reads and its lock order, if any. */
+const MARKED = /^\/\* at commit(?:, reading ([a-z0-9_ ]+))?(?:, order ([a-z0-9_]+))? \*\/ /;
 
 /** The table of a write writeAtCommit admitted. */
 const heldTable = (sql: string) => /^(?:insert into|update) "([a-z0-9_]+)"/.exec(sql)![1]!;
@@ -75,18 +75,31 @@ function insertSelectTable(sql: string): string | undefined {
  * With `reads`, an insert whose rows a SELECT of those tables gives (`insert into "t" (…) select …`):
  * it reads them as they are at commit, so it is for tables the transaction does not write after it;
  * held writes to them before it are sent first.
+ *
+ * With `lockOrder`, a one-row insert whose row locks a row that other transactions lock too (a
+ * ledger posting, whose trigger updates its account): held inserts into one table are sent as one
+ * insert, its rows in the order of this key (an id, of lower-case letters, digits and `_`), so that
+ * concurrent transactions, and groups of them on other nodes, take those locks in one order and
+ * cannot deadlock on them.
  */
 export async function writeAtCommit(
   // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
   db: Kysely<any>,
   query: Compilable,
-  options: { reads?: readonly string[] } = {},
+  options: { reads?: readonly string[]; lockOrder?: string } = {},
 ): Promise<void> {
   const { sql, parameters } = query.compile();
   const reads = options.reads ?? [];
   if (!(reads.length > 0 ? insertSelectTable(sql) : writtenTable(sql)))
     throw new Error(`writeAtCommit takes a plain insert or update, not: ${sql.slice(0, 80)}`);
-  const mark = reads.length > 0 ? `${MARK}, reading ${reads.join(' ')} */ ` : `${MARK} */ `;
+  const { lockOrder } = options;
+  if (lockOrder !== undefined && !/^[a-z0-9_]+$/.test(lockOrder))
+    throw new Error(`a lock order is an id of lower-case letters, digits and _, not: ${lockOrder}`);
+  const mark =
+    MARK +
+    (reads.length > 0 ? `, reading ${reads.join(' ')}` : '') +
+    (lockOrder !== undefined ? `, order ${lockOrder}` : '') +
+    ' */ ';
   await db.executeQuery(CompiledQuery.raw(mark + sql, [...parameters]));
 }
 
@@ -172,15 +185,17 @@ export function combine(queries: CompiledQuery[]): CompiledQuery {
 
 const INSERT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) values /;
 
+/** The lock order writeAtCommit was given for a held insert's row. */
+const lockOrderOf = new WeakMap<CompiledQuery, string>();
+
 /**
- * The held writes of several transactions as one statement (group commit: members of one database
- * transaction). Inserts into one table with the same columns become one insert of all their rows,
- * so that PostgreSQL starts one insert, and reads the table's constraints once, for the group rather
- * than for each member; updates stay apart. Rows are inserted in no promised order, as within one
- * transaction's held writes. Only for transactions that write different rows (a group's members).
+ * Held writes with the inserts into one table with the same columns made one insert of all their
+ * rows, so that PostgreSQL starts one insert, and reads the table's constraints once; rows that have
+ * a lock order go in that order (see writeAtCommit), the others first, as they came. Updates stay
+ * apart. Each write stays where the first of its kind was.
  */
-export function mergeHeldWrites(writes: CompiledQuery[]): CompiledQuery {
-  const inserts = new Map<string, { rows: string[]; parameters: unknown[] }>();
+function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
+  const inserts = new Map<string, CompiledQuery[]>();
   // Each write kept as it is, or the head of a merged insert, in the order they first came.
   const order: (CompiledQuery | string)[] = [];
   for (const write of writes) {
@@ -189,22 +204,38 @@ export function mergeHeldWrites(writes: CompiledQuery[]): CompiledQuery {
       order.push(write);
       continue;
     }
-    let insert = inserts.get(head);
-    if (!insert) {
-      insert = { rows: [], parameters: [] };
-      inserts.set(head, insert);
+    const rows = inserts.get(head);
+    if (rows) rows.push(write);
+    else {
+      inserts.set(head, [write]);
       order.push(head);
     }
-    insert.rows.push(shiftParameters(write.sql.slice(head.length), insert.parameters.length));
-    insert.parameters.push(...write.parameters);
   }
-  return held(
-    order.map((item) => {
-      if (typeof item !== 'string') return item;
-      const { rows, parameters } = inserts.get(item)!;
-      return CompiledQuery.raw(item + rows.join(', '), parameters);
-    }),
-  );
+  return order.map((item) => {
+    if (typeof item !== 'string') return item;
+    const rows = inserts.get(item)!;
+    if (rows.length === 1) return rows[0]!;
+    const key = (row: CompiledQuery) => lockOrderOf.get(row) ?? '';
+    if (rows.some((row) => lockOrderOf.has(row)))
+      rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const parameters: unknown[] = [];
+    const values = rows.map((row) => {
+      const text = shiftParameters(row.sql.slice(item.length), parameters.length);
+      parameters.push(...row.parameters);
+      return text;
+    });
+    return CompiledQuery.raw(item + values.join(', '), parameters);
+  });
+}
+
+/**
+ * The held writes of several transactions as one statement (group commit: members of one database
+ * transaction), their inserts merged as one transaction's are (mergeInserts). Only for transactions
+ * that write different rows (a group's members): two members' updates of one row would apply only
+ * one, as within one transaction's held writes.
+ */
+export function mergeHeldWrites(writes: CompiledQuery[]): CompiledQuery {
+  return held(mergeInserts(writes));
 }
 
 /**
@@ -223,7 +254,7 @@ class HeldWrites implements CompiledQuery {
   constructor(private readonly writes: CompiledQuery[]) {}
 
   get #statement(): CompiledQuery {
-    this.#combined ??= combine(this.writes);
+    this.#combined ??= combine(mergeInserts(this.writes));
     return this.#combined;
   }
 
@@ -334,6 +365,7 @@ class HoldingConnection implements DatabaseConnection {
     const mark = query.sql.startsWith(MARK) ? MARKED.exec(query.sql) : null;
     if (mark) {
       const held = CompiledQuery.raw(query.sql.slice(mark[0].length), [...query.parameters]);
+      if (mark[2] !== undefined) lockOrderOf.set(held, mark[2]);
       if (!open) return this.send(held);
       const isUpdate = held.sql.startsWith('update');
       // One snapshot for all the held writes: see the module's comment.
