@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { writeAtCommit } from '../store/write-at-commit.js';
+import { holdInsert } from '../store/write-at-commit.js';
 import {
   type ChainLink,
   canonicalJson,
@@ -86,22 +86,19 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
     const at = clock.now();
     const id = newId('aud', at.getTime());
     // Nothing reads a pending record in the transaction that wrote it: it goes out with the commit.
-    await writeAtCommit(
-      db,
-      db.insertInto('audit_pending').values({
-        id,
-        at,
-        actor_type: entry.actor.type,
-        actor_id: entry.actor.id,
-        organisation_id: entry.actor.organisationId ?? null,
-        action: entry.action,
-        target_type: entry.target?.type ?? null,
-        target_id: entry.target?.id ?? null,
-        details: canonicalJson(normalizeDetails(entry.details ?? {})),
-        ip: entry.ip ?? null,
-        request_id: entry.requestId ?? null,
-      }),
-    );
+    await holdInsert(db, 'audit_pending', {
+      id,
+      at,
+      actor_type: entry.actor.type,
+      actor_id: entry.actor.id,
+      organisation_id: entry.actor.organisationId ?? null,
+      action: entry.action,
+      target_type: entry.target?.type ?? null,
+      target_id: entry.target?.id ?? null,
+      details: canonicalJson(normalizeDetails(entry.details ?? {})),
+      ip: entry.ip ?? null,
+      request_id: entry.requestId ?? null,
+    });
     return id;
   }
 

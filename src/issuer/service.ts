@@ -12,7 +12,7 @@ import { lockedAccountsSql } from '../ledger/locks.js';
 import type { Posting } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { writeAtCommit } from '../store/write-at-commit.js';
+import { holdInsert } from '../store/write-at-commit.js';
 import { type CardRow, type CardStatus, type IssuerCard, type IssuerTables, toCard } from './model.js';
 
 /** Why the card itself refuses this authorization, before any limit: undefined if it does not. */
@@ -498,23 +498,18 @@ export function createIssuerService(deps: {
         return { code: '96' };
       }
       const authCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      await writeAtCommit(
-        db,
-        tables(db)
-          .insertInto('issuer_authorizations')
-          .values({
-            id: newId('iau'),
-            reference: message.reference,
-            card_id: card.id,
-            amount: message.amount,
-            captured: message.capture ? message.amount : 0n,
-            status: message.capture ? 'captured' : 'held',
-            international: message.international,
-            day,
-            year,
-            auth_code: authCode,
-          }),
-      );
+      await holdInsert(tables(db), 'issuer_authorizations', {
+        id: newId('iau'),
+        reference: message.reference,
+        card_id: card.id,
+        amount: message.amount,
+        captured: message.capture ? message.amount : 0n,
+        status: message.capture ? 'captured' : 'held',
+        international: message.international,
+        day,
+        year,
+        auth_code: authCode,
+      });
       return { code: '00', authCode };
     },
 

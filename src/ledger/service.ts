@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { CurrencyCode, MinorUnits } from '../core/money.js';
 import { inTransaction, type SharedDb, type Store } from '../store/store.js';
-import { writeAtCommit } from '../store/write-at-commit.js';
+import { holdInsert } from '../store/write-at-commit.js';
 import { isLedgerError, LedgerError } from './errors.js';
 import {
   type Account,
@@ -298,29 +298,27 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       return isLedgerError(posted) ? posted : posted.id;
     }
     const id = newId('je');
-    await writeAtCommit(
-      trx,
-      trx.insertInto('ledger_entries').values({
-        id,
-        external_ref: entry.externalRef ?? null,
-        description: entry.description,
-        currency: entry.currency,
-        metadata: JSON.stringify(entry.metadata ?? {}),
-      }),
-    );
+    await holdInsert(trx, 'ledger_entries', {
+      id,
+      external_ref: entry.externalRef ?? null,
+      description: entry.description,
+      currency: entry.currency,
+      metadata: JSON.stringify(entry.metadata ?? {}),
+    });
     // A posting's trigger updates its account at the commit. Each posting is held with its account
     // as its lock order, so that the postings of a whole group of transactions lock their accounts
     // in id order, as postIn does: no deadlock between two groups, or with one transaction.
     for (const posting of entry.postings) {
-      await writeAtCommit(
+      await holdInsert(
         trx,
-        trx.insertInto('ledger_postings').values({
+        'ledger_postings',
+        {
           entry_id: id,
           account_id: posting.accountId,
           amount: posting.amount,
           // now() is the transaction's start, as the entry's own posted_at.
           posted_at: sql<Date>`now()`,
-        }),
+        },
         { lockOrder: posting.accountId },
       );
     }

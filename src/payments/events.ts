@@ -2,7 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
 import { plannedForItsValues } from '../store/prepared.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { writeAtCommit } from '../store/write-at-commit.js';
+import { holdInsert } from '../store/write-at-commit.js';
 import type { PersonalData } from '../vault/personal-data.js';
 import { isPaymentPersonalField, type PaymentTables } from './model.js';
 import { queueDeliveriesAtCommit } from './webhook-fanout.js';
@@ -127,19 +127,14 @@ export function createEventLog(deps: { store: SharedStore; personal: PersonalDat
   return {
     async emit(db, scope, type, objectId, data) {
       const id = newId('evt');
-      await writeAtCommit(
-        db,
-        tables(db)
-          .insertInto('events')
-          .values({
-            id,
-            merchant_id: scope.merchantId,
-            livemode: scope.livemode,
-            type,
-            object_id: objectId,
-            data: JSON.stringify(await deps.personal.sealFields(data, isPaymentPersonalField, db)),
-          }),
-      );
+      await holdInsert(tables(db), 'events', {
+        id,
+        merchant_id: scope.merchantId,
+        livemode: scope.livemode,
+        type,
+        object_id: objectId,
+        data: JSON.stringify(await deps.personal.sealFields(data, isPaymentPersonalField, db)),
+      });
       await queueDeliveriesAtCommit(db, { id, merchantId: scope.merchantId, livemode: scope.livemode, type });
       return id;
     },

@@ -12,7 +12,7 @@ import { type Merchant, merchantFee } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import { plannedForItsValues } from '../store/prepared.js';
 import { claimExclusively, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { readWithNext, writeAtCommit } from '../store/write-at-commit.js';
+import { holdInsert, readWithNext, writeAtCommit } from '../store/write-at-commit.js';
 import type { SwitchService } from '../switch/service.js';
 import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
@@ -193,7 +193,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         })
         .where('id', '=', payment.id),
     );
-    if (moved) await writeAtCommit(db, tables(db).insertInto('payment_movements').values(moved));
+    if (moved) await holdInsert(tables(db), 'payment_movements', moved);
     return updated;
   }
 
@@ -450,17 +450,12 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       };
       // Every column is known here, so the row goes out with the commit: creating a payment is then
       // one statement with its audit record, not four.
-      await writeAtCommit(
-        db,
-        tables(db)
-          .insertInto('payments')
-          .values({
-            ...payment,
-            customer_email: await personal.seal(payment.customer_email, db),
-            metadata: JSON.stringify(payment.metadata),
-            three_d_secure: null,
-          }),
-      );
+      await holdInsert(tables(db), 'payments', {
+        ...payment,
+        customer_email: await personal.seal(payment.customer_email, db),
+        metadata: JSON.stringify(payment.metadata),
+        three_d_secure: null,
+      });
       justCreated?.remember(payment);
       return payment;
     },

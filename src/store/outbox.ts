@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Kysely, Selectable, SelectQueryBuilder } fr
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ownTables, type SharedDb, type Store } from './store.js';
-import { writeAtCommit } from './write-at-commit.js';
+import { holdInsert, writeAtCommit } from './write-at-commit.js';
 
 export interface OutboxTables {
   outbox_events: {
@@ -31,12 +31,11 @@ export async function enqueueEvent(
   payload: unknown,
   options: { availableAt?: Date } = {},
 ): Promise<void> {
-  await writeAtCommit(
-    trx,
-    ownTables<OutboxTables>(trx)
-      .insertInto('outbox_events')
-      .values({ topic, payload: JSON.stringify(payload), available_at: options.availableAt }),
-  );
+  await holdInsert(ownTables<OutboxTables>(trx), 'outbox_events', {
+    topic,
+    payload: JSON.stringify(payload),
+    available_at: options.availableAt,
+  });
 }
 
 interface HandlerOptions {

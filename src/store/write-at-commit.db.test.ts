@@ -3,7 +3,7 @@ import { after, beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { testDatabase } from '../../test/support/store.js';
 import { createStore, isUniqueViolation } from './store.js';
-import { combine, readWithNext, writeAtCommit } from './write-at-commit.js';
+import { combine, holdInsert, readWithNext, writeAtCommit } from './write-at-commit.js';
 
 const sent: string[] = [];
 /** Each round trip's statements, joined by ' + '. */
@@ -26,6 +26,8 @@ const db = store.db;
 
 await sql`create table held_notes (id text primary key, body text not null, n bigint not null)`.execute(db);
 await sql`create table held_tags (id text primary key, note text not null)`.execute(db);
+await sql`create table held_stamps (id text primary key, note text, kind text not null default 'plain',
+  made timestamptz not null)`.execute(db);
 
 const note = (id: string, body = `note ${id}`, n = 1n) => db.insertInto('held_notes').values({ id, body, n });
 const tag = (id: string, noteId: string) => db.insertInto('held_tags').values({ id, note: noteId });
@@ -39,6 +41,32 @@ describe('writes at commit', () => {
     await sql`truncate held_notes, held_tags`.execute(db);
     sent.length = 0;
     roundTrips.length = 0;
+  });
+
+  test('holdInsert holds the insert Kysely would build, without building it', async () => {
+    await store.transaction(async (trx) => {
+      await holdInsert(trx, 'held_stamps', { id: 's1', note: undefined, made: sql`now()` });
+      await holdInsert(trx, 'held_stamps', { id: 's2', note: 'two', kind: 'special', made: sql`now()` });
+    });
+    // Kysely leaves an undefined column out too; a raw value goes in the text, not as a parameter.
+    const kyselys = db
+      .insertInto('held_stamps')
+      .values({ id: 'x', note: undefined, made: sql`now()` })
+      .compile();
+    assert.ok(sent[0]!.includes(kyselys.sql), sent[0]);
+    const rows = await db.selectFrom('held_stamps').select(['id', 'note', 'kind']).orderBy('id').execute();
+    assert.deepEqual(
+      rows.map((r) => ({ ...r })),
+      [
+        { id: 's1', note: null, kind: 'plain' },
+        { id: 's2', note: 'two', kind: 'special' },
+      ],
+    );
+    await assert.rejects(holdInsert(db, 'held_stamps', [{ id: 's3' }] as never), /one row/);
+    await assert.rejects(
+      holdInsert(db, 'held_stamps', { id: 's4', made: sql`${new Date()}` }),
+      /raw values without parameters/,
+    );
   });
 
   test('a transaction that only holds inserts is one statement, without BEGIN or COMMIT', async () => {

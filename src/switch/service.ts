@@ -7,7 +7,7 @@ import type { ResponseCode } from '../core/response-codes.js';
 import type { IssuerService } from '../issuer/service.js';
 import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { writeAtCommit } from '../store/write-at-commit.js';
+import { holdInsert } from '../store/write-at-commit.js';
 import { convertToMad, proportionalMad, type RateLine } from './fx.js';
 import { builtinIssuerLink, type IssuerLink } from './links.js';
 import type { BinRoute, Issuer, SwitchTables } from './model.js';
@@ -159,31 +159,26 @@ export function createSwitchService(deps: {
     const { bin, last4 } = panDisplay(request.pan);
     const approved = outcome.responseCode === '00';
     // The network's journal line: nothing reads it back in this transaction, so it goes with the commit.
-    await writeAtCommit(
-      db,
-      tables(db)
-        .insertInto('switch_authorizations')
-        .values({
-          id,
-          reference: request.reference,
-          issuer_id: outcome.issuerId,
-          bin,
-          last4,
-          merchant_id: request.merchant.id,
-          merchant_country: request.merchant.country,
-          amount: request.amount,
-          currency: request.currency,
-          amount_mad: outcome.amountMad,
-          fx_rate_micro: outcome.fxRateMicro,
-          international: outcome.international,
-          response_code: outcome.responseCode,
-          auth_code: outcome.authCode,
-          status: approved ? (request.capture ? 'captured' : 'approved') : 'declined',
-          captured: approved && request.capture ? request.amount : 0n,
-          three_d_secure: request.threeDSecure?.status ?? null,
-          eci: request.threeDSecure?.eci ?? null,
-        }),
-    );
+    await holdInsert(tables(db), 'switch_authorizations', {
+      id,
+      reference: request.reference,
+      issuer_id: outcome.issuerId,
+      bin,
+      last4,
+      merchant_id: request.merchant.id,
+      merchant_country: request.merchant.country,
+      amount: request.amount,
+      currency: request.currency,
+      amount_mad: outcome.amountMad,
+      fx_rate_micro: outcome.fxRateMicro,
+      international: outcome.international,
+      response_code: outcome.responseCode,
+      auth_code: outcome.authCode,
+      status: approved ? (request.capture ? 'captured' : 'approved') : 'declined',
+      captured: approved && request.capture ? request.amount : 0n,
+      three_d_secure: request.threeDSecure?.status ?? null,
+      eci: request.threeDSecure?.eci ?? null,
+    });
     const { fxRateMicro: _, ...result } = outcome;
     return { id, approved, ...result };
   }

@@ -2,7 +2,7 @@ import { type Generated, type Kysely, sql } from 'kysely';
 import { type CardBrand, cardBrand, panDisplay, validatePan } from '../core/card.js';
 import { newId } from '../core/ids.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { writeAtCommit } from '../store/write-at-commit.js';
+import { holdInsert } from '../store/write-at-commit.js';
 import { hmacHex, newKey, open, seal } from './cipher.js';
 import { findMasterKey, type Keyring } from './keyring.js';
 
@@ -224,14 +224,11 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
       exp_year: card.expYear,
       holder_name: card.holderName ?? null,
     };
-    await writeAtCommit(
-      db,
-      db.insertInto('vault_cards').values({
-        ...row,
-        key_id: dataKey.id,
-        ciphertext: seal(dataKey.key, Buffer.from(card.pan, 'utf8'), token),
-      }),
-    );
+    await holdInsert(db, 'vault_cards', {
+      ...row,
+      key_id: dataKey.id,
+      ciphertext: seal(dataKey.key, Buffer.from(card.pan, 'utf8'), token),
+    });
     return toStoredCard(row);
   }
 
