@@ -5,9 +5,19 @@ const casablancaDay = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
+// Formatting is a few microseconds and every authorization asks for the date twice: the last minute's
+// answer is kept (time zones change offset on whole minutes, so a minute has one date).
+let lastMinute = Number.NaN;
+let lastDate = '';
+
 /** The calendar date in Morocco (YYYY-MM-DD): daily limits, reports and yearly allowances follow it. */
 export function moroccanDate(at: Date): string {
-  return casablancaDay.format(at);
+  const minute = Math.floor(at.getTime() / 60_000);
+  if (minute !== lastMinute) {
+    lastDate = casablancaDay.format(at);
+    lastMinute = minute;
+  }
+  return lastDate;
 }
 
 export function moroccanYear(at: Date): number {
