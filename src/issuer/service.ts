@@ -456,8 +456,6 @@ export function createIssuerService(deps: {
       const year = moroccanYear(now);
       // Limits and allowance are checked and consumed atomically, on the locked card's counters, and
       // given back if the authorization goes no further.
-      const books = await booksOf(bankId, message.reference, db);
-      const counterAccountId = message.capture ? books.network : books.holds;
       const card = await lockCardAndSpend(bankId, message.pan, day, message.amount, db);
       if (!card) return { code: '14' };
       const spend = { card_id: card.id, day, year, international: message.international };
@@ -480,6 +478,8 @@ export function createIssuerService(deps: {
       }
       // The cardholder's account is locked since the card's statement, and the balance is enough: the
       // entry goes with the commit (the posting trigger would still refuse a negative balance).
+      const books = await booksOf(bankId, message.reference, db);
+      const counterAccountId = message.capture ? books.network : books.holds;
       const entry = await ledger.postAtCommit(
         {
           externalRef: `iss:${message.reference}:auth`,

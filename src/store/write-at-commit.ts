@@ -88,15 +88,26 @@ function insertSelectTable(sql: string): string | undefined {
 export async function writeAtCommit(
   // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
   db: Kysely<any>,
-  query: Compilable | CompiledQuery,
+  query: Compilable,
   options: { reads?: readonly string[]; lockOrder?: string } = {},
 ): Promise<void> {
-  const { sql, parameters } = 'compile' in query ? query.compile() : query;
+  const { sql, parameters } = query.compile();
   const reads = options.reads ?? [];
   if (!(reads.length > 0 ? insertSelectTable(sql) : writtenTable(sql)))
     throw new Error(`writeAtCommit takes a plain insert or update, not: ${sql.slice(0, 80)}`);
-  const { lockOrder } = options;
-  if (lockOrder !== undefined && !/^[a-z0-9_]+$/.test(lockOrder))
+  await hold(db, sql, parameters, reads, options.lockOrder);
+}
+
+/** Hands a checked write to the connection (HoldingConnection), marked to be held. */
+async function hold(
+  // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
+  db: Kysely<any>,
+  sql: string,
+  parameters: readonly unknown[],
+  reads: readonly string[],
+  lockOrder: string | undefined,
+) {
+  if (lockOrder !== undefined && !IDENTIFIER.test(lockOrder))
     throw new Error(`a lock order is an id of lower-case letters, digits and _, not: ${lockOrder}`);
   const mark =
     MARK +
@@ -119,7 +130,9 @@ export async function holdInsert<DB, T extends keyof DB & string>(
   row: InsertObject<DB, T>,
   options: { lockOrder?: string } = {},
 ): Promise<void> {
-  await writeAtCommit(db, insertOf(db, table, row as Record<string, unknown>), options);
+  // A plain insert by construction: writeAtCommit's check of the text is not needed.
+  const { sql, parameters } = insertOf(db, table, row as Record<string, unknown>);
+  await hold(db, sql, parameters, [], options.lockOrder);
 }
 
 /** Insert texts by table and columns (a raw value's text is part of the key): a few dozen shapes. */
@@ -307,15 +320,15 @@ function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
  * one, as within one transaction's held writes.
  */
 export function mergeHeldWrites(writes: CompiledQuery[]): CompiledQuery {
-  return held(mergeInserts(writes));
+  return held(mergeInserts(writes), { merged: true });
 }
 
 /**
  * The held writes as one statement, remembered as such. Its text is made when it is first read: a
  * group never reads it, since it merges its members' writes instead (mergeHeldWrites).
  */
-function held(writes: CompiledQuery[]): CompiledQuery {
-  const statement = writes.length === 1 ? writes[0]! : new HeldWrites(writes);
+function held(writes: CompiledQuery[], { merged = false } = {}): CompiledQuery {
+  const statement = writes.length === 1 ? writes[0]! : new HeldWrites(writes, merged);
   heldWritesIn.set(statement, writes);
   return statement;
 }
@@ -323,10 +336,14 @@ function held(writes: CompiledQuery[]): CompiledQuery {
 class HeldWrites implements CompiledQuery {
   #combined: CompiledQuery | undefined;
 
-  constructor(private readonly writes: CompiledQuery[]) {}
+  /** `merged`: its inserts are merged already (mergeHeldWrites); otherwise that is done when read. */
+  constructor(
+    private readonly writes: CompiledQuery[],
+    private readonly merged: boolean,
+  ) {}
 
   get #statement(): CompiledQuery {
-    this.#combined ??= combine(mergeInserts(this.writes));
+    this.#combined ??= combine(this.merged ? this.writes : mergeInserts(this.writes));
     return this.#combined;
   }
 
