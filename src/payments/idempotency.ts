@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from '../core/problem.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { writeAtCommit } from '../store/write-at-commit.js';
+import { holdUpdate } from '../store/write-at-commit.js';
 import type { VaultService } from '../vault/service.js';
 import { ownedBy, type Scope } from './events.js';
 import type { PaymentTables } from './model.js';
@@ -92,13 +92,11 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
       const result = await operation(trx);
       // The key's row is this transaction's own, so the answer can go out with the commit.
       const sealed = await sealAnswer(vault, result.body, trx);
-      await writeAtCommit(
-        trx,
-        db
-          .updateTable('idempotency_keys')
-          .set({ response_status: result.status, response_body: sealed })
-          .where(ownedBy(scope))
-          .where('key', '=', key),
+      await holdUpdate(
+        db,
+        'idempotency_keys',
+        { response_status: result.status, response_body: sealed },
+        { merchant_id: scope.merchantId, livemode: scope.livemode, key },
       );
       return { ...result, replayed: false };
     }, grouping);

@@ -12,7 +12,7 @@ import { type Merchant, merchantFee } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import { plannedForItsValues } from '../store/prepared.js';
 import { claimExclusively, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { holdInsert, readWithNext, writeAtCommit } from '../store/write-at-commit.js';
+import { holdInsert, holdUpdate, readWithNext } from '../store/write-at-commit.js';
 import type { SwitchService } from '../switch/service.js';
 import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
@@ -180,18 +180,17 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
   ): Promise<PaymentRow> {
     const updated: PaymentRow = { ...payment, ...changes, updated_at: clock.now() };
     const { three_d_secure, ...columns } = changes;
-    await writeAtCommit(
-      db,
-      tables(db)
-        .updateTable('payments')
-        .set({
-          ...columns,
-          ...(three_d_secure === undefined
-            ? {}
-            : { three_d_secure: three_d_secure && JSON.stringify(three_d_secure) }),
-          updated_at: updated.updated_at,
-        })
-        .where('id', '=', payment.id),
+    await holdUpdate(
+      tables(db),
+      'payments',
+      {
+        ...columns,
+        ...(three_d_secure === undefined
+          ? {}
+          : { three_d_secure: three_d_secure && JSON.stringify(three_d_secure) }),
+        updated_at: updated.updated_at,
+      },
+      { id: payment.id },
     );
     if (moved) await holdInsert(tables(db), 'payment_movements', moved);
     return updated;

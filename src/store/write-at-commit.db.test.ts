@@ -3,7 +3,7 @@ import { after, beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { testDatabase } from '../../test/support/store.js';
 import { createStore, isUniqueViolation } from './store.js';
-import { combine, holdInsert, readWithNext, writeAtCommit } from './write-at-commit.js';
+import { combine, holdInsert, holdUpdate, readWithNext, writeAtCommit } from './write-at-commit.js';
 
 const sent: string[] = [];
 /** Each round trip's statements, joined by ' + '. */
@@ -67,6 +67,44 @@ describe('writes at commit', () => {
       holdInsert(db, 'held_stamps', { id: 's4', made: sql`${new Date()}` }),
       /raw values without parameters/,
     );
+  });
+
+  test('holdUpdate holds the update of the rows that match, sent with the commit', async () => {
+    await db
+      .insertInto('held_notes')
+      .values([
+        { id: 'a', body: 'note a', n: 1n },
+        { id: 'b', body: 'note b', n: 1n },
+      ])
+      .execute();
+    sent.length = 0;
+    roundTrips.length = 0;
+    await store.transaction(async (trx) => {
+      await trx.selectFrom('held_notes').select('id').where('id', '=', 'a').forUpdate().execute();
+      await holdUpdate(trx, 'held_notes', { body: 'changed', n: 7n }, { id: 'a', body: 'note a' });
+      await writeAtCommit(trx, tag('t1', 'a'));
+    });
+    assert.deepEqual(roundTrips, ['begin + select "id" from "held_n', 'with w0 as (update "held + commit']);
+    const kyselys = db
+      .updateTable('held_notes')
+      .set({ body: 'x', n: 1n })
+      .where('id', '=', 'a')
+      .compile().sql;
+    assert.equal(kyselys, 'update "held_notes" set "body" = $1, "n" = $2 where "id" = $3');
+    assert.ok(
+      sent.some((statement) => statement.includes(`${kyselys} and "body" = $4`)),
+      sent.join('\n'),
+    );
+    // All the columns must match: b's body is not "not b", so b is left as it was.
+    await store.transaction((trx) =>
+      holdUpdate(trx, 'held_notes', { body: 'also' }, { id: 'b', body: 'not b' }),
+    );
+    assert.deepEqual(await notes(), [
+      { id: 'a', body: 'changed', n: 7n },
+      { id: 'b', body: 'note b', n: 1n },
+    ]);
+    await assert.rejects(holdUpdate(db, 'held_notes', { body: 'x' }, { id: undefined }), /matches columns/);
+    await assert.rejects(holdUpdate(db, 'held_notes', {}, { id: 'a' }), /sets a column/);
   });
 
   test('a transaction that only holds inserts is one statement, without BEGIN or COMMIT', async () => {
@@ -254,7 +292,7 @@ describe('writes at commit', () => {
     await note('a').execute();
     sent.length = 0;
     await store.transaction(async (trx) => {
-      await trx.selectFrom('held_notes').select('id').forUpdate().execute();
+      await trx.selectFrom('held_notes').select('id').where('id', '=', 'a').forUpdate().execute();
       await writeAtCommit(trx, tagsOfNotes(), { reads: ['held_notes'] });
     });
     // Held to the commit, like a plain insert.

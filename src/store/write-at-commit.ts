@@ -9,7 +9,9 @@ import {
   type Kysely,
   type QueryResult,
   type RawBuilder,
+  type Selectable,
   type TransactionSettings,
+  type UpdateObject,
 } from 'kysely';
 import {
   assertCommitted,
@@ -49,12 +51,22 @@ import {
  * The same connection also sends a read ahead of the transaction's next statement (readWithNext), for
  * a caller that can go on without its answer and check it afterwards.
  */
-const MARK = '/* at commit';
-/** The mark a held write carries to the driver, with the tables its SELECT reads and its lock order, if any. */
-const MARKED = /^\/\* at commit(?:, reading ([a-z0-9_ ]+))?(?:, order ([a-z0-9_]+))? \*\/ /;
+/**
+ * What the connection must know of a write it is to hold: the table it writes, whether it updates,
+ * the tables its SELECT reads, its lock order, and for an insert the text up to its rows, by which
+ * inserts into one table with the same columns are merged. Kept beside the statement rather than in
+ * its text, so the connection reads it without parsing anything.
+ */
+interface HeldWrite {
+  table: string;
+  update: boolean;
+  reads: readonly string[];
+  lockOrder: string | undefined;
+  insertHead: string | undefined;
+}
 
-/** The table of a write writeAtCommit admitted. */
-const heldTable = (sql: string) => /^(?:insert into|update) "([a-z0-9_]+)"/.exec(sql)![1]!;
+/** The writes handed to the connection to hold (HoldingConnection), each with what it must know. */
+const toHold = new WeakMap<CompiledQuery, HeldWrite>();
 
 /** The table a plain insert or a plain update writes; undefined for anything else. */
 function writtenTable(sql: string): string | undefined {
@@ -68,6 +80,8 @@ function insertSelectTable(sql: string): string | undefined {
   if (/\breturning\b|\bon conflict\b/.test(sql)) return undefined;
   return /^insert into "([a-z0-9_]+)" \([^)]*\) select /.exec(sql)?.[1];
 }
+
+const INSERT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) values /;
 
 /**
  * Writes `query` when the caller's transaction commits, or at once outside a transaction. Only for
@@ -91,30 +105,28 @@ export async function writeAtCommit(
   query: Compilable,
   options: { reads?: readonly string[]; lockOrder?: string } = {},
 ): Promise<void> {
-  const { sql, parameters } = query.compile();
+  const compiled = query.compile();
   const reads = options.reads ?? [];
-  if (!(reads.length > 0 ? insertSelectTable(sql) : writtenTable(sql)))
-    throw new Error(`writeAtCommit takes a plain insert or update, not: ${sql.slice(0, 80)}`);
-  await hold(db, sql, parameters, reads, options.lockOrder);
+  const table = reads.length > 0 ? insertSelectTable(compiled.sql) : writtenTable(compiled.sql);
+  if (!table)
+    throw new Error(`writeAtCommit takes a plain insert or update, not: ${compiled.sql.slice(0, 80)}`);
+  await hold(db, compiled, {
+    table,
+    update: compiled.sql.startsWith('update'),
+    reads,
+    lockOrder: options.lockOrder,
+    insertHead: INSERT_HEAD.exec(compiled.sql)?.[0],
+  });
 }
 
-/** Hands a checked write to the connection (HoldingConnection), marked to be held. */
-async function hold(
-  // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
-  db: Kysely<any>,
-  sql: string,
-  parameters: readonly unknown[],
-  reads: readonly string[],
-  lockOrder: string | undefined,
-) {
-  if (lockOrder !== undefined && !IDENTIFIER.test(lockOrder))
-    throw new Error(`a lock order is an id of lower-case letters, digits and _, not: ${lockOrder}`);
-  const mark =
-    MARK +
-    (reads.length > 0 ? `, reading ${reads.join(' ')}` : '') +
-    (lockOrder !== undefined ? `, order ${lockOrder}` : '') +
-    ' */ ';
-  await db.executeQuery(CompiledQuery.raw(mark + sql, [...parameters]));
+/** Hands a checked write to the connection (HoldingConnection) to hold. */
+// biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
+async function hold(db: Kysely<any>, query: CompiledQuery, write: HeldWrite) {
+  if (write.lockOrder !== undefined && !IDENTIFIER.test(write.lockOrder))
+    throw new Error(`a lock order is an id of lower-case letters, digits and _, not: ${write.lockOrder}`);
+  toHold.set(query, write);
+  // Kysely hands the connection this very object: HoldingConnection finds it in toHold.
+  await db.executeQuery(query);
 }
 
 /**
@@ -130,21 +142,87 @@ export async function holdInsert<DB, T extends keyof DB & string>(
   row: InsertObject<DB, T>,
   options: { lockOrder?: string } = {},
 ): Promise<void> {
-  // A plain insert by construction: writeAtCommit's check of the text is not needed.
-  const { sql, parameters } = insertOf(db, table, row as Record<string, unknown>);
-  await hold(db, sql, parameters, [], options.lockOrder);
+  if (Array.isArray(row)) throw new Error('holdInsert takes one row');
+  const parameters: unknown[] = [];
+  const { columns, values } = valuesOf(db, 'holdInsert', row as Record<string, unknown>, parameters);
+  const key = `insert ${table}(${columns.join()}) ${values.join()}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    checkNames('holdInsert', table, columns);
+    const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
+    text = { sql: `${head}(${values.join(', ')})`, head };
+    texts.set(key, text);
+  }
+  await hold(db, CompiledQuery.raw(text.sql, parameters), {
+    table,
+    update: false,
+    reads: [],
+    lockOrder: options.lockOrder,
+    insertHead: text.head,
+  });
 }
 
-/** Insert texts by table and columns (a raw value's text is part of the key): a few dozen shapes. */
-const insertTexts = new Map<string, string>();
+/**
+ * writeAtCommit for an update of `table`'s rows whose columns equal `where`'s values, without a query
+ * builder, as holdInsert is for an insert: `update "t" set "a" = $1, … where "k" = $2 and …`, the
+ * text made once per table and set of columns. Only of rows the transaction has locked.
+ */
+export async function holdUpdate<DB, T extends keyof DB & string>(
+  db: Kysely<DB>,
+  table: T,
+  set: UpdateObject<DB, T>,
+  where: Partial<Selectable<DB[T]>>,
+): Promise<void> {
+  const parameters: unknown[] = [];
+  const { columns, values } = valuesOf(db, 'holdUpdate', set as Record<string, unknown>, parameters);
+  const keys = Object.keys(where);
+  for (const column of keys) {
+    const value = (where as Record<string, unknown>)[column];
+    if (value === undefined || value === null || isExpression(value))
+      throw new Error(`holdUpdate matches columns to values, not to ${String(value)}: ${column}`);
+    parameters.push(value);
+  }
+  if (columns.length === 0 || keys.length === 0) throw new Error('holdUpdate sets a column of chosen rows');
+  const key = `update ${table}(${columns.join()}) ${values.join()} (${keys.join()})`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    checkNames('holdUpdate', table, [...columns, ...keys]);
+    const assignments = columns.map((column, i) => `"${column}" = ${values[i]}`).join(', ');
+    const matches = keys.map((column, i) => `"${column}" = $${parameters.length - keys.length + i + 1}`);
+    text = { sql: `update "${table}" set ${assignments} where ${matches.join(' and ')}`, head: undefined };
+    texts.set(key, text);
+  }
+  await hold(db, CompiledQuery.raw(text.sql, parameters), {
+    table,
+    update: true,
+    reads: [],
+    lockOrder: undefined,
+    insertHead: undefined,
+  });
+}
+
+/** holdInsert's and holdUpdate's texts by table and columns (a raw value's text is part of the key). */
+const texts = new Map<string, { sql: string; head: string | undefined }>();
 const IDENTIFIER = /^[a-z0-9_]+$/;
 
-// biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
-function insertOf(db: Kysely<any>, table: string, row: Record<string, unknown>): CompiledQuery {
-  if (Array.isArray(row)) throw new Error('holdInsert takes one row');
+function checkNames(caller: string, table: string, columns: readonly string[]) {
+  for (const name of [table, ...columns])
+    if (!IDENTIFIER.test(name)) throw new Error(`${caller} takes lower-case names, not: ${name}`);
+}
+
+/**
+ * A row's columns (undefined values left out) and each value's text: `$n`, its value appended to
+ * `parameters`, or a parameterless raw expression's own text.
+ */
+function valuesOf(
+  // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
+  db: Kysely<any>,
+  caller: string,
+  row: Record<string, unknown>,
+  parameters: unknown[],
+): { columns: string[]; values: string[] } {
   const columns: string[] = [];
   const values: string[] = [];
-  const parameters: unknown[] = [];
   for (const column in row) {
     const value = row[column];
     if (value === undefined) continue;
@@ -152,22 +230,14 @@ function insertOf(db: Kysely<any>, table: string, row: Record<string, unknown>):
     if (isExpression(value)) {
       const raw = (value as RawBuilder<unknown>).compile(db);
       if (raw.parameters.length > 0)
-        throw new Error(`holdInsert takes raw values without parameters: ${column}`);
+        throw new Error(`${caller} takes raw values without parameters: ${column}`);
       values.push(raw.sql);
     } else {
       parameters.push(value);
       values.push(`$${parameters.length}`);
     }
   }
-  const key = `${table}(${columns.join()}) ${values.join()}`;
-  let text = insertTexts.get(key);
-  if (text === undefined) {
-    for (const name of [table, ...columns])
-      if (!IDENTIFIER.test(name)) throw new Error(`holdInsert takes lower-case names, not: ${name}`);
-    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${values.join(', ')})`;
-    insertTexts.set(key, text);
-  }
-  return CompiledQuery.raw(text, parameters);
+  return { columns, values };
 }
 
 /** A read sent with its transaction's next statement (readWithNext). */
@@ -268,11 +338,6 @@ export function combine(queries: CompiledQuery[]): CompiledQuery {
   return CompiledQuery.raw(`with ${parts.join(', ')} select 1`, parameters);
 }
 
-const INSERT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) values /;
-
-/** The lock order writeAtCommit was given for a held insert's row. */
-const lockOrderOf = new WeakMap<CompiledQuery, string>();
-
 /**
  * Held writes with the inserts into one table with the same columns made one insert of all their
  * rows, so that PostgreSQL starts one insert, and reads the table's constraints once; rows that have
@@ -284,7 +349,7 @@ function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
   // Each write kept as it is, or the head of a merged insert, in the order they first came.
   const order: (CompiledQuery | string)[] = [];
   for (const write of writes) {
-    const head = INSERT_HEAD.exec(write.sql)?.[0];
+    const head = toHold.get(write)?.insertHead;
     if (!head) {
       order.push(write);
       continue;
@@ -300,8 +365,8 @@ function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
     if (typeof item !== 'string') return item;
     const rows = inserts.get(item)!;
     if (rows.length === 1) return rows[0]!;
-    const key = (row: CompiledQuery) => lockOrderOf.get(row) ?? '';
-    if (rows.some((row) => lockOrderOf.has(row)))
+    const key = (row: CompiledQuery) => toHold.get(row)?.lockOrder ?? '';
+    if (rows.some((row) => toHold.get(row)?.lockOrder !== undefined))
       rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const parameters: unknown[] = [];
     const values = rows.map((row) => {
@@ -371,9 +436,20 @@ interface OpenTransaction {
   /** The tables the held writes write, each with a pattern that finds its name in a statement. */
   heldTables: Map<string, RegExp>;
   /** Those of them a held update writes. */
-  updatedTables: Map<string, RegExp>;
+  updatedTables: Set<string>;
   /** Reads to send ahead of the next statement (readWithNext). */
   waiting: WaitingRead[];
+}
+
+/** A pattern that finds a table's name in a statement, made once per table. */
+const namePatterns = new Map<string, RegExp>();
+function namePattern(table: string): RegExp {
+  let pattern = namePatterns.get(table);
+  if (!pattern) {
+    pattern = new RegExp(`\\b${table}\\b`);
+    namePatterns.set(table, pattern);
+  }
+  return pattern;
 }
 
 function namesAny(sql: string, tables: Iterable<RegExp>): boolean {
@@ -451,22 +527,17 @@ class HoldingConnection implements DatabaseConnection {
       if (open && open.waiting.length > 0) await this.sendAll([]);
       return { rows: [] };
     }
-    const mark = query.sql.startsWith(MARK) ? MARKED.exec(query.sql) : null;
-    if (mark) {
-      const held = CompiledQuery.raw(query.sql.slice(mark[0].length), [...query.parameters]);
-      if (mark[2] !== undefined) lockOrderOf.set(held, mark[2]);
-      if (!open) return this.send(held);
-      const isUpdate = held.sql.startsWith('update');
+    const write = toHold.get(query);
+    if (write) {
+      if (!open) return this.send(query);
       // One snapshot for all the held writes: see the module's comment.
       const clashes =
-        namesAny(held.sql, isUpdate ? open.heldTables.values() : open.updatedTables.values()) ||
-        (mark[1]?.split(' ') ?? []).some((table) => open.heldTables.has(table));
+        (write.update ? open.heldTables.has(write.table) : open.updatedTables.has(write.table)) ||
+        write.reads.some((table) => open.heldTables.has(table));
       if (clashes) await this.sendHeld(open);
-      open.held.push(held);
-      const table = heldTable(held.sql);
-      const pattern = open.heldTables.get(table) ?? new RegExp(`\\b${table}\\b`);
-      open.heldTables.set(table, pattern);
-      if (isUpdate) open.updatedTables.set(table, pattern);
+      open.held.push(query);
+      open.heldTables.set(write.table, namePattern(write.table));
+      if (write.update) open.updatedTables.add(write.table);
       return { rows: [] };
     }
     if (open && open.held.length > 0 && namesAny(query.sql, open.heldTables.values()))
@@ -543,7 +614,7 @@ class HoldingDriver implements Driver {
       begun: false,
       held: [],
       heldTables: new Map(),
-      updatedTables: new Map(),
+      updatedTables: new Set(),
       waiting: [],
     };
   }
