@@ -1,20 +1,7 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBytesPooled } from './random.js';
 
 // Crockford base32: sortable as text, no ambiguous letters.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-
-// Random bytes drawn 4 KiB at a time: one system call per ~400 ids rather than one per id.
-const pool = Buffer.alloc(4096);
-let poolOffset = pool.length;
-
-function randomChunk(size: number): Buffer {
-  if (poolOffset + size > pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  poolOffset += size;
-  return pool.subarray(poolOffset - size, poolOffset);
-}
 
 /** 48 bits of milliseconds as 10 characters (exact: a double holds integers to 2^53). */
 function encodeTime(now: number): string {
@@ -47,14 +34,14 @@ let lastRandom = 0n;
  */
 function randomPart(now: number): bigint {
   if (now === lastTime) {
-    const step = randomChunk(5);
+    const step = randomBytesPooled(5);
     const next = lastRandom + ((BigInt(step[0]!) << 32n) | BigInt(step.readUInt32BE(1))) + 1n;
     if (next < RANDOM_LIMIT) {
       lastRandom = next;
       return next;
     }
   }
-  const bytes = randomChunk(10);
+  const bytes = randomBytesPooled(10);
   lastTime = now;
   lastRandom = (bytes.readBigUInt64BE(0) << 16n) | BigInt(bytes.readUInt16BE(8));
   return lastRandom;

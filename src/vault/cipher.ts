@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../core/random.js';
 
 /** AES-256-GCM sealing, the one layout every vault record uses: iv (12 bytes) ‖ tag (16 bytes) ‖ ciphertext. */
 
@@ -15,7 +16,7 @@ export function newKey(): Buffer {
  * given to open, so sealed bytes copied to another row (another token, another key id) do not open.
  */
 export function seal(key: Buffer, plaintext: Buffer, context: string): Buffer {
-  const iv = randomBytes(IV_BYTES);
+  const iv = randomBytesPooled(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
