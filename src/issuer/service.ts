@@ -11,6 +11,7 @@ import { isLedgerError } from '../ledger/errors.js';
 import { lockedAccountsSql } from '../ledger/locks.js';
 import type { Posting } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
+import { compiledOnce } from '../store/compiled-once.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { holdInsert } from '../store/write-at-commit.js';
 import { type CardRow, type CardStatus, type IssuerCard, type IssuerTables, toCard } from './model.js';
@@ -119,6 +120,33 @@ export function bankAccountCodes(bankId: string) {
     cardholder: (accountId: string) => `bank:${bankId}:cardholder:${accountId}`,
   };
 }
+
+/**
+ * The card locked with its account's ledger balance, and the day's spending added if it fits the
+ * card's daily limit (`spent`): one statement, every authorization's first. Compiled once.
+ */
+const cardLockedAndSpent = compiledOnce(
+  (_db, v: { bankId: string; fingerprint: string; day: string; amount: MinorUnits }) =>
+    sql<CardRow & { ledger_account_id: string; spent: boolean; available: MinorUnits }>`
+      with card as materialized (
+        select c.*, a.ledger_account_id
+          from issuer_cards c join issuer_accounts a on a.id = c.account_id
+         where c.bank_id = ${v.bankId} and c.pan_fingerprint = ${v.fingerprint}
+           for update of c
+      ), accounts as materialized (
+        ${lockedAccountsSql([sql`(select ledger_account_id from card)`])}
+      ), spending as (
+        insert into issuer_daily_usage as u (card_id, day, used)
+        select id, ${v.day}::date, ${v.amount}::bigint from card where ${v.amount}::bigint <= daily_limit
+        on conflict (card_id, day) do update set used = u.used + excluded.used
+         where u.used + excluded.used <= (select daily_limit from card)
+        returning used
+      )
+      select card.*, exists (select 1 from spending) as spent,
+             -- A cardholder's account is the bank's liability: what they have is credits minus debits.
+             (select -net from accounts where id = card.ledger_account_id) as available
+        from card`,
+);
 
 export function createIssuerService(deps: {
   store: SharedStore;
@@ -235,25 +263,8 @@ export function createIssuerService(deps: {
     amount: MinorUnits,
     db: SharedDb,
   ) {
-    const found = await sql<CardRow & { ledger_account_id: string; spent: boolean; available: MinorUnits }>`
-      with card as materialized (
-        select c.*, a.ledger_account_id
-          from issuer_cards c join issuer_accounts a on a.id = c.account_id
-         where c.bank_id = ${bankId} and c.pan_fingerprint = ${await deps.fingerprint(pan, db)}
-           for update of c
-      ), accounts as materialized (
-        ${lockedAccountsSql([sql`(select ledger_account_id from card)`])}
-      ), spending as (
-        insert into issuer_daily_usage as u (card_id, day, used)
-        select id, ${day}::date, ${amount}::bigint from card where ${amount}::bigint <= daily_limit
-        on conflict (card_id, day) do update set used = u.used + excluded.used
-         where u.used + excluded.used <= (select daily_limit from card)
-        returning used
-      )
-      select card.*, exists (select 1 from spending) as spent,
-             -- A cardholder's account is the bank's liability: what they have is credits minus debits.
-             (select -net from accounts where id = card.ledger_account_id) as available
-        from card`.execute(db);
+    const fingerprint = await deps.fingerprint(pan, db);
+    const found = await db.executeQuery(cardLockedAndSpent(db, { bankId, fingerprint, day, amount }));
     return found.rows[0];
   }
 

@@ -10,6 +10,7 @@ import type { NewEntry } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
 import { type Merchant, merchantFee } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
+import { compiledOnce } from '../store/compiled-once.js';
 import { plannedForItsValues } from '../store/prepared.js';
 import { claimExclusively, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { holdInsert, holdUpdate, readWithNext } from '../store/write-at-commit.js';
@@ -134,6 +135,11 @@ type PaymentChanges = Partial<Omit<PaymentRow, 'id' | 'metadata' | 'created_at' 
 const CONFIRMABLE = new Set(['requires_payment_method', 'failed']);
 const CANCELABLE = new Set(['requires_payment_method', 'requires_action', 'requires_capture', 'failed']);
 
+/** The payment, locked: every confirm, capture and cancel starts with it. */
+const paymentLocked = compiledOnce((db, { id }: { id: string }) =>
+  ownTables<PaymentTables>(db).selectFrom('payments').selectAll().where('id', '=', id).forUpdate(),
+);
+
 export function createPaymentService(deps: PaymentDeps): PaymentService {
   const { ledger, vault, clock } = deps;
   const books = createGatewayBooks(ledger, deps.store);
@@ -159,11 +165,11 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
   function lockingRead(id: string, db: SharedDb) {
     // The API's calls name the payment to the store beforehand; this covers any other grouped caller.
     claimExclusively(db, `payment:${id}`);
-    return tables(db).selectFrom('payments').selectAll().where('id', '=', id).forUpdate();
+    return paymentLocked(db, { id });
   }
 
   async function lockPayment(scope: Scope, id: string, db: SharedDb) {
-    const row = await lockingRead(id, db).executeTakeFirst();
+    const [row] = (await db.executeQuery(lockingRead(id, db))).rows;
     // Another merchant's payment is locked only until this transaction ends, and never seen.
     return row && isOwnedBy(scope, row) ? opened(row, db) : undefined;
   }

@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Kysely, Selectable, SelectQueryBuilder } fr
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ownTables, type SharedDb, type Store } from './store.js';
-import { holdInsert, writeAtCommit } from './write-at-commit.js';
+import { holdInsert } from './write-at-commit.js';
 
 export interface OutboxTables {
   outbox_events: {
@@ -60,8 +60,12 @@ export type OutboxHandler = HandlerOptions &
 // biome-ignore lint/suspicious/noExplicitAny: a select over any module's tables.
 type PayloadRows = SelectQueryBuilder<any, any, { payload: unknown }>;
 
-/** The insert of one event per row `rows` selects: its `payload` column (json) is the payload. */
-function insertSelected(db: SharedDb, topic: string, rows: PayloadRows) {
+/**
+ * The insert of one event per row `rows` selects: its `payload` column (json) is the payload. To write
+ * it with a transaction's commit, like enqueueEvent: writeAtCommit with `reads` naming the tables
+ * `rows` reads, which the transaction must not write after it.
+ */
+export function insertEventsSelected(db: SharedDb, topic: string, rows: PayloadRows) {
   return ownTables<OutboxTables>(db)
     .insertInto('outbox_events')
     .columns(['topic', 'payload'])
@@ -70,22 +74,8 @@ function insertSelected(db: SharedDb, topic: string, rows: PayloadRows) {
 
 /** One event per row `rows` selects, in one statement, now. Answers how many it queued. */
 export async function enqueueEventsSelected(db: SharedDb, topic: string, rows: PayloadRows): Promise<number> {
-  const result = await insertSelected(db, topic, rows).executeTakeFirst();
+  const result = await insertEventsSelected(db, topic, rows).executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n);
-}
-
-/**
- * One event per row `rows` selects, written with the caller's transaction's commit like enqueueEvent
- * (write-at-commit.ts): `reads` names the tables `rows` reads, which the transaction must not write
- * after this.
- */
-export async function enqueueEventsSelectedAtCommit(
-  trx: SharedDb,
-  topic: string,
-  rows: PayloadRows,
-  reads: readonly string[],
-): Promise<void> {
-  await writeAtCommit(trx, insertSelected(trx, topic, rows), { reads });
 }
 
 export function exponentialBackoff(baseMs: number, maxMs: number) {

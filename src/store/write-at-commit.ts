@@ -102,10 +102,10 @@ const INSERT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) values /;
 export async function writeAtCommit(
   // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
   db: Kysely<any>,
-  query: Compilable,
+  query: Compilable | CompiledQuery,
   options: { reads?: readonly string[]; lockOrder?: string } = {},
 ): Promise<void> {
-  const compiled = query.compile();
+  const compiled = 'compile' in query ? query.compile() : query;
   const reads = options.reads ?? [];
   const table = reads.length > 0 ? insertSelectTable(compiled.sql) : writtenTable(compiled.sql);
   if (!table)
@@ -270,9 +270,9 @@ let lastRead = 0;
 export async function readWithNext<R>(
   // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
   db: Kysely<any>,
-  query: Compilable<R>,
+  query: Compilable<R> | CompiledQuery<R>,
 ): Promise<ReadWithNext<R>> {
-  const { sql, parameters } = query.compile();
+  const { sql, parameters } = 'compile' in query ? query.compile() : query;
   const number = ++lastRead;
   let waiting!: WaitingRead;
   const answered = new Promise<QueryResult<unknown>>((resolve, reject) => {
