@@ -47,6 +47,8 @@ describe('writes at commit', () => {
     await store.transaction(async (trx) => {
       await holdInsert(trx, 'held_stamps', { id: 's1', note: undefined, made: sql`now()` });
       await holdInsert(trx, 'held_stamps', { id: 's2', note: 'two', kind: 'special', made: sql`now()` });
+      // The first shape again: its text is found by its columns, not taken from the last one made.
+      await holdInsert(trx, 'held_stamps', { id: 's3', made: sql`now()` });
     });
     // Kysely leaves an undefined column out too; a raw value goes in the text, not as a parameter.
     const kyselys = db
@@ -60,9 +62,10 @@ describe('writes at commit', () => {
       [
         { id: 's1', note: null, kind: 'plain' },
         { id: 's2', note: 'two', kind: 'special' },
+        { id: 's3', note: null, kind: 'plain' },
       ],
     );
-    await assert.rejects(holdInsert(db, 'held_stamps', [{ id: 's3' }] as never), /one row/);
+    await assert.rejects(holdInsert(db, 'held_stamps', [{ id: 's5' }] as never), /one row/);
     await assert.rejects(
       holdInsert(db, 'held_stamps', { id: 's4', made: sql`${new Date()}` }),
       /raw values without parameters/,

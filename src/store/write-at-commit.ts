@@ -1,6 +1,7 @@
 import {
   type Compilable,
   CompiledQuery,
+  createQueryId,
   type DatabaseConnection,
   type Dialect,
   type Driver,
@@ -9,6 +10,7 @@ import {
   type Kysely,
   type QueryResult,
   type RawBuilder,
+  RawNode,
   type Selectable,
   type TransactionSettings,
   type UpdateObject,
@@ -52,21 +54,32 @@ import {
  * a caller that can go on without its answer and check it afterwards.
  */
 /**
- * What the connection must know of a write it is to hold: the table it writes, whether it updates,
- * the tables its SELECT reads, its lock order, and for an insert the text up to its rows, by which
- * inserts into one table with the same columns are merged. Kept beside the statement rather than in
- * its text, so the connection reads it without parsing anything.
+ * A write handed to the connection to hold, with what the connection must know of it: the table it
+ * writes, whether it updates, the tables its SELECT reads, its lock order, and for an insert the text
+ * up to its rows, by which inserts into one table with the same columns are merged. Kept beside the
+ * statement rather than in its text, so the connection reads it without parsing anything; Kysely
+ * hands the connection this very object.
  */
-interface HeldWrite {
-  table: string;
-  update: boolean;
-  reads: readonly string[];
-  lockOrder: string | undefined;
-  insertHead: string | undefined;
-}
+class WriteToHold implements CompiledQuery {
+  readonly queryId = createQueryId();
 
-/** The writes handed to the connection to hold (HoldingConnection), each with what it must know. */
-const toHold = new WeakMap<CompiledQuery, HeldWrite>();
+  constructor(
+    readonly sql: string,
+    readonly parameters: readonly unknown[],
+    readonly table: string,
+    readonly update: boolean,
+    readonly reads: readonly string[],
+    readonly lockOrder: string | undefined,
+    readonly insertHead: string | undefined,
+  ) {
+    if (lockOrder !== undefined && !IDENTIFIER.test(lockOrder))
+      throw new Error(`a lock order is an id of lower-case letters, digits and _, not: ${lockOrder}`);
+  }
+
+  get query() {
+    return RawNode.createWithSql(this.sql);
+  }
+}
 
 /** The table a plain insert or a plain update writes; undefined for anything else. */
 function writtenTable(sql: string): string | undefined {
@@ -110,23 +123,11 @@ export async function writeAtCommit(
   const table = reads.length > 0 ? insertSelectTable(compiled.sql) : writtenTable(compiled.sql);
   if (!table)
     throw new Error(`writeAtCommit takes a plain insert or update, not: ${compiled.sql.slice(0, 80)}`);
-  await hold(db, compiled, {
-    table,
-    update: compiled.sql.startsWith('update'),
-    reads,
-    lockOrder: options.lockOrder,
-    insertHead: INSERT_HEAD.exec(compiled.sql)?.[0],
-  });
-}
-
-/** Hands a checked write to the connection (HoldingConnection) to hold. */
-// biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
-async function hold(db: Kysely<any>, query: CompiledQuery, write: HeldWrite) {
-  if (write.lockOrder !== undefined && !IDENTIFIER.test(write.lockOrder))
-    throw new Error(`a lock order is an id of lower-case letters, digits and _, not: ${write.lockOrder}`);
-  toHold.set(query, write);
-  // Kysely hands the connection this very object: HoldingConnection finds it in toHold.
-  await db.executeQuery(query);
+  const { sql, parameters } = compiled;
+  const insertHead = INSERT_HEAD.exec(sql)?.[0];
+  await db.executeQuery(
+    new WriteToHold(sql, parameters, table, sql.startsWith('update'), reads, options.lockOrder, insertHead),
+  );
 }
 
 /**
@@ -145,21 +146,14 @@ export async function holdInsert<DB, T extends keyof DB & string>(
   if (Array.isArray(row)) throw new Error('holdInsert takes one row');
   const parameters: unknown[] = [];
   const { columns, values } = valuesOf(db, 'holdInsert', row as Record<string, unknown>, parameters);
-  const key = `insert ${table}(${columns.join()}) ${values.join()}`;
-  let text = texts.get(key);
-  if (text === undefined) {
+  const text = textOf(`insert ${table}`, [columns, values], () => {
     checkNames('holdInsert', table, columns);
     const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
-    text = { sql: `${head}(${values.join(', ')})`, head };
-    texts.set(key, text);
-  }
-  await hold(db, CompiledQuery.raw(text.sql, parameters), {
-    table,
-    update: false,
-    reads: [],
-    lockOrder: options.lockOrder,
-    insertHead: text.head,
+    return { sql: `${head}(${values.join(', ')})`, head };
   });
+  await db.executeQuery(
+    new WriteToHold(text.sql, parameters, table, false, [], options.lockOrder, text.head),
+  );
 }
 
 /**
@@ -183,26 +177,63 @@ export async function holdUpdate<DB, T extends keyof DB & string>(
     parameters.push(value);
   }
   if (columns.length === 0 || keys.length === 0) throw new Error('holdUpdate sets a column of chosen rows');
-  const key = `update ${table}(${columns.join()}) ${values.join()} (${keys.join()})`;
-  let text = texts.get(key);
-  if (text === undefined) {
+  const text = textOf(`update ${table}`, [columns, values, keys], () => {
     checkNames('holdUpdate', table, [...columns, ...keys]);
     const assignments = columns.map((column, i) => `"${column}" = ${values[i]}`).join(', ');
-    const matches = keys.map((column, i) => `"${column}" = $${parameters.length - keys.length + i + 1}`);
-    text = { sql: `update "${table}" set ${assignments} where ${matches.join(' and ')}`, head: undefined };
-    texts.set(key, text);
-  }
-  await hold(db, CompiledQuery.raw(text.sql, parameters), {
-    table,
-    update: true,
-    reads: [],
-    lockOrder: undefined,
-    insertHead: undefined,
+    const matches = keys.map((column, i) => `"${column}" = ${placeholder(columns.length + i + 1)}`);
+    return { sql: `update "${table}" set ${assignments} where ${matches.join(' and ')}`, head: undefined };
   });
+  await db.executeQuery(new WriteToHold(text.sql, parameters, table, true, [], undefined, undefined));
+}
+
+interface Text {
+  sql: string;
+  /** An insert's text up to its rows. */
+  head: string | undefined;
 }
 
 /** holdInsert's and holdUpdate's texts by table and columns (a raw value's text is part of the key). */
-const texts = new Map<string, { sql: string; head: string | undefined }>();
+const texts = new Map<string, Text>();
+/** The text each of them made last for each table, with its parts: most calls ask for it again. */
+const lastTexts = new Map<string, { parts: readonly (readonly string[])[]; text: Text }>();
+
+/**
+ * The text for `parts` (columns, their values' texts, …) of `kind`, made by `make` the first time. The
+ * last one asked for is checked first, by comparing the parts name by name: column names are the
+ * same strings each time, and `$n` too (placeholder), so that costs a few nanoseconds where building
+ * and hashing a key took over a microsecond for a wide row.
+ */
+function textOf(kind: string, parts: readonly (readonly string[])[], make: () => Text): Text {
+  const last = lastTexts.get(kind);
+  if (last && last.parts.length === parts.length && last.parts.every((part, i) => sameNames(part, parts[i]!)))
+    return last.text;
+  const key = `${kind} ${parts.map((part) => part.join()).join(' ')}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = make();
+    texts.set(key, text);
+  }
+  lastTexts.set(kind, { parts, text });
+  return text;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `$n`, one string for each n. */
+const placeholders: string[] = [];
+function placeholder(n: number): string {
+  let text = placeholders[n];
+  if (text === undefined) {
+    text = `$${n}`;
+    placeholders[n] = text;
+  }
+  return text;
+}
+
 const IDENTIFIER = /^[a-z0-9_]+$/;
 
 function checkNames(caller: string, table: string, columns: readonly string[]) {
@@ -234,7 +265,7 @@ function valuesOf(
       values.push(raw.sql);
     } else {
       parameters.push(value);
-      values.push(`$${parameters.length}`);
+      values.push(placeholder(parameters.length));
     }
   }
   return { columns, values };
@@ -349,7 +380,7 @@ function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
   // Each write kept as it is, or the head of a merged insert, in the order they first came.
   const order: (CompiledQuery | string)[] = [];
   for (const write of writes) {
-    const head = toHold.get(write)?.insertHead;
+    const head = write instanceof WriteToHold ? write.insertHead : undefined;
     if (!head) {
       order.push(write);
       continue;
@@ -365,8 +396,9 @@ function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
     if (typeof item !== 'string') return item;
     const rows = inserts.get(item)!;
     if (rows.length === 1) return rows[0]!;
-    const key = (row: CompiledQuery) => toHold.get(row)?.lockOrder ?? '';
-    if (rows.some((row) => toHold.get(row)?.lockOrder !== undefined))
+    const lockOrderOf = (row: CompiledQuery) => (row instanceof WriteToHold ? row.lockOrder : undefined);
+    const key = (row: CompiledQuery) => lockOrderOf(row) ?? '';
+    if (rows.some((row) => lockOrderOf(row) !== undefined))
       rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const parameters: unknown[] = [];
     const values = rows.map((row) => {
@@ -527,17 +559,16 @@ class HoldingConnection implements DatabaseConnection {
       if (open && open.waiting.length > 0) await this.sendAll([]);
       return { rows: [] };
     }
-    const write = toHold.get(query);
-    if (write) {
+    if (query instanceof WriteToHold) {
       if (!open) return this.send(query);
       // One snapshot for all the held writes: see the module's comment.
       const clashes =
-        (write.update ? open.heldTables.has(write.table) : open.updatedTables.has(write.table)) ||
-        write.reads.some((table) => open.heldTables.has(table));
+        (query.update ? open.heldTables.has(query.table) : open.updatedTables.has(query.table)) ||
+        query.reads.some((table) => open.heldTables.has(table));
       if (clashes) await this.sendHeld(open);
       open.held.push(query);
-      open.heldTables.set(write.table, namePattern(write.table));
-      if (write.update) open.updatedTables.add(write.table);
+      open.heldTables.set(query.table, namePattern(query.table));
+      if (query.update) open.updatedTables.add(query.table);
       return { rows: [] };
     }
     if (open && open.held.length > 0 && namesAny(query.sql, open.heldTables.values()))
