@@ -277,20 +277,28 @@ export interface ReadWithNext<R> {
   rows(): Promise<R[]>;
 }
 
-interface WaitingRead {
-  query: CompiledQuery;
-  sent: boolean;
-  resolve(result: QueryResult<unknown>): void;
-  reject(error: unknown): void;
+/**
+ * A read handed to the connection to send with the transaction's next statement, and how to answer
+ * whoever waits for its rows. Like WriteToHold, Kysely hands the connection this very object.
+ */
+class ReadToSend implements CompiledQuery {
+  readonly queryId = createQueryId();
+  sent = false;
+
+  constructor(
+    readonly sql: string,
+    readonly parameters: readonly unknown[],
+    readonly resolve: (result: QueryResult<unknown>) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+
+  get query() {
+    return RawNode.createWithSql(this.sql);
+  }
 }
 
-const AHEAD = '/* with next ';
-const AHEAD_MARKED = /^\/\* with next (\d+) \*\/ /;
-/** Sends the reads waiting for a next statement that has not come. */
-const SEND_WAITING = '/* send waiting reads */';
-/** Reads readWithNext handed to a connection, by the number in their mark, until they are sent. */
-const waitingReads = new Map<number, WaitingRead>();
-let lastRead = 0;
+/** Asks the connection to send the reads waiting for a next statement that has not come. */
+const SEND_WAITING = CompiledQuery.raw('/* send waiting reads */', []);
 
 /**
  * Sends `query` (a read, usually one that locks) in the same round trip as the transaction's next
@@ -304,21 +312,15 @@ export async function readWithNext<R>(
   query: Compilable<R> | CompiledQuery<R>,
 ): Promise<ReadWithNext<R>> {
   const { sql, parameters } = 'compile' in query ? query.compile() : query;
-  const number = ++lastRead;
-  let waiting!: WaitingRead;
+  let read!: ReadToSend;
   const answered = new Promise<QueryResult<unknown>>((resolve, reject) => {
-    waiting = { query: CompiledQuery.raw(sql, [...parameters]), sent: false, resolve, reject };
+    read = new ReadToSend(sql, parameters, resolve, reject);
   });
   answered.catch(() => {}); // its error reaches whoever asks for its rows
-  waitingReads.set(number, waiting);
-  try {
-    await db.executeQuery(CompiledQuery.raw(`${AHEAD}${number} */ ${sql}`, [...parameters]));
-  } finally {
-    waitingReads.delete(number);
-  }
+  await db.executeQuery(read);
   return {
     async rows() {
-      if (!waiting.sent) await db.executeQuery(CompiledQuery.raw(SEND_WAITING, []));
+      if (!read.sent) await db.executeQuery(SEND_WAITING);
       return (await answered).rows as R[];
     },
   };
@@ -470,7 +472,7 @@ interface OpenTransaction {
   /** Those of them a held update writes. */
   updatedTables: Set<string>;
   /** Reads to send ahead of the next statement (readWithNext). */
-  waiting: WaitingRead[];
+  waiting: ReadToSend[];
 }
 
 /** A pattern that finds a table's name in a statement, made once per table. */
@@ -533,7 +535,7 @@ class HoldingConnection implements DatabaseConnection {
     const reads = open.waiting.splice(0);
     for (const read of reads) read.sent = true;
     try {
-      const results = await this.pipeline([...begin, ...reads.map((read) => read.query), ...queries]);
+      const results = await this.pipeline([...begin, ...reads, ...queries]);
       for (const [i, read] of reads.entries()) read.resolve(results[begin.length + i]!);
       return results.slice(begin.length + reads.length);
     } catch (error) {
@@ -554,8 +556,8 @@ class HoldingConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const open = this.transaction;
-    if (query.sql.startsWith(AHEAD)) return this.#readWithNext(open, query);
-    if (query.sql === SEND_WAITING) {
+    if (query instanceof ReadToSend) return this.#readWithNext(open, query);
+    if (query === SEND_WAITING) {
       if (open && open.waiting.length > 0) await this.sendAll([]);
       return { rows: [] };
     }
@@ -576,17 +578,15 @@ class HoldingConnection implements DatabaseConnection {
     return this.send(query);
   }
 
-  async #readWithNext<R>(open: OpenTransaction | undefined, marked: CompiledQuery): Promise<QueryResult<R>> {
-    const mark = AHEAD_MARKED.exec(marked.sql)!;
-    const read = waitingReads.get(Number(mark[1]))!;
+  async #readWithNext<R>(open: OpenTransaction | undefined, read: ReadToSend): Promise<QueryResult<R>> {
     if (!open) {
       // Outside a transaction there is no next statement to wait for.
       read.sent = true;
-      await this.send(read.query).then(read.resolve, read.reject);
+      await this.send(read).then(read.resolve, read.reject);
       return { rows: [] };
     }
     // It must see what the transaction wrote before asking for it.
-    if (open.held.length > 0 && namesAny(read.query.sql, open.heldTables.values())) await this.sendHeld(open);
+    if (open.held.length > 0 && namesAny(read.sql, open.heldTables.values())) await this.sendHeld(open);
     open.waiting.push(read);
     return { rows: [] };
   }
