@@ -66,12 +66,15 @@ class WriteToHold implements CompiledQuery {
   constructor(
     readonly sql: string,
     readonly parameters: readonly unknown[],
-    readonly table: string,
-    readonly update: boolean,
-    readonly reads: readonly string[],
-    readonly lockOrder: string | undefined,
-    readonly insertHead: string | undefined,
+    readonly held: {
+      table: string;
+      update: boolean;
+      reads: readonly string[];
+      lockOrder: string | undefined;
+      insertHead: string | undefined;
+    },
   ) {
+    const { lockOrder } = held;
     if (lockOrder !== undefined && !IDENTIFIER.test(lockOrder))
       throw new Error(`a lock order is an id of lower-case letters, digits and _, not: ${lockOrder}`);
   }
@@ -125,8 +128,9 @@ export async function writeAtCommit(
     throw new Error(`writeAtCommit takes a plain insert or update, not: ${compiled.sql.slice(0, 80)}`);
   const { sql, parameters } = compiled;
   const insertHead = INSERT_HEAD.exec(sql)?.[0];
+  const update = sql.startsWith('update');
   await db.executeQuery(
-    new WriteToHold(sql, parameters, table, sql.startsWith('update'), reads, options.lockOrder, insertHead),
+    new WriteToHold(sql, parameters, { table, update, reads, lockOrder: options.lockOrder, insertHead }),
   );
 }
 
@@ -151,9 +155,8 @@ export async function holdInsert<DB, T extends keyof DB & string>(
     const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
     return { sql: `${head}(${values.join(', ')})`, head };
   });
-  await db.executeQuery(
-    new WriteToHold(text.sql, parameters, table, false, [], options.lockOrder, text.head),
-  );
+  const held = { table, update: false, reads: [], lockOrder: options.lockOrder, insertHead: text.head };
+  await db.executeQuery(new WriteToHold(text.sql, parameters, held));
 }
 
 /**
@@ -183,7 +186,8 @@ export async function holdUpdate<DB, T extends keyof DB & string>(
     const matches = keys.map((column, i) => `"${column}" = ${placeholder(columns.length + i + 1)}`);
     return { sql: `update "${table}" set ${assignments} where ${matches.join(' and ')}`, head: undefined };
   });
-  await db.executeQuery(new WriteToHold(text.sql, parameters, table, true, [], undefined, undefined));
+  const held = { table, update: true, reads: [], lockOrder: undefined, insertHead: undefined };
+  await db.executeQuery(new WriteToHold(text.sql, parameters, held));
 }
 
 interface Text {
@@ -382,7 +386,7 @@ function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
   // Each write kept as it is, or the head of a merged insert, in the order they first came.
   const order: (CompiledQuery | string)[] = [];
   for (const write of writes) {
-    const head = write instanceof WriteToHold ? write.insertHead : undefined;
+    const head = write instanceof WriteToHold ? write.held.insertHead : undefined;
     if (!head) {
       order.push(write);
       continue;
@@ -398,7 +402,7 @@ function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
     if (typeof item !== 'string') return item;
     const rows = inserts.get(item)!;
     if (rows.length === 1) return rows[0]!;
-    const lockOrderOf = (row: CompiledQuery) => (row instanceof WriteToHold ? row.lockOrder : undefined);
+    const lockOrderOf = (row: CompiledQuery) => (row instanceof WriteToHold ? row.held.lockOrder : undefined);
     const key = (row: CompiledQuery) => lockOrderOf(row) ?? '';
     if (rows.some((row) => lockOrderOf(row) !== undefined))
       rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -563,14 +567,15 @@ class HoldingConnection implements DatabaseConnection {
     }
     if (query instanceof WriteToHold) {
       if (!open) return this.send(query);
+      const { table, update, reads } = query.held;
       // One snapshot for all the held writes: see the module's comment.
       const clashes =
-        (query.update ? open.heldTables.has(query.table) : open.updatedTables.has(query.table)) ||
-        query.reads.some((table) => open.heldTables.has(table));
+        (update ? open.heldTables.has(table) : open.updatedTables.has(table)) ||
+        reads.some((read) => open.heldTables.has(read));
       if (clashes) await this.sendHeld(open);
       open.held.push(query);
-      open.heldTables.set(query.table, namePattern(query.table));
-      if (query.update) open.updatedTables.add(query.table);
+      open.heldTables.set(table, namePattern(table));
+      if (update) open.updatedTables.add(table);
       return { rows: [] };
     }
     if (open && open.held.length > 0 && namesAny(query.sql, open.heldTables.values()))
