@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Type } from 'typebox';
-import { createLogger } from '../core/logger.js';
+import { createLogger, lazyRequestLogger } from '../core/logger.js';
 import { Problem } from '../core/problem.js';
 import { createServer } from './server.js';
 
@@ -62,5 +62,76 @@ describe('http errors', () => {
   test('a valid body passes', async () => {
     const response = await post(JSON.stringify({ amount: 100, currency: 'MAD' }));
     assert.deepEqual(await response.json(), { amount: 100, currency: 'MAD' });
+  });
+});
+
+describe("a request's logger", () => {
+  test('becomes a pino child only when something is logged at a level in force, and only once', () => {
+    const lines: string[] = [];
+    const parent = createLogger('warn', { write: (line: string) => lines.push(line) });
+    let children = 0;
+    const child = parent.child.bind(parent);
+    parent.child = ((...args: Parameters<typeof child>) => {
+      children++;
+      return child(...args);
+    }) as typeof parent.child;
+    const log = lazyRequestLogger(parent, { reqId: 'r1' }, {});
+    log.info('below the level');
+    log.debug('below too');
+    assert.equal(children, 0);
+    assert.equal(log.level, 'warn');
+    log.warn('one');
+    log.error('two');
+    assert.equal(children, 1);
+    assert.deepEqual(
+      lines
+        .map((line) => JSON.parse(line) as { reqId: string; msg: string })
+        .map(({ reqId, msg }) => ({ reqId, msg })),
+      [
+        { reqId: 'r1', msg: 'one' },
+        { reqId: 'r1', msg: 'two' },
+      ],
+    );
+    // A route's own level: pino's child at once, with that level.
+    assert.equal(lazyRequestLogger(parent, { reqId: 'r2' }, { level: 'debug' }).level, 'debug');
+    assert.equal(children, 2);
+  });
+
+  test('writes nothing below the level in force; what it writes carries the request id and is redacted', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logged = await createServer({
+      logger: createLogger('warn', { write: (line: string) => lines.push(JSON.parse(line)) }),
+    });
+    logged.get('/quiet', async (request) => {
+      request.log.info({ note: 'below the level' }, 'not written');
+      return { ok: true };
+    });
+    logged.get('/loud', async (request) => {
+      request.log.info('not written either');
+      request.log.warn({ password: 'hunter2', card: '4111 1111 1111 1111' }, 'written');
+      return { ok: true };
+    });
+    logged.get('/crash', async () => {
+      throw new Error('boom');
+    });
+    await logged.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const at = `http://127.0.0.1:${(logged.server.address() as { port: number }).port}`;
+      await fetch(`${at}/quiet`);
+      assert.equal(lines.length, 0);
+      const loud = await fetch(`${at}/loud`, { headers: { 'x-request-id': 'req_loud_1' } });
+      assert.equal(loud.headers.get('x-request-id'), 'req_loud_1');
+      assert.equal(lines.length, 1, JSON.stringify(lines));
+      assert.equal(lines[0]!.reqId, 'req_loud_1');
+      assert.equal(lines[0]!.msg, 'written');
+      assert.equal(lines[0]!.password, '[redacted]');
+      assert.equal(lines[0]!.card, '[pan …1111]');
+      const crash = await fetch(`${at}/crash`);
+      assert.equal(crash.status, 500);
+      const failed = lines.find((line) => line.msg === 'request failed');
+      assert.equal(failed?.reqId, crash.headers.get('x-request-id'));
+    } finally {
+      await logged.close();
+    }
   });
 });

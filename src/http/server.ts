@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { newId } from '../core/ids.js';
-import type { Logger } from '../core/logger.js';
+import { type Logger, lazyRequestLogger } from '../core/logger.js';
 import { Problem } from '../core/problem.js';
 
 export type App = FastifyInstance<
@@ -53,6 +53,8 @@ function toProblem(error: FastifyError): Problem {
 export async function createServer(options: { logger: Logger; bodyLimit?: number }): Promise<App> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      lazyRequestLogger(logger as Logger, bindings, childOptions) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
