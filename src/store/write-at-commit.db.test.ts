@@ -110,6 +110,25 @@ describe('writes at commit', () => {
     await assert.rejects(holdUpdate(db, 'held_notes', {}, { id: 'a' }), /sets a column/);
   });
 
+  test('a write held through a transaction that has ended is refused, never put in the next one', async () => {
+    // The transaction, kept past its end on purpose.
+    let ended: typeof db | undefined;
+    await store.transaction(async (trx) => {
+      ended = trx;
+      await holdInsert(trx, 'held_stamps', { id: 'in time', made: sql`now()` });
+      // From the second write on, writes go straight to where the connection holds them.
+      await holdInsert(trx, 'held_stamps', { id: 'in time too', made: sql`now()` });
+    });
+    await store.transaction(async (trx) => {
+      await sql`select ${1}::int`.execute(trx);
+      await assert.rejects(holdInsert(ended!, 'held_stamps', { id: 'late', made: sql`now()` }), /committed/);
+      await holdInsert(trx, 'held_stamps', { id: 'next', made: sql`now()` });
+    });
+    const ids = (await db.selectFrom('held_stamps').select('id').orderBy('id').execute()).map((r) => r.id);
+    assert.ok(ids.includes('in time') && ids.includes('in time too') && ids.includes('next'), ids.join());
+    assert.ok(!ids.includes('late'), ids.join());
+  });
+
   test('a transaction that only holds inserts is one statement, without BEGIN or COMMIT', async () => {
     await store.transaction(async (trx) => {
       await writeAtCommit(trx, note('a'));
