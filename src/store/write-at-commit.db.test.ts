@@ -98,6 +98,16 @@ describe('writes at commit', () => {
       sent.some((statement) => statement.includes(`${kyselys} and "body" = $4`)),
       sent.join('\n'),
     );
+    // A raw value takes no parameter: the rows are still matched on their own ($2 here, not $3).
+    await store.transaction((trx) =>
+      holdUpdate(trx, 'held_stamps', { note: 'stamped', made: sql`now()` }, { id: 'only' }),
+    );
+    assert.ok(
+      sent.some(
+        (statement) => statement === 'update "held_stamps" set "note" = $1, "made" = now() where "id" = $2',
+      ),
+      sent.join('\n'),
+    );
     // All the columns must match: b's body is not "not b", so b is left as it was.
     await store.transaction((trx) =>
       holdUpdate(trx, 'held_notes', { body: 'also' }, { id: 'b', body: 'not b' }),

@@ -186,8 +186,8 @@ export async function holdInsert<DB, T extends keyof DB & string>(
     const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
     return { sql: `${head}(${values.join(', ')})`, head };
   });
-  const held = { table, update: false, reads: [], lockOrder: options.lockOrder, insertHead: text.head };
-  await hold(db, new WriteToHold(text.sql, parameters, held));
+  const what = { table, update: false, reads: [], lockOrder: options.lockOrder, insertHead: text.head };
+  await hold(db, new WriteToHold(text.sql, parameters, what));
 }
 
 /**
@@ -204,6 +204,8 @@ export async function holdUpdate<DB, T extends keyof DB & string>(
   const parameters: unknown[] = [];
   const { columns, values } = valuesOf(db, 'holdUpdate', set as Record<string, unknown>, parameters);
   const keys = Object.keys(where);
+  // A raw value in `set` takes no parameter: the first key's is the one after the set's last.
+  const setParameters = parameters.length;
   for (const column of keys) {
     const value = (where as Record<string, unknown>)[column];
     if (value === undefined || value === null || isExpression(value))
@@ -214,11 +216,11 @@ export async function holdUpdate<DB, T extends keyof DB & string>(
   const text = textOf(`update ${table}`, [columns, values, keys], () => {
     checkNames('holdUpdate', table, [...columns, ...keys]);
     const assignments = columns.map((column, i) => `"${column}" = ${values[i]}`).join(', ');
-    const matches = keys.map((column, i) => `"${column}" = ${placeholder(columns.length + i + 1)}`);
+    const matches = keys.map((column, i) => `"${column}" = ${placeholder(setParameters + i + 1)}`);
     return { sql: `update "${table}" set ${assignments} where ${matches.join(' and ')}`, head: undefined };
   });
-  const held = { table, update: true, reads: [], lockOrder: undefined, insertHead: undefined };
-  await hold(db, new WriteToHold(text.sql, parameters, held));
+  const what = { table, update: true, reads: [], lockOrder: undefined, insertHead: undefined };
+  await hold(db, new WriteToHold(text.sql, parameters, what));
 }
 
 interface Text {
