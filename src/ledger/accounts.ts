@@ -37,30 +37,30 @@ function siblingCodes(code: string): string[] {
  * Account ids by code, created on first use and then remembered (accounts are never deleted). The
  * first use of one shard creates them all, so a warm process never spends statements on its accounts.
  *
- * Only accounts another transaction committed are remembered for every transaction. One created in
- * the caller's transaction does not exist for the others until that commits: handed to a concurrent
- * payment, its postings would break the foreign key. That payment asks the database instead, which
- * makes it wait for the creating transaction.
+ * Only committed accounts are remembered for every transaction. One the caller's database
+ * transaction wrote (in a group, perhaps another member did) does not exist for the others until it
+ * commits: handed to a concurrent payment, it would be an unknown account, or its postings would
+ * break the foreign key. That payment asks the database instead, which makes it wait for the
+ * creating transaction.
  */
 export function createAccountResolver(ledger: LedgerService, store: SharedStore) {
   const known = new Map<string, string>();
-  // What a transaction created, for its own later calls.
-  const createdIn = new WeakMap<SharedDb, Map<string, string>>();
+  // What a transaction wrote and has not committed, for its own later calls.
+  const uncommittedIn = new WeakMap<SharedDb, Map<string, string>>();
   store.onRollback(() => known.clear());
   return async function accountId(db: SharedDb, account: NewAccount): Promise<string> {
-    const cached = known.get(account.code) ?? createdIn.get(db)?.get(account.code);
+    const cached = known.get(account.code) ?? uncommittedIn.get(db)?.get(account.code);
     if (cached) return cached;
-    const { accounts, created } = await ledger.ensureAccounts(
+    const { accounts, uncommitted } = await ledger.ensureAccounts(
       siblingCodes(account.code).map((code) => ({ ...account, code })),
       db,
     );
-    const own = createdIn.get(db) ?? new Map<string, string>();
+    const own = uncommittedIn.get(db) ?? new Map<string, string>();
     for (const { code, id } of accounts) {
-      // Outside a transaction what was created is committed already.
-      if (db.isTransaction && (created.has(code) || own.has(code))) own.set(code, id);
+      if (uncommitted.has(code)) own.set(code, id);
       else known.set(code, id);
     }
-    if (own.size > 0) createdIn.set(db, own);
+    if (own.size > 0) uncommittedIn.set(db, own);
     return accounts.find((a) => a.code === account.code)!.id;
   };
 }

@@ -6,6 +6,17 @@ import { createAccountResolver } from './accounts.js';
 import { isLedgerError } from './errors.js';
 import { createLedgerService } from './service.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Shard `shard` of a holds account, named under `prefix`. */
+const holdsShard = (prefix: string) => (shard: number) => ({
+  code: `${prefix}:holds#${shard}`,
+  name: 'holds',
+  type: 'liability' as const,
+  currency: 'MAD' as const,
+  mayGoNegative: true,
+});
+
 /** A promise and the function that resolves it: one transaction waits on another's step. */
 function gate() {
   let open!: () => void;
@@ -89,13 +100,7 @@ test('an account another transaction is still creating is not handed out before 
     currency: 'MAD',
     mayGoNegative: true,
   });
-  const account = (shard: number) => ({
-    code: `shard-race:holds#${shard}`,
-    name: 'holds',
-    type: 'liability' as const,
-    currency: 'MAD' as const,
-    mayGoNegative: true,
-  });
+  const account = holdsShard('shard-race');
   const firstMayCommit = gate();
   const firstHasResolved = gate();
   // The first transaction creates every shard of the account, and stays open a while.
@@ -117,6 +122,26 @@ test('an account another transaction is still creating is not handed out before 
   await first;
   const entry = await second;
   assert.ok(!isLedgerError(entry), String(entry));
+});
+
+test('an account its own transaction wrote is not handed out before it commits, even to a caller that did not create it', async () => {
+  // In a group, members share one database transaction: one creates the shards, the next finds them
+  // there without creating anything. Neither may pass them to transactions outside the group.
+  const resolve = createAccountResolver(ledger, store);
+  const account = holdsShard('group-race');
+  let outside: Promise<string> | undefined;
+  let inGroup: string | undefined;
+  await store.transaction(async (trx) => {
+    // The first member creates every shard, the resolver not asked.
+    await ledger.ensureAccounts([0, 1].map(account), trx);
+    // The second member asks the resolver: the rows are there, created by neither call of its own.
+    inGroup = await resolve(trx, account(1));
+    // A transaction outside the group asks meanwhile: it must wait for the commit, not get the id.
+    outside = resolve(store.db, account(1));
+    const first = await Promise.race([outside.then(() => 'answered'), sleep(300).then(() => 'waiting')]);
+    assert.equal(first, 'waiting');
+  });
+  assert.equal(await outside, inGroup);
 });
 
 test('entries held to the commit lock their accounts in id order: posting in opposite orders does not deadlock', async () => {

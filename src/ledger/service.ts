@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { CurrencyCode, MinorUnits } from '../core/money.js';
-import { inTransaction, type SharedDb, type Store } from '../store/store.js';
+import { inTransaction, type SharedDb, type Store, writtenByThisTransaction } from '../store/store.js';
 import { holdInsert } from '../store/write-at-commit.js';
 import { isLedgerError, LedgerError } from './errors.js';
 import {
@@ -37,13 +37,14 @@ export interface LedgerService {
   /** The account with this code, created if it does not exist yet. */
   ensureAccount(account: NewAccount, db?: SharedDb): Promise<Account>;
   /**
-   * ensureAccount for several at once, in two statements. `created` holds the codes this call
-   * created: their rows exist for other transactions only once the caller's commits.
+   * ensureAccount for several at once, in two statements. `uncommitted` holds the codes whose rows
+   * the caller's database transaction wrote, in this call or before it (in a group, another member
+   * may have): they exist for other transactions only once it commits.
    */
   ensureAccounts(
     accounts: NewAccount[],
     db?: SharedDb,
-  ): Promise<{ accounts: Account[]; created: Set<string> }>;
+  ): Promise<{ accounts: Account[]; uncommitted: Set<string> }>;
   getAccount(id: string, db?: SharedDb): Promise<Account | undefined>;
   findAccountByCode(code: string, db?: SharedDb): Promise<Account | undefined>;
   /**
@@ -114,21 +115,25 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
 
   /** Creates the accounts whose codes do not exist yet, in one statement; returns all of them. */
   async function ensureAccounts(accounts: NewAccount[], db: Db = store.db) {
-    const inserted = await db
+    await db
       .insertInto('ledger_accounts')
       .values(accounts.map(accountRow))
       .onConflict((oc) => oc.column('code').doNothing())
-      .returning('code')
       .execute();
     const codes = accounts.map((a) => a.code);
-    const rows = await db.selectFrom('ledger_accounts').selectAll().where('code', 'in', codes).execute();
+    const rows = await db
+      .selectFrom('ledger_accounts')
+      .selectAll()
+      .select(writtenByThisTransaction.as('uncommitted'))
+      .where('code', 'in', codes)
+      .execute();
     if (rows.length !== codes.length) throw new Error(`accounts ${codes.join(', ')} vanished after creation`);
     for (const row of rows)
       traits.set(row.id, { type: row.type, currency: row.currency, mayGoNegative: row.may_go_negative });
     const byCode = new Map(rows.map((row) => [row.code, toAccount(row)]));
     return {
       accounts: codes.map((code) => byCode.get(code)!),
-      created: new Set(inserted.map((row) => row.code)),
+      uncommitted: new Set(rows.filter((row) => row.uncommitted).map((row) => row.code)),
     };
   }
 

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { type IsolationLevel, Kysely, type Transaction } from 'kysely';
+import { type IsolationLevel, Kysely, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { GroupAborted, GroupCommit } from './group-commit.js';
 import { pgliteDialect } from './pglite-dialect.js';
@@ -73,6 +73,13 @@ const DATE_OID = 1082;
 // its 'YYYY-MM-DD' text (a calendar day has no time zone to get wrong).
 const parseInt8 = (text: string) => BigInt(text);
 const keepText = (text: string) => text;
+
+/**
+ * In a select of one table: whether the caller's database transaction wrote the row and has not
+ * committed it (in a group, any member may have). A read sees no other transaction's uncommitted
+ * rows, so any other row it sees is committed: what a cache shared by every transaction may keep.
+ */
+export const writtenByThisTransaction = sql<boolean>`coalesce(xmin = pg_current_xact_id_if_assigned()::xid, false)`;
 
 /** Views a transaction handed over by another module through this module's own tables. */
 export function ownTables<T>(db: SharedDb | Kysely<T>): Kysely<T> {

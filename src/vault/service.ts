@@ -1,7 +1,7 @@
 import { type Generated, type Kysely, sql } from 'kysely';
 import { type CardBrand, cardBrand, panDisplay, validatePan } from '../core/card.js';
 import { newId } from '../core/ids.js';
-import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import { ownTables, type SharedDb, type SharedStore, writtenByThisTransaction } from '../store/store.js';
 import { holdInsert } from '../store/write-at-commit.js';
 import { hmacHex, newKey, open, seal } from './cipher.js';
 import { findMasterKey, type Keyring } from './keyring.js';
@@ -74,6 +74,8 @@ export interface VaultService {
 
 type Db = Kysely<VaultTables>;
 type KeyRow = Pick<VaultTables['vault_keys'], 'id' | 'purpose' | 'master_key_id' | 'wrapped_key'>;
+/** A key as keyInUse reads it: with whether the caller's transaction wrote it and has not committed. */
+type KeyInUse = KeyRow & { uncommitted: boolean };
 type CardRow = Omit<VaultTables['vault_cards'], 'key_id' | 'ciphertext' | 'created_at'>;
 
 interface VaultKey {
@@ -106,11 +108,9 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
   const unwrapped = new Map<string, Buffer>();
   // Which key is in use for each purpose, and until when to believe it without asking the database.
   const inUse = new Map<KeyPurpose, { id: string; until: number }>();
-  // Keys this process created inside a caller's transaction, which may yet roll back: never marked in use
-  // until seen from outside that transaction, or the next card would name a key that does not exist.
-  const uncommitted = new Map<string, Db>();
-  // Members of one group commit (store/group-commit.ts) see each other's keys before they commit, and
-  // count them committed: a group that then rolls back takes such a key with it, so forget them all.
+  // A key is marked in use only once committed: a key still uncommitted in a caller's transaction (in a
+  // group, perhaps another member's) may yet roll back, and another transaction's card would name a
+  // key that does not exist. The database says which rows the caller's transaction wrote.
   store.onRollback(() => inUse.clear());
 
   function unwrap(row: KeyRow): Buffer {
@@ -136,7 +136,7 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
     };
   }
 
-  async function createKey(db: Db, purpose: KeyPurpose): Promise<KeyRow | undefined> {
+  async function createKey(db: Db, purpose: KeyPurpose): Promise<KeyInUse | undefined> {
     const id = newId('dk');
     const key = newKey();
     const row = await db
@@ -144,32 +144,26 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
       .values({ id, purpose, ...wrap(id, purpose, key) })
       // Another process created the key in use first (vault_keys_one_in_use): theirs is the one.
       .onConflict((oc) => oc.doNothing())
-      .returning(['id', 'purpose', 'master_key_id', 'wrapped_key'])
+      .returning([
+        'id',
+        'purpose',
+        'master_key_id',
+        'wrapped_key',
+        writtenByThisTransaction.as('uncommitted'),
+      ])
       .executeTakeFirst();
-    if (row) {
-      unwrapped.set(id, key);
-      if (db.isTransaction) uncommitted.set(id, db);
-    }
+    if (row) unwrapped.set(id, key);
     return row;
   }
 
-  function findKeyInUse(db: Db, purpose: KeyPurpose): Promise<KeyRow | undefined> {
+  function findKeyInUse(db: Db, purpose: KeyPurpose): Promise<KeyInUse | undefined> {
     return db
       .selectFrom('vault_keys')
-      .select(['id', 'purpose', 'master_key_id', 'wrapped_key'])
+      .select(['id', 'purpose', 'master_key_id', 'wrapped_key', writtenByThisTransaction.as('uncommitted')])
       .where('purpose', '=', purpose)
       .where('retired_at', 'is', null)
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
-  }
-
-  function isCommitted(db: Db, id: string): boolean {
-    const creator = uncommitted.get(id);
-    if (creator === undefined) return true;
-    if (creator === db) return false;
-    // Seen from another transaction or connection: the creating transaction committed.
-    uncommitted.delete(id);
-    return true;
   }
 
   /** The key in use for a purpose, created on first need; no SQL at all while the cached answer holds. */
@@ -183,7 +177,8 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
       (await findKeyInUse(db, purpose));
     if (!row) throw new Error(`vault: no ${purpose} key could be read or created`);
     const key = unwrap(row);
-    if (isCommitted(db, row.id)) {
+    // Outside a transaction the statement that created it has committed it by now.
+    if (!row.uncommitted || !db.isTransaction) {
       // The fingerprint key never changes: a card must keep its fingerprint for ever.
       const until = purpose === 'fingerprint' ? Number.POSITIVE_INFINITY : Date.now() + DATA_KEY_REFRESH_MS;
       inUse.set(purpose, { id: row.id, until });
