@@ -172,24 +172,44 @@ describe('ledger', () => {
     return { a, b, entry };
   }
 
-  test('a posting added later to an entry another transaction wrote is rejected at commit', async () => {
+  test('a posting in another currency than its entry is refused by the database', async () => {
+    const euro = await account('asset', true, 'EUR');
+    const dirham = await account('asset', true);
+    await assert.rejects(
+      writeBehindTheLedger('je_raw_currency', [
+        [dirham.id, 5],
+        [euro.id, -5],
+      ]),
+      /posting to account .* \(EUR\) on entry je_raw_currency in MAD/,
+    );
+    assert.equal((await ledger.getAccount(dirham.id))?.debitsPosted, 0n);
+  });
+
+  test('a posting added later to an entry another transaction wrote must leave it balanced', async () => {
     const { a, b, entry } = await transferBetweenNewAccounts(5n);
     await assert.rejects(
       sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
           values (${entry.id}, ${a.id}, 3, now())`.execute(store.db),
       /unbalanced/,
     );
-    // Within one transaction too, however many statements it takes.
-    await assert.rejects(
-      store.transaction(async (trx) => {
-        await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
-                  values (${entry.id}, ${a.id}, 3, now())`.execute(trx);
-        await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
-                  values (${entry.id}, ${b.id}, -2, now())`.execute(trx);
-      }),
-      /unbalanced/,
-    );
+    // It is checked at the end of each statement: a pair split over two is refused, balanced or not.
+    for (const credit of [-2, -3]) {
+      await assert.rejects(
+        store.transaction(async (trx) => {
+          await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+                    values (${entry.id}, ${a.id}, 3, now())`.execute(trx);
+          await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+                    values (${entry.id}, ${b.id}, ${credit}, now())`.execute(trx);
+        }),
+        /unbalanced/,
+      );
+    }
     assert.equal((await ledger.getAccount(a.id))?.debitsPosted, 5n);
+    // A balanced pair in one statement keeps the entry balanced, and moves the totals.
+    await sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+              values (${entry.id}, ${a.id}, 3, now()), (${entry.id}, ${b.id}, -3, now())`.execute(store.db);
+    assert.equal((await ledger.getAccount(a.id))?.debitsPosted, 8n);
+    assert.equal((await ledger.getAccount(b.id))?.creditsPosted, 8n);
   });
 
   test('postings, entries and totals cannot be edited behind the ledger', async () => {
