@@ -224,6 +224,26 @@ describe('audit trail', () => {
     );
   });
 
+  test('the database refuses a hash that is not 64 lower-case hex digits', async () => {
+    const [last] = await appendMany(1);
+    const good = 'a'.repeat(64);
+    for (const bad of ['A'.repeat(64), 'a'.repeat(63), `${'a'.repeat(63)}g`, `${'a'.repeat(64)}\n`]) {
+      for (const [prevHash, hash] of [
+        [bad, good],
+        [good, bad],
+      ]) {
+        await assert.rejects(
+          sql`insert into audit_log (seq, id, at, actor_type, actor_id, action, prev_hash, hash)
+              values (${last!.seq + 1n}, 'aud_bad_hash', now(), 'system', 'test', 'test.bad_hash', ${prevHash}, ${hash})`.execute(
+            store.db,
+          ),
+          /violates check constraint "sha256_hex_check"/,
+        );
+      }
+    }
+    await intactRecords();
+  });
+
   test('the database refuses UPDATE, DELETE and TRUNCATE', async () => {
     const [record] = await appendMany(1);
     await assert.rejects(
