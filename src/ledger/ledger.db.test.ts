@@ -185,6 +185,40 @@ describe('ledger', () => {
     assert.equal((await ledger.getAccount(dirham.id))?.debitsPosted, 0n);
   });
 
+  test('the database refuses postings to an account or entry that does not exist, and keeps used accounts', async () => {
+    const a = await account('asset', true);
+    const b = await account('asset', true);
+    const refusal = (error: unknown, constraint: string, detail: RegExp) => {
+      const e = error as { code?: string; constraint?: string; detail?: string };
+      return e.code === '23503' && e.constraint === constraint && detail.test(e.detail ?? '');
+    };
+    await assert.rejects(
+      writeBehindTheLedger('je_raw_no_account', [
+        [a.id, 5],
+        ['acc_missing', -5],
+      ]),
+      (e) => refusal(e, 'ledger_postings_account_id_fkey', /\(account_id\)=\(acc_missing\)/),
+    );
+    await assert.rejects(
+      sql`insert into ledger_postings (entry_id, account_id, amount, posted_at)
+          values ('je_missing', ${a.id}, 5, now()), ('je_missing', ${b.id}, -5, now())`.execute(store.db),
+      (e) => refusal(e, 'ledger_postings_entry_id_fkey', /\(entry_id\)=\(je_missing\)/),
+    );
+    assert.equal((await ledger.getAccount(a.id))?.debitsPosted, 0n);
+
+    const { a: used } = await transferBetweenNewAccounts(5n);
+    await assert.rejects(
+      sql`delete from ledger_accounts where id = ${used.id}`.execute(store.db),
+      /has postings/,
+    );
+    for (const table of ['ledger_accounts', 'ledger_entries', 'ledger_postings']) {
+      await assert.rejects(sql`truncate ${sql.table(table)} cascade`.execute(store.db), /append-only/);
+    }
+    // An account nothing was posted to can go.
+    await sql`delete from ledger_accounts where id = ${a.id}`.execute(store.db);
+    assert.equal(await ledger.getAccount(a.id), undefined);
+  });
+
   test('a posting added later to an entry another transaction wrote must leave it balanced', async () => {
     const { a, b, entry } = await transferBetweenNewAccounts(5n);
     await assert.rejects(
