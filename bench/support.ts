@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import pg from 'pg';
+import { Pool } from 'undici';
 import { databaseUrl, dropDatabaseWhenFree } from '../test/support/postgres.js';
 
 export const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -62,46 +62,29 @@ export function table(rows: Record<string, string | number>[]): string {
 // The load generator shares the machine with the server and the database, so it must cost little:
 // node:http with kept-alive sockets costs the client about 150 µs of CPU per payment (two requests)
 // here, where fetch() cost 700–1,100 µs and capped the HTTP-only ceiling at a fifth of what it is.
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+// One pool of kept-alive connections per server. undici's client costs the load generator about half
+// the CPU of node:http's for the same request (measured: bench/payments.ts's "client" column).
+const pools = new Map<string, Pool>();
 
 /** POSTs a JSON body and resolves with the status and the parsed JSON answer. */
-export function postJson(
+export async function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: unknown }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          ...headers,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-          } catch (error) {
-            reject(error);
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
+  const { origin, pathname, search } = new URL(url);
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Pool(origin, { connections: 256 });
+    pools.set(origin, pool);
+  }
+  const answer = await pool.request({
+    path: pathname + search,
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   });
+  return { status: answer.statusCode, body: await answer.body.json() };
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // Linux's USER_HZ (`getconf CLK_TCK`)
