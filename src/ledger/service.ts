@@ -220,7 +220,7 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     return { movements, guarded };
   }
 
-  // Postings in account id order: the trigger locks the accounts in that order.
+  // Postings in account id order, the order the guard and the postings' trigger lock accounts in.
   const inLockOrder = (postings: Posting[]) =>
     [...postings].sort((a, b) => a.accountId.localeCompare(b.accountId));
 
@@ -310,9 +310,9 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       currency: entry.currency,
       metadata: JSON.stringify(entry.metadata ?? {}),
     });
-    // A posting's trigger updates its account at the commit. Each posting is held with its account
-    // as its lock order, so that the postings of a whole group of transactions lock their accounts
-    // in id order, as postIn does: no deadlock between two groups, or with one transaction.
+    // The postings' trigger updates their accounts at the commit, locking them in id order (0030).
+    // Each posting is held with its account as its lock order too, which before that trigger was
+    // what kept a group's postings from locking accounts in any other order.
     for (const posting of entry.postings) {
       await holdInsert(
         trx,
