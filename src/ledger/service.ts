@@ -310,22 +310,16 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
       currency: entry.currency,
       metadata: JSON.stringify(entry.metadata ?? {}),
     });
-    // The postings' trigger updates their accounts at the commit, locking them in id order (0030).
-    // Each posting is held with its account as its lock order too, which before that trigger was
-    // what kept a group's postings from locking accounts in any other order.
+    // The postings' trigger updates their accounts at the commit, locking them in id order (0030):
+    // a whole group's postings, merged into one insert, lock no account out of that order.
     for (const posting of entry.postings) {
-      await holdInsert(
-        trx,
-        'ledger_postings',
-        {
-          entry_id: id,
-          account_id: posting.accountId,
-          amount: posting.amount,
-          // now() is the transaction's start, as the entry's own posted_at.
-          posted_at: sql<Date>`now()`,
-        },
-        { lockOrder: posting.accountId },
-      );
+      await holdInsert(trx, 'ledger_postings', {
+        entry_id: id,
+        account_id: posting.accountId,
+        amount: posting.amount,
+        // now() is the transaction's start, as the entry's own posted_at.
+        posted_at: sql<Date>`now()`,
+      });
     }
     return id;
   }

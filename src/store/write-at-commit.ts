@@ -55,7 +55,7 @@ import {
  */
 /**
  * A write handed to the connection to hold, with what the connection must know of it: the table it
- * writes, whether it updates, the tables its SELECT reads, its lock order, and for an insert the text
+ * writes, whether it updates, the tables its SELECT reads, and for an insert the text
  * up to its rows, by which inserts into one table with the same columns are merged. Kept beside the
  * statement rather than in its text, so the connection reads it without parsing anything; Kysely
  * hands the connection this very object.
@@ -70,14 +70,9 @@ class WriteToHold implements CompiledQuery {
       table: string;
       update: boolean;
       reads: readonly string[];
-      lockOrder: string | undefined;
       insertHead: string | undefined;
     },
-  ) {
-    const { lockOrder } = held;
-    if (lockOrder !== undefined && !IDENTIFIER.test(lockOrder))
-      throw new Error(`a lock order is an id of lower-case letters, digits and _, not: ${lockOrder}`);
-  }
+  ) {}
 
   get query() {
     return RawNode.createWithSql(this.sql);
@@ -108,18 +103,12 @@ const INSERT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) values /;
  * With `reads`, an insert whose rows a SELECT of those tables gives (`insert into "t" (…) select …`):
  * it reads them as they are at commit, so it is for tables the transaction does not write after it;
  * held writes to them before it are sent first.
- *
- * With `lockOrder`, a one-row insert whose row locks a row that other transactions lock too (a
- * ledger posting, whose trigger updates its account): held inserts into one table are sent as one
- * insert, its rows in the order of this key (an id, of lower-case letters, digits and `_`), so that
- * concurrent transactions, and groups of them on other nodes, take those locks in one order and
- * cannot deadlock on them.
  */
 export async function writeAtCommit(
   // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
   db: Kysely<any>,
   query: Compilable | CompiledQuery,
-  options: { reads?: readonly string[]; lockOrder?: string } = {},
+  options: { reads?: readonly string[] } = {},
 ): Promise<void> {
   const compiled = 'compile' in query ? query.compile() : query;
   const reads = options.reads ?? [];
@@ -129,10 +118,7 @@ export async function writeAtCommit(
   const { sql, parameters } = compiled;
   const insertHead = INSERT_HEAD.exec(sql)?.[0];
   const update = sql.startsWith('update');
-  await hold(
-    db,
-    new WriteToHold(sql, parameters, { table, update, reads, lockOrder: options.lockOrder, insertHead }),
-  );
+  await hold(db, new WriteToHold(sql, parameters, { table, update, reads, insertHead }));
 }
 
 /** Where a transaction's writes are held, once its connection has said so (see hold). */
@@ -176,7 +162,6 @@ export async function holdInsert<DB, T extends keyof DB & string>(
   db: Kysely<DB>,
   table: T,
   row: InsertObject<DB, T>,
-  options: { lockOrder?: string } = {},
 ): Promise<void> {
   if (Array.isArray(row)) throw new Error('holdInsert takes one row');
   const parameters: unknown[] = [];
@@ -186,7 +171,7 @@ export async function holdInsert<DB, T extends keyof DB & string>(
     const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
     return { sql: `${head}(${values.join(', ')})`, head };
   });
-  const what = { table, update: false, reads: [], lockOrder: options.lockOrder, insertHead: text.head };
+  const what = { table, update: false, reads: [], insertHead: text.head };
   await hold(db, new WriteToHold(text.sql, parameters, what));
 }
 
@@ -219,7 +204,7 @@ export async function holdUpdate<DB, T extends keyof DB & string>(
     const matches = keys.map((column, i) => `"${column}" = ${placeholder(setParameters + i + 1)}`);
     return { sql: `update "${table}" set ${assignments} where ${matches.join(' and ')}`, head: undefined };
   });
-  const what = { table, update: true, reads: [], lockOrder: undefined, insertHead: undefined };
+  const what = { table, update: true, reads: [], insertHead: undefined };
   await hold(db, new WriteToHold(text.sql, parameters, what));
 }
 
@@ -410,9 +395,8 @@ export function combine(queries: CompiledQuery[]): CompiledQuery {
 
 /**
  * Held writes with the inserts into one table with the same columns made one insert of all their
- * rows, so that PostgreSQL starts one insert, and reads the table's constraints once; rows that have
- * a lock order go in that order (see writeAtCommit), the others first, as they came. Updates stay
- * apart. Each write stays where the first of its kind was.
+ * rows, in the order they came, so that PostgreSQL starts one insert, and reads the table's
+ * constraints once. Updates stay apart. Each write stays where the first of its kind was.
  */
 function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
   const inserts = new Map<string, CompiledQuery[]>();
@@ -435,10 +419,6 @@ function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
     if (typeof item !== 'string') return item;
     const rows = inserts.get(item)!;
     if (rows.length === 1) return rows[0]!;
-    const lockOrderOf = (row: CompiledQuery) => (row instanceof WriteToHold ? row.held.lockOrder : undefined);
-    const key = (row: CompiledQuery) => lockOrderOf(row) ?? '';
-    if (rows.some((row) => lockOrderOf(row) !== undefined))
-      rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const parameters: unknown[] = [];
     const values = rows.map((row) => {
       const text = shiftParameters(row.sql.slice(item.length), parameters.length);
