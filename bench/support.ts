@@ -60,10 +60,9 @@ export function table(rows: Record<string, string | number>[]): string {
 }
 
 // The load generator shares the machine with the server and the database, so it must cost little:
-// node:http with kept-alive sockets costs the client about 150 µs of CPU per payment (two requests)
-// here, where fetch() cost 700–1,100 µs and capped the HTTP-only ceiling at a fifth of what it is.
-// One pool of kept-alive connections per server. undici's client costs the load generator about half
-// the CPU of node:http's for the same request (measured: bench/payments.ts's "client" column).
+// fetch() cost the client 700–1,100 µs of CPU per payment and capped the HTTP-only ceiling at a fifth
+// of what it is; node:http with kept-alive sockets about 150 µs; undici's Pool, one per server, about
+// half of node:http's (docs/performance.md).
 const pools = new Map<string, Pool>();
 
 /** POSTs a JSON body and resolves with the status and the parsed JSON answer. */

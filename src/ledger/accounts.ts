@@ -40,8 +40,8 @@ function siblingCodes(code: string): string[] {
  * Only committed accounts are remembered for every transaction. One the caller's database
  * transaction wrote (in a group, perhaps another member did) does not exist for the others until it
  * commits: handed to a concurrent payment, it would be an unknown account, and its postings would
- * be refused (the postings' trigger finds no such account). That payment asks the database instead, which makes it wait for the
- * creating transaction.
+ * be refused (the postings' trigger finds no such account). That payment asks the database instead,
+ * which makes it wait for the creating transaction.
  */
 export function createAccountResolver(ledger: LedgerService, store: SharedStore) {
   const known = new Map<string, string>();

@@ -220,10 +220,6 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     return { movements, guarded };
   }
 
-  // Postings in account id order, the order the guard and the postings' trigger lock accounts in.
-  const inLockOrder = (postings: Posting[]) =>
-    [...postings].sort((a, b) => a.accountId.localeCompare(b.accountId));
-
   async function postIn(trx: Db, entry: NewEntry): Promise<Entry | LedgerError> {
     const examined = await examine(trx, entry);
     if ('refusal' in examined) {
@@ -233,9 +229,9 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     }
     const { movements, guarded } = examined;
     const id = newId('je');
-    const sorted = inLockOrder(entry.postings);
+    // The postings' trigger locks their accounts in id order (0030), whatever order they come in.
     const values = sql.join(
-      sorted.map((p, position) => sql`(${p.accountId}, ${p.amount}::bigint, ${position}::int)`),
+      entry.postings.map((p, position) => sql`(${p.accountId}, ${p.amount}::bigint, ${position}::int)`),
     );
     // The guard locks the entry's accounts in id order (two entries can never deadlock) and finds
     // those the entry would take below zero, in the same statement as the writing: one round trip.

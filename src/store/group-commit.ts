@@ -99,9 +99,8 @@ const NOTHING: PipelinedResult = { rows: [], command: undefined };
  * machines (docs/performance.md). Two groups at once used to deadlock on the hot ledger accounts,
  * which members' postings locked in no set order; the postings' trigger now locks a statement's
  * accounts in id order (the ledger's migration 0030), which is what lets groups of several API nodes
- * share a database. A
- * lane of its own is only for transactions that take no lock the others wait on (creating a payment
- * inserts two rows).
+ * share a database. A lane of its own is only for transactions that take no lock the others wait on
+ * (creating a payment inserts two rows).
  */
 interface Lane {
   admitting: Group | undefined;

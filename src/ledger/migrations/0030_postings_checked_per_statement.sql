@@ -41,14 +41,14 @@ declare
   outcome record;
 begin
   -- An entry written by this transaction has its xmin, and a posted_at of the transaction's start.
+  -- Another's is added up (the lateral's condition on `ours` alone skips the scan for our own).
   select p.entry_id, e.id is null as missing, t.postings, t.total into bad
     from (select distinct entry_id from new_postings) p
-    left join ledger_entries e on e.id = p.entry_id
+    left join lateral (select id, xmin = pg_current_xact_id()::xid and posted_at = now() as ours
+                         from ledger_entries where id = p.entry_id) e on true
     left join lateral (select count(*) as postings, sum(l.amount) as total from ledger_postings l
-                        where l.entry_id = p.entry_id
-                          and not (e.xmin = pg_current_xact_id()::xid and e.posted_at = now())) t on true
-   where e.id is null
-      or not (e.xmin = pg_current_xact_id()::xid and e.posted_at = now()) and (t.postings < 2 or t.total <> 0)
+                        where l.entry_id = p.entry_id and not e.ours) t on true
+   where e.id is null or not e.ours and (t.postings < 2 or t.total <> 0)
    limit 1;
   if bad.missing then
     raise exception 'insert or update on table "ledger_postings" violates foreign key constraint "ledger_postings_entry_id_fkey"'
