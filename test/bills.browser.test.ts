@@ -115,6 +115,8 @@ describe('paying bills from /bills', () => {
     await page.getByLabel('رقم الإشعار الضريبي').fill('202500005678');
     await page.getByLabel('السنة').fill('2025');
     await page.getByRole('button', { name: 'ابحث عن فواتيري' }).click();
+    // count() does not wait for the answer's page; the table is only on it.
+    await page.locator('table.bills').waitFor();
     assert.equal(await page.locator('table.bills tbody tr').count(), 1);
     await page.getByRole('button', { name: 'المتابعة إلى الأداء' }).click();
     await payByCard(page);

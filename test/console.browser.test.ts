@@ -241,6 +241,8 @@ test('each role signs in (with its authenticator where required) and walks the p
     if (person.sections.includes('Organisations')) {
       await page.locator('nav.console-nav').getByRole('link', { name: 'Organisations' }).click();
       await page.getByRole('link', { name: 'Atlas Voyages' }).click();
+      // count() does not wait: without this it could count the list page's rows, before the click's page.
+      await page.waitForURL(/\/console\/organisations\/[^/?]+/);
       assert.equal(await page.locator('tr[data-user="owner@atlas-voyages.example"]').count(), 1);
       // Only the operator's admin manages people.
       assert.equal(

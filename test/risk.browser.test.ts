@@ -151,6 +151,8 @@ test('the reviewer acknowledges then resolves an alert with notes; the page and 
 
   // Gone from the open alerts, there among the resolved ones (the status filter, a GET form).
   await page.getByRole('link', { name: 'Back to the alerts' }).click();
+  // On the alert's own page the count would be 0 too: count on the list.
+  await page.waitForURL(/\/console\/risk\?lang=en$/);
   assert.equal(await rowOf(page, testing.id).count(), 0);
   await page.getByLabel('Status').selectOption('resolved');
   await page.getByRole('button', { name: 'Show' }).click();
