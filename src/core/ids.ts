@@ -3,48 +3,50 @@ import { randomBytesPooled } from './random.js';
 // Crockford base32: sortable as text, no ambiguous letters.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-/** 48 bits of milliseconds as 10 characters (exact: a double holds integers to 2^53). */
+// Two letters for each 10 bits: an id is a few lookups, in plain numbers. (With BigInt arithmetic,
+// a heap allocation a letter, making ids was 2% of the server's time under the payments benchmark.)
+const PAIRS = Array.from({ length: 1024 }, (_, bits) => `${ALPHABET[bits >> 5]}${ALPHABET[bits & 31]}`);
+const TWO_20 = 2 ** 20;
+const TWO_40 = 2 ** 40;
+
+/** 40 bits as 8 letters. */
+function encode40(value: number): string {
+  const high = Math.floor(value / TWO_20);
+  const low = value % TWO_20;
+  return `${PAIRS[high >> 10]}${PAIRS[high & 1023]}${PAIRS[low >> 10]}${PAIRS[low & 1023]}`;
+}
+
+/** 48 bits of milliseconds as 10 letters (exact: a double holds integers to 2^53). */
 function encodeTime(now: number): string {
-  let out = '';
-  for (let i = 0; i < 10; i++) {
-    out = ALPHABET[now % 32] + out;
-    now = Math.floor(now / 32);
-  }
-  return out;
+  return `${PAIRS[Math.floor(now / TWO_40)]}${encode40(now % TWO_40)}`;
 }
 
-/** 80 bits as 16 characters, 5 bits each. */
-function encodeRandom(value: bigint): string {
-  let out = '';
-  for (let i = 0; i < 16; i++) {
-    out = ALPHABET[Number(value & 31n)] + out;
-    value >>= 5n;
-  }
-  return out;
-}
-
-const RANDOM_LIMIT = 1n << 80n;
+// The last id's random part: 80 bits, as two numbers of 40.
 let lastTime = -1;
-let lastRandom = 0n;
+let lastHigh = 0;
+let lastLow = 0;
 
 /**
- * The random part of an id made at `now`. Within one millisecond the ids a process makes still sort in
- * the order it made them (a list "by creation" and its cursor need that): the next one is the last plus
- * a random step of up to 40 bits, so it stays hard to guess.
+ * The random part of an id made at `now`, as 16 letters. Within one millisecond the ids a process
+ * makes still sort in the order it made them (a list "by creation" and its cursor need that): the
+ * next one is the last plus a random step of up to 40 bits, so it stays hard to guess.
  */
-function randomPart(now: number): bigint {
+function randomPart(now: number): string {
   if (now === lastTime) {
-    const step = randomBytesPooled(5);
-    const next = lastRandom + ((BigInt(step[0]!) << 32n) | BigInt(step.readUInt32BE(1))) + 1n;
-    if (next < RANDOM_LIMIT) {
-      lastRandom = next;
-      return next;
+    const step = randomBytesPooled(5).readUIntBE(0, 5) + 1;
+    const sum = lastLow + step;
+    const high = lastHigh + (sum >= TWO_40 ? 1 : 0);
+    if (high < TWO_40) {
+      lastHigh = high;
+      lastLow = sum % TWO_40;
+      return encode40(lastHigh) + encode40(lastLow);
     }
   }
   const bytes = randomBytesPooled(10);
   lastTime = now;
-  lastRandom = (bytes.readBigUInt64BE(0) << 16n) | BigInt(bytes.readUInt16BE(8));
-  return lastRandom;
+  lastHigh = bytes.readUIntBE(0, 5);
+  lastLow = bytes.readUIntBE(5, 5);
+  return encode40(lastHigh) + encode40(lastLow);
 }
 
 /**
@@ -52,7 +54,7 @@ function randomPart(now: number): bigint {
  * layout, so ids sort by creation time and need no coordination between nodes.
  */
 export function newId(prefix: string, now: number = Date.now()): string {
-  return `${prefix}_${encodeTime(now)}${encodeRandom(randomPart(now))}`;
+  return `${prefix}_${encodeTime(now)}${randomPart(now)}`;
 }
 
 export function hasPrefix(id: string, prefix: string): boolean {
