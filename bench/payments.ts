@@ -17,6 +17,13 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,4,16').split(',').m
 // Which rows to measure, e.g. BENCH_TARGETS=postgres while working on the PostgreSQL path.
 const TARGETS = new Set((process.env.BENCH_TARGETS ?? 'http,pglite,postgres').split(','));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+// Each server is first run this long at the highest concurrency measured, unmeasured: a fresh one is
+// slower until V8 has optimized the hot path and each pooled connection has planned the statements of
+// each group size it sees (PostgreSQL plans a prepared statement five times before it settles on one
+// plan). Measured, a 40-second row gave half the server CPU a payment of a 6-second one, and planning
+// was 15% of PostgreSQL's CPU 5–11 s into a row, 3% at 35–40 s (docs/performance.md).
+// BENCH_WARMUP_SECONDS=0 measures a cold server.
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 // These machines' speed drifts by 20% from one minute to the next: BENCH_ROUNDS=3 measures every row
 // three times, and on PostgreSQL runs pgbench between the rounds, so each round has its own reference.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
@@ -140,7 +147,7 @@ async function benchServers(database: string, servers: Server[], afterRound: () 
       const payment = next++;
       return payOnce(servers[payment % servers.length]!.baseUrl, payment % CARDS);
     };
-    await measure(4, 1, op); // warm-up: JIT, caches, connection pool
+    if (WARMUP_SECONDS > 0) await measure(Math.max(...CONCURRENCIES), WARMUP_SECONDS, op);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const concurrency of CONCURRENCIES) {
         const cpu = cpuMeter(servers.map((server) => server.pid));
@@ -298,7 +305,7 @@ if (postgres) {
 }
 
 console.log(
-  `\nPayments: create + confirm over HTTP, automatic capture, ${SECONDS} s per measurement` +
+  `\nPayments: create + confirm over HTTP, automatic capture, ${SECONDS} s per measurement after ${WARMUP_SECONDS} s of warm-up per server` +
     (NODES > 1 ? `; PostgreSQL's rows on ${NODES} API processes (server CPU is theirs added up)` : '') +
     '\n',
 );

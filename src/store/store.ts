@@ -104,7 +104,17 @@ export function createStore(options: StoreOptions): SharedStore {
         return pg.types.getTypeParser(oid, format);
       }) as typeof pg.types.getTypeParser,
     };
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, types });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types,
+      // A connection closed takes its prepared statements and their plans with it, and its successor
+      // parses and plans them all again (five times each before PostgreSQL keeps one plan): pg closes
+      // an idle one after 10 s by default, so a lull in traffic cost that warm-up again.
+      idleTimeoutMillis: 5 * 60_000,
+      // Idle connections alone do not keep a process running (a script, a test).
+      allowExitOnIdle: true,
+    });
     pool.on('error', (error) => options.onConnectionLost?.(error));
     return wrap('postgres', postgresDialect(pool, types), options);
   }
