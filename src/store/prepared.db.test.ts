@@ -219,6 +219,10 @@ describe('prepared statements', () => {
     assert.deepEqual(await one(), { id: 1, label: 'one', extra: 'x' });
     await sql`alter table prep_altered alter column label type varchar(20)`.execute(db);
     assert.deepEqual(await one(), { id: 1, label: 'one', extra: 'x' });
+    await sql`alter table prep_altered rename column extra to flavour`.execute(db);
+    assert.deepEqual(await one(), { id: 1, label: 'one', flavour: 'x' });
+    await sql`alter table prep_altered rename column flavour to extra`.execute(db);
+    assert.deepEqual(await one(), { id: 1, label: 'one', extra: 'x' });
 
     // Inside a transaction the stale statement fails that transaction; the next use prepares it afresh.
     await rejectsWith(
