@@ -186,17 +186,29 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
   store.onRollback(() => traits.clear());
 
   async function traitsOf(trx: Db, ids: string[]): Promise<Map<string, AccountTraits>> {
-    const missing = ids.filter((id) => !traits.has(id));
+    // What the cache holds is taken now: a rollback anywhere clears it while the query below waits,
+    // and an account found here must not go missing then (a concurrent group's rollback made a
+    // payment's entry refused as unknown_account, issuer 96, in the storm test).
+    const found = new Map<string, AccountTraits>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const known = traits.get(id);
+      if (known) found.set(id, known);
+      else missing.push(id);
+    }
     if (missing.length > 0) {
       const rows = await trx
         .selectFrom('ledger_accounts')
         .select(['id', 'type', 'currency', 'may_go_negative'])
         .where('id', 'in', missing)
         .execute();
-      for (const row of rows)
-        traits.set(row.id, { type: row.type, currency: row.currency, mayGoNegative: row.may_go_negative });
+      for (const row of rows) {
+        const read = { type: row.type, currency: row.currency, mayGoNegative: row.may_go_negative };
+        traits.set(row.id, read);
+        found.set(row.id, read);
+      }
     }
-    return new Map(ids.flatMap((id) => (traits.has(id) ? [[id, traits.get(id)!] as const] : [])));
+    return new Map(ids.flatMap((id) => (found.has(id) ? [[id, found.get(id)!] as const] : [])));
   }
 
   /** What writing the entry takes: a refusal, or its net movements and the accounts it must check. */
