@@ -18,18 +18,21 @@ import {
   postgresSqlDialect,
 } from './pipeline.js';
 import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
+import { RowShape, RowShapes, type TextParser } from './row-shape.js';
 
-/** What one statement of a pipeline gave back. */
+/** What one statement of a pipeline gave back, and the shape its rows had (none: it returns no rows). */
 interface StatementResult {
   rows: Record<string, unknown>[];
   affectedRows: number;
   command?: string;
+  shape?: RowShape;
 }
 
 class PGliteConnection implements PipeliningConnection {
   readonly #names = new StatementNames();
   /** Parameter type OIDs of each statement PGlite holds prepared, by statement name. */
   readonly #paramTypes = new Map<string, number[]>();
+  readonly #shapes = new RowShapes();
 
   constructor(private readonly pglite: PGlite) {}
 
@@ -65,22 +68,36 @@ class PGliteConnection implements PipeliningConnection {
 
   async #runAll(queries: readonly Pick<CompiledQuery, 'sql' | 'parameters'>[]): Promise<StatementResult[]> {
     const messages: Uint8Array[] = [];
+    const steps: { name: string; shape: RowShape | null | undefined }[] = [];
     for (const { sql, parameters } of queries) {
       const name = this.#names.nameFor(sql);
       // An unnamed statement lasts only until the next Parse: it cannot wait in a batch behind another.
       if (!name && queries.length > 1) return this.#oneByOne(queries);
       const paramTypes = this.#paramTypes.get(name) ?? (await this.#prepare(name, sql));
-      messages.push(
-        serialize.bind({ statement: name, values: this.#serializeAll(parameters, paramTypes) }),
-        serialize.describe({ type: 'P' }),
-        serialize.execute(),
-      );
+      const shape = this.#shapes.get(name);
+      steps.push({ name, shape });
+      messages.push(serialize.bind({ statement: name, values: this.#serializeAll(parameters, paramTypes) }));
+      if (shape === undefined) messages.push(serialize.describe({ type: 'P' }));
+      messages.push(serialize.execute());
     }
-    // Bind, Describe and Execute of each, and one Sync, in one call into PGlite (its query() makes six
-    // a statement, and parses every time). syncToFs as query() does after each statement (a no-op for
-    // a Node data folder: writes go straight to disk).
+    // Bind, Describe (until its columns are known) and Execute of each, and one Sync, in one call into
+    // PGlite (its query() makes six a statement, and parses every time). syncToFs as query() does after
+    // each statement (a no-op for a Node data folder: writes go straight to disk).
     const replies = await this.#exchange(Buffer.concat([...messages, serialize.sync()]), { syncToFs: true });
-    return resultsOf(replies, this.pglite.parsers);
+    const results = resultsOf(
+      replies,
+      steps.map((step) => step.shape),
+      (type) => this.#parserFor(type),
+    );
+    for (const [i, { name, shape }] of steps.entries()) {
+      if (shape === undefined) this.#shapes.learn(name, results[i]?.shape ?? null);
+    }
+    return results;
+  }
+
+  #parserFor(type: number): TextParser {
+    const parse = (this.pglite.parsers as TypeParsers)[type];
+    return parse ? (text) => parse(text, type) : (text) => text;
   }
 
   async #oneByOne(queries: readonly Pick<CompiledQuery, 'sql' | 'parameters'>[]): Promise<StatementResult[]> {
@@ -116,6 +133,7 @@ class PGliteConnection implements PipeliningConnection {
 
   async #forget(text: string): Promise<void> {
     const name = this.#names.forget(text);
+    if (name !== undefined) this.#shapes.forget(name);
     if (name === undefined || !this.#paramTypes.delete(name)) return;
     await this.#exchange(Buffer.concat([serialize.close({ type: 'S', name }), serialize.sync()]), {
       syncToFs: false,
@@ -185,33 +203,30 @@ export function pgliteDialect(pglite: PGlite): PipeliningDialect {
 
 type TypeParsers = Record<number, (text: string, typeId: number) => unknown>;
 
-/** Each statement's rows, parsed by the column types' parsers, and the rows it changed. */
-function resultsOf(replies: readonly BackendMessage[], parsers: TypeParsers): StatementResult[] {
+/**
+ * Each statement's rows, by the shape it was known to have or the server described, and the rows it
+ * changed.
+ */
+function resultsOf(
+  replies: readonly BackendMessage[],
+  known: readonly (RowShape | null | undefined)[],
+  parserFor: (type: number) => TextParser,
+): StatementResult[] {
   const results: StatementResult[] = [];
-  let columns: { name: string; typeId: number }[] = [];
+  let shape = known[0] ?? undefined;
   let rows: Record<string, unknown>[] = [];
   for (const reply of replies) {
     if (reply.name === 'rowDescription') {
-      columns = (reply as RowDescriptionMessage).fields.map((f) => ({ name: f.name, typeId: f.dataTypeID }));
+      shape = RowShape.of((reply as RowDescriptionMessage).fields, parserFor);
     } else if (reply.name === 'dataRow') {
-      const values = (reply as DataRowMessage).fields;
-      const row: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++) {
-        const { name, typeId } = columns[i] as { name: string; typeId: number };
-        const text = values[i];
-        const parseValue = parsers[typeId];
-        row[name] = text === null || text === undefined ? null : parseValue ? parseValue(text, typeId) : text;
-      }
-      rows.push(row);
+      if (!shape) throw new Error(`statement ${results.length + 1} returned rows it was known not to`);
+      rows.push(shape.row((reply as DataRowMessage).fields));
     } else if (reply.name === 'commandComplete') {
       const words = (reply as CommandCompleteMessage).text.split(' ');
       const command = words[0];
-      results.push({
-        rows,
-        command,
-        affectedRows: CHANGES_ROWS.has(command ?? '') ? Number(words.at(-1)) : 0,
-      });
-      columns = [];
+      const affectedRows = CHANGES_ROWS.has(command ?? '') ? Number(words.at(-1)) : 0;
+      results.push({ rows, command, affectedRows, ...(shape ? { shape } : {}) });
+      shape = known[results.length] ?? undefined;
       rows = [];
     }
   }

@@ -1,6 +1,5 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
 import type pg from 'pg';
-import Result from 'pg/lib/result.js';
 import { prepareValue } from 'pg/lib/utils.js';
 import {
   type PipelinedResult,
@@ -10,6 +9,7 @@ import {
   postgresSqlDialect,
 } from './pipeline.js';
 import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
+import { type ColumnDescription, RowShape, RowShapes } from './row-shape.js';
 
 /**
  * Kysely's dialect for PostgreSQL through a pg pool. Every statement with parameters runs as a named
@@ -72,11 +72,14 @@ interface Step {
   values: (string | Buffer | null)[];
   /** Whether this connection must parse the text first (the first time, or always when unnamed). */
   parse: boolean;
+  /** Its result's columns when known from an earlier run; undefined: the server describes them. */
+  shape: RowShape | null | undefined;
 }
 
 class PostgresConnection implements PipeliningConnection {
   /** Names of the statements this connection's server session holds prepared. */
   readonly #prepared = new Set<string>();
+  readonly #shapes = new RowShapes();
   discarded = false;
 
   constructor(
@@ -107,14 +110,21 @@ class PostgresConnection implements PipeliningConnection {
       // Parsed once, even when the pipeline runs the same text twice (the unnamed one is parsed each time).
       const parse = name === '' || !(this.#prepared.has(name) || parsing.has(name));
       parsing.add(name);
-      return { name, text: sql, values: parameters.map(prepareValue), parse };
+      const shape = parse ? undefined : this.#shapes.get(name);
+      return { name, text: sql, values: parameters.map(prepareValue), parse, shape };
     });
     return new Promise((resolve, reject) => {
       this.client.query(
         new Pipeline(steps, this.types, (outcome) => {
           // Even when a later step failed: the server holds these now, and would refuse them parsed again.
           for (const name of outcome.parsed) if (name) this.#prepared.add(name);
-          if (!('error' in outcome)) return resolve(outcome.results.map(toQueryResult));
+          if (!('error' in outcome)) {
+            for (const [i, result] of outcome.results.entries()) {
+              if (steps[i]?.shape === undefined)
+                this.#shapes.learn(steps[i]?.name ?? '', result.shape ?? null);
+            }
+            return resolve(outcome.results.map(toQueryResult));
+          }
           const failing = steps[outcome.failedStep];
           if (failing && isStaleStatement(outcome.error)) this.#forget(failing.text);
           reject(outcome.error);
@@ -125,7 +135,9 @@ class PostgresConnection implements PipeliningConnection {
 
   #forget(text: string): void {
     const name = this.names.forget(text);
-    if (name) this.#prepared.delete(name);
+    if (!name) return;
+    this.#prepared.delete(name);
+    this.#shapes.forget(name);
   }
 
   // biome-ignore lint/correctness/useYield: nothing here streams; Kysely's own driver refuses too without a cursor.
@@ -134,8 +146,24 @@ class PostgresConnection implements PipeliningConnection {
   }
 }
 
+/** What one step gave back: its rows, by the shape it ran with or was described with (none: no rows). */
+class StepResult {
+  readonly rows: Record<string, unknown>[] = [];
+  command: string | undefined;
+  rowCount: number | null = null;
+
+  constructor(public shape: RowShape | undefined) {}
+
+  /** A CommandComplete tag: "INSERT 0 3", "UPDATE 2", "SELECT 5", "BEGIN". */
+  complete(tag: string): void {
+    const words = tag.split(' ');
+    this.command = words[0];
+    this.rowCount = words.length > 1 ? Number(words.at(-1)) : null;
+  }
+}
+
 /** How a pipeline ended, and the names of the statements it parsed. */
-type Outcome = { parsed: string[] } & ({ results: Result[] } | { error: Error; failedStep: number });
+type Outcome = { parsed: string[] } & ({ results: StepResult[] } | { error: Error; failedStep: number });
 
 interface ProtocolConnection {
   stream: { cork(): void; uncork(): void };
@@ -148,12 +176,13 @@ interface ProtocolConnection {
 }
 
 /**
- * Steps written in one go, each Parse (when needed), Bind, Describe and Execute, then one Sync: the
- * server runs them in order and answers them all together. pg calls the handle* methods with each
- * message of the answer, as it does for its own queries and for pg-cursor.
+ * Steps written in one go, each Parse (when needed), Bind, Describe (when its columns are not known
+ * yet) and Execute, then one Sync: the server runs them in order and answers them all together. pg
+ * calls the handle* methods with each message of the answer, as it does for its own queries and for
+ * pg-cursor.
  */
 class Pipeline implements pg.Submittable {
-  readonly #results: Result[];
+  readonly #results: StepResult[];
   #current = 0;
   #rowError: Error | undefined;
   #settled = false;
@@ -162,10 +191,10 @@ class Pipeline implements pg.Submittable {
 
   constructor(
     private readonly steps: Step[],
-    types: pg.CustomTypesConfig,
+    private readonly types: pg.CustomTypesConfig,
     private readonly settle: (outcome: Outcome) => void,
   ) {
-    this.#results = steps.map(() => new Result(undefined, types));
+    this.#results = steps.map((step) => new StepResult(step.shape ?? undefined));
   }
 
   submit(connection: pg.Connection): void {
@@ -184,7 +213,7 @@ class Pipeline implements pg.Submittable {
       for (const step of this.steps) {
         if (step.parse) protocol.parse({ name: step.name, text: step.text });
         protocol.bind({ statement: step.name, values: step.values });
-        protocol.describe({ type: 'P', name: '' });
+        if (step.shape === undefined) protocol.describe({ type: 'P', name: '' });
         protocol.execute({ portal: '' });
       }
       protocol.sync();
@@ -193,15 +222,22 @@ class Pipeline implements pg.Submittable {
     }
   }
 
-  handleRowDescription(message: { fields: pg.FieldDef[] }): void {
-    this.#results[this.#current]?.addFields(message.fields);
+  handleRowDescription(message: { fields: ColumnDescription[] }): void {
+    const result = this.#results[this.#current];
+    if (result) result.shape = RowShape.of(message.fields, (type) => this.types.getTypeParser(type, 'text'));
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
     const result = this.#results[this.#current];
     if (!result || this.#rowError) return;
+    if (!result.shape) {
+      this.#rowError = new Error(
+        `statement ${this.steps[this.#current]?.name} returned rows it was known not to`,
+      );
+      return;
+    }
     try {
-      result.addRow(result.parseRow(message.fields));
+      result.rows.push(result.shape.row(message.fields));
     } catch (error) {
       // A type parser refused a value: answered once the server is done, as pg's own queries do.
       this.#rowError = error as Error;
@@ -209,7 +245,7 @@ class Pipeline implements pg.Submittable {
   }
 
   handleCommandComplete(message: { text: string }): void {
-    this.#results[this.#current++]?.addCommandComplete(message);
+    this.#results[this.#current++]?.complete(message.text);
   }
 
   handleEmptyQuery(): void {
@@ -245,7 +281,11 @@ class Pipeline implements pg.Submittable {
   }
 }
 
-function toQueryResult(result: Pick<Result, 'command' | 'rowCount' | 'rows'>): PipelinedResult {
+function toQueryResult(result: {
+  command?: string;
+  rowCount: number | null;
+  rows: unknown[];
+}): PipelinedResult {
   const { command, rowCount, rows } = result;
   const changes = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
   return {

@@ -219,6 +219,7 @@ describe('prepared statements', () => {
     assert.deepEqual(await one(), { id: 1, label: 'one', extra: 'x' });
     await sql`alter table prep_altered alter column label type varchar(20)`.execute(db);
     assert.deepEqual(await one(), { id: 1, label: 'one', extra: 'x' });
+    // Columns known from an earlier run are not described again: a rename must still be seen.
     await sql`alter table prep_altered rename column extra to flavour`.execute(db);
     assert.deepEqual(await one(), { id: 1, label: 'one', flavour: 'x' });
     await sql`alter table prep_altered rename column flavour to extra`.execute(db);
