@@ -18,7 +18,7 @@ import {
   postgresSqlDialect,
 } from './pipeline.js';
 import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
-import { RowShape, RowShapes, type TextParser } from './row-shape.js';
+import { changesRows, RowShape, RowShapes, readCommandTag, type TextParser } from './row-shape.js';
 
 /** What one statement of a pipeline gave back, and the shape its rows had (none: it returns no rows). */
 interface StatementResult {
@@ -222,9 +222,8 @@ function resultsOf(
       if (!shape) throw new Error(`statement ${results.length + 1} returned rows it was known not to`);
       rows.push(shape.row((reply as DataRowMessage).fields));
     } else if (reply.name === 'commandComplete') {
-      const words = (reply as CommandCompleteMessage).text.split(' ');
-      const command = words[0];
-      const affectedRows = CHANGES_ROWS.has(command ?? '') ? Number(words.at(-1)) : 0;
+      const { command, rowCount } = readCommandTag((reply as CommandCompleteMessage).text);
+      const affectedRows = changesRows(command) ? (rowCount ?? 0) : 0;
       results.push({ rows, command, affectedRows, ...(shape ? { shape } : {}) });
       shape = known[results.length] ?? undefined;
       rows = [];
@@ -232,8 +231,6 @@ function resultsOf(
   }
   return results.length > 0 ? results : [{ rows: [], affectedRows: 0 }];
 }
-
-const CHANGES_ROWS = new Set(['INSERT', 'UPDATE', 'DELETE', 'COPY', 'MERGE']);
 
 function toQueryResult<R>(result: { rows: unknown[]; affectedRows?: number } | undefined): QueryResult<R> {
   return {

@@ -9,7 +9,7 @@ import {
   postgresSqlDialect,
 } from './pipeline.js';
 import { isStaleStatement, retryIfStale, StatementNames } from './prepared.js';
-import { type ColumnDescription, RowShape, RowShapes } from './row-shape.js';
+import { type ColumnDescription, changesRows, RowShape, RowShapes, readCommandTag } from './row-shape.js';
 
 /**
  * Kysely's dialect for PostgreSQL through a pg pool. Every statement with parameters runs as a named
@@ -119,9 +119,8 @@ class PostgresConnection implements PipeliningConnection {
           // Even when a later step failed: the server holds these now, and would refuse them parsed again.
           for (const name of outcome.parsed) if (name) this.#prepared.add(name);
           if (!('error' in outcome)) {
-            for (const [i, result] of outcome.results.entries()) {
-              if (steps[i]?.shape === undefined)
-                this.#shapes.learn(steps[i]?.name ?? '', result.shape ?? null);
+            for (const [i, step] of steps.entries()) {
+              if (step.shape === undefined) this.#shapes.learn(step.name, outcome.results[i]?.shape ?? null);
             }
             return resolve(outcome.results.map(toQueryResult));
           }
@@ -154,11 +153,10 @@ class StepResult {
 
   constructor(public shape: RowShape | undefined) {}
 
-  /** A CommandComplete tag: "INSERT 0 3", "UPDATE 2", "SELECT 5", "BEGIN". */
   complete(tag: string): void {
-    const words = tag.split(' ');
-    this.command = words[0];
-    this.rowCount = words.length > 1 ? Number(words.at(-1)) : null;
+    const { command, rowCount } = readCommandTag(tag);
+    this.command = command;
+    this.rowCount = rowCount;
   }
 }
 
@@ -287,10 +285,9 @@ function toQueryResult(result: {
   rows: unknown[];
 }): PipelinedResult {
   const { command, rowCount, rows } = result;
-  const changes = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
   return {
     rows,
-    numAffectedRows: changes ? BigInt(rowCount ?? 0) : undefined,
+    numAffectedRows: changesRows(command) ? BigInt(rowCount ?? 0) : undefined,
     command: command ?? undefined,
   };
 }

@@ -57,3 +57,14 @@ export class RowShapes {
     this.#byName.delete(name);
   }
 }
+
+/** A CommandComplete tag ("INSERT 0 3", "UPDATE 2", "SELECT 5", "BEGIN"): its command, and its count. */
+export function readCommandTag(tag: string): { command: string; rowCount: number | null } {
+  const words = tag.split(' ');
+  return { command: words[0] ?? '', rowCount: words.length > 1 ? Number(words.at(-1)) : null };
+}
+
+/** Whether a command's count is of the rows it changed (a SELECT's is of the rows it returned). */
+export function changesRows(command: string | undefined): boolean {
+  return command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+}
