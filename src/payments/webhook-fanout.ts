@@ -25,7 +25,11 @@ interface EventToDeliver {
  * records it, with no step between that could lose or repeat it.
  */
 export function queueDeliveriesAtCommit(trx: SharedDb, event: EventToDeliver): Promise<void> {
-  return writeAtCommit(trx, deliveriesOf(trx, event), { reads: ['webhook_endpoints'] });
+  return writeAtCommit(trx, deliveriesOf(trx, event), {
+    reads: ['webhook_endpoints'],
+    // The topic, then deliveriesOf's values in the order they reach its text.
+    parameterTypes: ['text', 'text', 'text', 'boolean', 'text'],
+  });
 }
 
 /** The insert of an event's deliveries: every payment's event makes one, so it is compiled once. */

@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { testDatabase, testDbKind } from '../../test/support/store.js';
 import { GroupAborted } from './group-commit.js';
 import { claimExclusively, createStore, type SharedDb } from './store.js';
-import { writeAtCommit } from './write-at-commit.js';
+import { holdInsert, holdUpdate, writeAtCommit } from './write-at-commit.js';
 
 /** Every statement the database was sent, with the connection that sent it (groups' are negative). */
 const sent: { statement: string; connection: number }[] = [];
@@ -267,5 +267,132 @@ describe('group commit', () => {
       100n,
     );
     assert.ok(commits() > 1 && commits() < 100, `${commits()} commits for 100 members`);
+  });
+});
+
+/** A row of every kind of value a held write carries, for the writes over arrays (held-rows.ts). */
+interface TypedRow {
+  id: string;
+  code: string | null;
+  label: string | null;
+  amount: bigint | null;
+  raw: Uint8Array | null;
+  doc: unknown;
+  day: string | null;
+  at: Date | null;
+  note: string | null;
+}
+const typed = store.db as Kysely<{ typed_rows: TypedRow; late_rows: { id: string; n: bigint } }>;
+await sql`create table typed_rows (id text primary key, code char(3), label varchar(5), amount bigint,
+  raw bytea, doc jsonb, day date, at timestamptz, note text)`.execute(db);
+
+const typedRow = (id: string, i: number) => ({
+  id,
+  code: 'MAD',
+  label: `l${i}`,
+  amount: 9_007_199_254_740_993n + BigInt(i),
+  raw: Buffer.from([0, i, 255, 92, 34]),
+  doc: { i, quote: 'a "b" \\ c', list: [1, null] },
+  day: '2027-03-01',
+  at: new Date(Date.UTC(2027, 2, 1, 10, 0, i)),
+  note: i % 2 === 0 ? null : `odd, "${i}"`,
+});
+
+/** `count` members each inserting a typed row and noting, with now(), the row `seed` of their own. */
+async function typedGroup(prefix: string, count: number) {
+  await typed
+    .insertInto('typed_rows')
+    .values(Array.from({ length: count }, (_, i) => ({ id: `${prefix}seed${i}` })))
+    .execute();
+  sent.length = 0;
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      grouped([`${prefix}${i}`], async (trx) => {
+        const own = trx as typeof typed;
+        await holdInsert(own, 'typed_rows', typedRow(`${prefix}${i}`, i));
+        await holdUpdate(
+          own,
+          'typed_rows',
+          { note: `seen ${i}`, at: sql`now()` },
+          { id: `${prefix}seed${i}` },
+        );
+      }),
+    ),
+  );
+  return groupStatements().map((s) => s.statement);
+}
+
+describe("members' writes over arrays", () => {
+  test('a group of two and a group of five send the same statements, and every value arrives as it was', async () => {
+    const ofTwo = await typedGroup('two', 2);
+    const ofFive = await typedGroup('five', 5);
+    assert.deepEqual(ofFive, ofTwo);
+    assert.ok(
+      ofTwo.some((statement) => statement.includes('from unnest($1::text[], $2::bpchar[]')),
+      ofTwo.join('\n'),
+    );
+    const rows = await typed
+      .selectFrom('typed_rows')
+      .selectAll()
+      .where('id', 'like', 'five_')
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      rows.map((row) => ({ ...row, raw: Buffer.from(row.raw!) })),
+      Array.from({ length: 5 }, (_, i) => typedRow(`five${i}`, i)),
+    );
+    const seeds = await typed
+      .selectFrom('typed_rows')
+      .select(['note', 'at'])
+      .where('id', 'like', 'fiveseed_')
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      seeds.map((seed) => seed.note),
+      Array.from({ length: 5 }, (_, i) => `seen ${i}`),
+    );
+    assert.ok(seeds.every((seed) => seed.at instanceof Date));
+  });
+
+  test('a value too long for its column fails as it would alone, not cut to length', async () => {
+    const outcomes = await Promise.allSettled(
+      ['short', 'much too long'].map((label, i) =>
+        grouped([`long${i}`], (trx) =>
+          holdInsert(trx as typeof typed, 'typed_rows', { id: `long${i}`, label }),
+        ),
+      ),
+    );
+    assert.equal(outcomes[0]!.status, 'fulfilled');
+    assert.equal(outcomes[1]!.status, 'rejected');
+    assert.equal((outcomes[1] as PromiseRejectedResult).reason.code, '22001');
+    const rows = await typed
+      .selectFrom('typed_rows')
+      .select(['id', 'label'])
+      .where('id', 'like', 'long%')
+      .execute();
+    assert.deepEqual(rows, [{ id: 'long0', label: 'short' }]);
+  });
+
+  test('a table created since the types were read is written as rows of values once, then over arrays', async () => {
+    await typedGroup('before', 1); // the types are read by now
+    await sql`create table late_rows (id text primary key, n bigint not null)`.execute(db);
+    const insertTwo = async (prefix: string) => {
+      sent.length = 0;
+      await Promise.all(
+        [1n, 2n].map((n) =>
+          grouped([`${prefix}${n}`], (trx) =>
+            holdInsert(trx as typeof typed, 'late_rows', { id: `${prefix}${n}`, n }),
+          ),
+        ),
+      );
+      return groupStatements().map((s) => s.statement);
+    };
+    assert.deepEqual(await insertTwo('first'), [
+      'insert into "late_rows" ("id", "n") values ($1, $2), ($3, $4)',
+    ]);
+    assert.deepEqual(await insertTwo('then'), [
+      'insert into "late_rows" ("id", "n") select held_row.held_1, held_row.held_2 from unnest($1::text[], $2::bigint[]) as held_row(held_1, held_2)',
+    ]);
+    assert.equal((await typed.selectFrom('late_rows').select('id').execute()).length, 4);
   });
 });

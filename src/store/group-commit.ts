@@ -1,5 +1,6 @@
 import { CompiledQuery, type DatabaseConnection, Kysely, type Transaction } from 'kysely';
 import { FifoLock } from './fifo-lock.js';
+import { ColumnTypes } from './held-rows.js';
 import {
   AbortedTransactionError,
   assertCommitted,
@@ -26,8 +27,12 @@ import {
  *
  * A group admits members until it has its connection and sends its first pipeline. One group of
  * each lane (see Lane) holds a connection at a time, and the next one fills while it runs. A lone
- * transaction sends exactly what it would on its own (write-at-commit.ts): its BEGIN with its first
+ * transaction sends the statements it would on its own (write-at-commit.ts): its BEGIN with its first
  * statement, its COMMIT with its held writes, and neither when it is one statement.
+ *
+ * Members' held writes of one kind go as one statement over arrays (held-rows.ts), a lone member's
+ * too: a group's statements then read the same whatever its size, and PostgreSQL keeps one plan of
+ * each on each connection instead of planning every group size again.
  *
  * What members give up, and how it is made safe:
  * - They do not exclude each other: in one database transaction a row one member locked is the
@@ -110,11 +115,33 @@ interface Lane {
 export class GroupCommit {
   readonly #lanes = new Map<string, Lane>();
   #groupNumber = 0;
+  /** The tables' column types, for writing members' writes over arrays (held-rows.ts); read once. */
+  #columnTypes: Promise<ColumnTypes> | undefined;
+  /** Tables missing from them that they have been read again for: once a table is enough. */
+  readonly #soughtAgain = new Set<string>();
 
   constructor(
     readonly inner: PipeliningDriver,
     readonly options: GroupCommitOptions,
   ) {}
+
+  /**
+   * The tables' column types, read on the group's connection the first time, and again when a table
+   * that a group wrote was not there (created since), once for each such table. Never read within a
+   * transaction: a reading that failed would roll it back.
+   */
+  async columnTypes(
+    connection: PipeliningConnection,
+    inTransaction: boolean,
+  ): Promise<ColumnTypes | undefined> {
+    const types = this.#columnTypes && (await this.#columnTypes.catch(() => undefined));
+    const stale = types && [...types.missing].some((table) => !this.#soughtAgain.has(table));
+    if (inTransaction || (types && !stale)) return types;
+    for (const table of types?.missing ?? []) this.#soughtAgain.add(table);
+    this.#columnTypes = ColumnTypes.load(connection);
+    // Without them the members' writes are merged as rows of values: slower, not wrong.
+    return this.#columnTypes.catch(() => undefined);
+  }
 
   /**
    * Runs fn as a member of the group now filling, or returns undefined without running it when that
@@ -289,7 +316,9 @@ class Group {
       commitNow = this.#active.size === 0;
       batch = this.#queue;
       this.#queue = [];
-      const { statements, resultOf } = withHeldWritesMerged(batch.flatMap((pending) => pending.queries));
+      const types = await this.commit.columnTypes(connection, this.#begun);
+      const given = batch.flatMap((pending) => pending.queries);
+      const { statements, resultOf } = withHeldWritesMerged(given, types);
       // One statement in all is atomic by itself: no BEGIN, no COMMIT (a lone payment's creation).
       const alone = !this.#begun && commitNow && statements.length === 1;
       const begin = !this.#begun && !alone && statements.length > 0;
@@ -364,17 +393,28 @@ class Group {
 
 /**
  * The statements of a pipeline as sent: the held writes of every member in it (write-at-commit.ts)
- * go as one statement, where the first of them was (see mergeHeldWrites). `resultOf[i]` is where the
+ * go as one statement, where the first of them was, over arrays once the column types are known (see
+ * mergeHeldWrites). `resultOf[i]` is where the
  * result of the i-th statement given is; members do not read what their held writes return.
  */
-function withHeldWritesMerged(given: CompiledQuery[]): { statements: CompiledQuery[]; resultOf: number[] } {
+function withHeldWritesMerged(
+  given: CompiledQuery[],
+  types: ColumnTypes | undefined,
+): { statements: CompiledQuery[]; resultOf: number[] } {
   const writes = given.map(heldWritesOf);
-  if (writes.filter(Boolean).length < 2) return { statements: given, resultOf: given.map((_, i) => i) };
+  if (writes.filter(Boolean).length < 2 && !types)
+    return { statements: given, resultOf: given.map((_, i) => i) };
   const statements: CompiledQuery[] = [];
   let merged: number | undefined;
   const resultOf = given.map((statement, i) => {
     if (!writes[i]) return statements.push(statement) - 1;
-    merged ??= statements.push(mergeHeldWrites(writes.flatMap((w) => w ?? []))) - 1;
+    merged ??=
+      statements.push(
+        mergeHeldWrites(
+          writes.flatMap((w) => w ?? []),
+          types,
+        ),
+      ) - 1;
     return merged;
   });
   return { statements, resultOf };

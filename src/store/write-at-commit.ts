@@ -15,6 +15,7 @@ import {
   type TransactionSettings,
   type UpdateObject,
 } from 'kysely';
+import { type ColumnTypes, overArrays, replaceParameters, type Template } from './held-rows.js';
 import {
   assertCommitted,
   beginStatement,
@@ -71,6 +72,8 @@ class WriteToHold implements CompiledQuery {
       update: boolean;
       reads: readonly string[];
       insertHead: string | undefined;
+      /** What it is made of, for a group to write it with others of its kind over arrays. */
+      template: Template | undefined;
     },
   ) {}
 
@@ -93,6 +96,7 @@ function insertSelectTable(sql: string): string | undefined {
 }
 
 const INSERT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) values /;
+const INSERT_SELECT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) (?=select )/;
 
 /**
  * Writes `query` when the caller's transaction commits, or at once outside a transaction. Only for
@@ -102,13 +106,14 @@ const INSERT_HEAD = /^insert into "[a-z0-9_]+" \([^)]*\) values /;
  *
  * With `reads`, an insert whose rows a SELECT of those tables gives (`insert into "t" (…) select …`):
  * it reads them as they are at commit, so it is for tables the transaction does not write after it;
- * held writes to them before it are sent first.
+ * held writes to them before it are sent first. Its `parameterTypes` (as casts write them, one a
+ * parameter) let a group write such inserts of its members as one (held-rows.ts).
  */
 export async function writeAtCommit(
   // biome-ignore lint/suspicious/noExplicitAny: any module's Kysely view of the shared store.
   db: Kysely<any>,
   query: Compilable | CompiledQuery,
-  options: { reads?: readonly string[] } = {},
+  options: { reads?: readonly string[]; parameterTypes?: readonly string[] } = {},
 ): Promise<void> {
   const compiled = 'compile' in query ? query.compile() : query;
   const reads = options.reads ?? [];
@@ -118,7 +123,16 @@ export async function writeAtCommit(
   const { sql, parameters } = compiled;
   const insertHead = INSERT_HEAD.exec(sql)?.[0];
   const update = sql.startsWith('update');
-  await hold(db, new WriteToHold(sql, parameters, { table, update, reads, insertHead }));
+  const { parameterTypes } = options;
+  if (parameterTypes && parameterTypes.length !== parameters.length)
+    throw new Error(
+      `writeAtCommit: ${parameterTypes.length} parameter types for ${parameters.length} parameters`,
+    );
+  const selectHead = parameterTypes && reads.length > 0 ? INSERT_SELECT_HEAD.exec(sql)?.[0] : undefined;
+  const template: Template | undefined = selectHead
+    ? { kind: 'select', head: selectHead, parameterTypes: parameterTypes! }
+    : undefined;
+  await hold(db, new WriteToHold(sql, parameters, { table, update, reads, insertHead, template }));
 }
 
 /** Where a transaction's writes are held, once its connection has said so (see hold). */
@@ -169,9 +183,10 @@ export async function holdInsert<DB, T extends keyof DB & string>(
   const text = textOf(`insert ${table}`, [columns, values], () => {
     checkNames('holdInsert', table, columns);
     const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
-    return { sql: `${head}(${values.join(', ')})`, head };
+    const template: Template = { kind: 'insert', table, columns, values };
+    return { sql: `${head}(${values.join(', ')})`, head, template };
   });
-  const what = { table, update: false, reads: [], insertHead: text.head };
+  const what = { table, update: false, reads: [], insertHead: text.head, template: text.template };
   await hold(db, new WriteToHold(text.sql, parameters, what));
 }
 
@@ -202,9 +217,13 @@ export async function holdUpdate<DB, T extends keyof DB & string>(
     checkNames('holdUpdate', table, [...columns, ...keys]);
     const assignments = columns.map((column, i) => `"${column}" = ${values[i]}`).join(', ');
     const matches = keys.map((column, i) => `"${column}" = ${placeholder(setParameters + i + 1)}`);
-    return { sql: `update "${table}" set ${assignments} where ${matches.join(' and ')}`, head: undefined };
+    return {
+      sql: `update "${table}" set ${assignments} where ${matches.join(' and ')}`,
+      head: undefined,
+      template: { kind: 'update', table, columns, values, keys } satisfies Template,
+    };
   });
-  const what = { table, update: true, reads: [], insertHead: undefined };
+  const what = { table, update: true, reads: [], insertHead: undefined, template: text.template };
   await hold(db, new WriteToHold(text.sql, parameters, what));
 }
 
@@ -212,6 +231,7 @@ interface Text {
   sql: string;
   /** An insert's text up to its rows. */
   head: string | undefined;
+  template: Template;
 }
 
 /** holdInsert's and holdUpdate's texts by table and columns (a raw value's text is part of the key). */
@@ -356,29 +376,9 @@ export function heldWritesOf(statement: CompiledQuery): CompiledQuery[] | undefi
   return heldWritesIn.get(statement);
 }
 
-/**
- * Renumbers the $n parameters of a Kysely-built write by `offset`. Safe because writeAtCommit only
- * admits Kysely-built writes: every value is a $n parameter, and identifiers are lower-case names, so
- * "$" followed by digits is never anything else. A scan rather than a replace with a callback: a
- * group's commit renumbers every held write, and this was four times faster (2.5 against 0.6 µs for
- * a ten-parameter insert).
- */
+/** Renumbers the $n parameters of a held write by `offset` (see replaceParameters). */
 function shiftParameters(text: string, offset: number): string {
-  if (offset === 0) return text;
-  let shifted = '';
-  let copiedTo = 0;
-  for (let dollar = text.indexOf('$'); dollar !== -1; dollar = text.indexOf('$', dollar + 1)) {
-    let end = dollar + 1;
-    let n = 0;
-    for (let digit = text.charCodeAt(end) - 48; digit >= 0 && digit <= 9; digit = text.charCodeAt(end) - 48) {
-      n = n * 10 + digit;
-      end++;
-    }
-    if (end === dollar + 1) continue;
-    shifted += `${text.slice(copiedTo, dollar + 1)}${n + offset}`;
-    copiedTo = end;
-  }
-  return shifted + text.slice(copiedTo);
+  return offset === 0 ? text : replaceParameters(text, (n) => placeholder(n + offset));
 }
 
 /** Several held writes as one statement: each one a data-modifying CTE, its parameters renumbered. */
@@ -394,49 +394,81 @@ export function combine(queries: CompiledQuery[]): CompiledQuery {
 }
 
 /**
- * Held writes with the inserts into one table with the same columns made one insert of all their
- * rows, in the order they came, so that PostgreSQL starts one insert, and reads the table's
- * constraints once. Updates stay apart. Each write stays where the first of its kind was.
+ * Held writes with those of one kind (`kindOf`, undefined for a write kept as it is) made one
+ * statement (`merge`), in the order they came, so that PostgreSQL starts one insert, and reads the
+ * table's constraints once. Each statement stays where the first of its kind was.
  */
-function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
-  const inserts = new Map<string, CompiledQuery[]>();
-  // Each write kept as it is, or the head of a merged insert, in the order they first came.
+function mergeAlike(
+  writes: CompiledQuery[],
+  kindOf: (write: WriteToHold) => string | undefined,
+  merge: (kind: string, writes: CompiledQuery[]) => CompiledQuery,
+): CompiledQuery[] {
+  const kinds = new Map<string, CompiledQuery[]>();
+  // Each write kept as it is, or the kind of a merged statement, in the order they first came.
   const order: (CompiledQuery | string)[] = [];
   for (const write of writes) {
-    const head = write instanceof WriteToHold ? write.held.insertHead : undefined;
-    if (!head) {
+    const kind = write instanceof WriteToHold ? kindOf(write) : undefined;
+    if (kind === undefined) {
       order.push(write);
       continue;
     }
-    const rows = inserts.get(head);
-    if (rows) rows.push(write);
+    const alike = kinds.get(kind);
+    if (alike) alike.push(write);
     else {
-      inserts.set(head, [write]);
-      order.push(head);
+      kinds.set(kind, [write]);
+      order.push(kind);
     }
   }
-  return order.map((item) => {
-    if (typeof item !== 'string') return item;
-    const rows = inserts.get(item)!;
-    if (rows.length === 1) return rows[0]!;
-    const parameters: unknown[] = [];
-    const values = rows.map((row) => {
-      const text = shiftParameters(row.sql.slice(item.length), parameters.length);
-      parameters.push(...row.parameters);
-      return text;
-    });
-    return CompiledQuery.raw(item + values.join(', '), parameters);
+  return order.map((item) => (typeof item === 'string' ? merge(item, kinds.get(item)!) : item));
+}
+
+/** Held writes with the inserts into one table with the same columns made one insert of all their rows. */
+function mergeInserts(writes: CompiledQuery[]): CompiledQuery[] {
+  return mergeAlike(writes, (write) => write.held.insertHead, insertOfAll);
+}
+
+/** Inserts that share a text up to their rows (`head`) as one insert of all their rows. */
+function insertOfAll(head: string, inserts: CompiledQuery[]): CompiledQuery {
+  if (inserts.length === 1) return inserts[0]!;
+  const parameters: unknown[] = [];
+  const values = inserts.map((insert) => {
+    const text = shiftParameters(insert.sql.slice(head.length), parameters.length);
+    parameters.push(...insert.parameters);
+    return text;
   });
+  return CompiledQuery.raw(head + values.join(', '), parameters);
+}
+
+/**
+ * Held writes with those of one text made one statement over arrays (held-rows.ts), whatever their
+ * number; an insert whose types are not known (a table created since they were read) merged as
+ * mergeInserts does. A kind is the one-write text, or an insert's head, which ends where rows begin.
+ */
+function mergeOverArrays(writes: CompiledQuery[], types: ColumnTypes): CompiledQuery[] {
+  return mergeAlike(
+    writes,
+    (write) => {
+      const { template, insertHead } = write.held;
+      return template && types.textOf(write.sql, template) !== undefined ? write.sql : insertHead;
+    },
+    (kind, alike) => {
+      const { template } = (alike[0] as WriteToHold).held;
+      const text = kind === alike[0]!.sql && template ? types.textOf(kind, template) : undefined;
+      return text === undefined ? insertOfAll(kind, alike) : overArrays(text, alike);
+    },
+  );
 }
 
 /**
  * The held writes of several transactions as one statement (group commit: members of one database
- * transaction), their inserts merged as one transaction's are (mergeInserts). Only for transactions
- * that write different rows (a group's members): two members' updates of one row would apply only
- * one, as within one transaction's held writes.
+ * transaction). Only for transactions that write different rows (a group's members): two members'
+ * updates of one row would apply only one, as within one transaction's held writes. With the
+ * tables' column types, writes of one kind go as one statement over arrays (mergeOverArrays), so
+ * that the statement's text does not depend on the group's size; without, inserts are merged as one
+ * transaction's are (mergeInserts).
  */
-export function mergeHeldWrites(writes: CompiledQuery[]): CompiledQuery {
-  return held(mergeInserts(writes), { merged: true });
+export function mergeHeldWrites(writes: CompiledQuery[], types?: ColumnTypes): CompiledQuery {
+  return held(types ? mergeOverArrays(writes, types) : mergeInserts(writes), { merged: true });
 }
 
 /**
