@@ -1,6 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
 import type pg from 'pg';
-import { prepareValue } from 'pg/lib/utils.js';
+import { parameterValue } from './array-literal.js';
 import {
   type PipelinedResult,
   type PipeliningConnection,
@@ -103,7 +103,7 @@ class PostgresConnection implements PipeliningConnection {
   }
 
   executePipeline(queries: readonly CompiledQuery[]): Promise<PipelinedResult[]> {
-    // prepareValue throws here, before anything is written, for a value it cannot send.
+    // parameterValue throws here, before anything is written, for a value it cannot send.
     const parsing = new Set<string>();
     const steps: Step[] = queries.map(({ sql, parameters }) => {
       const name = this.names.nameFor(sql);
@@ -111,7 +111,7 @@ class PostgresConnection implements PipeliningConnection {
       const parse = name === '' || !(this.#prepared.has(name) || parsing.has(name));
       parsing.add(name);
       const shape = parse ? undefined : this.#shapes.get(name);
-      return { name, text: sql, values: parameters.map(prepareValue), parse, shape };
+      return { name, text: sql, values: parameters.map(parameterValue), parse, shape };
     });
     return new Promise((resolve, reject) => {
       this.client.query(
