@@ -395,4 +395,41 @@ describe("members' writes over arrays", () => {
     ]);
     assert.equal((await typed.selectFrom('late_rows').select('id').execute()).length, 4);
   });
+
+  test('a column whose type changed under a running process costs one group: its members run alone, the next group casts anew', async () => {
+    await sql`create table shifting_rows (id text primary key, n text)`.execute(db);
+    const insertTwo = async (prefix: string, values: [string, string]) => {
+      sent.length = 0;
+      await Promise.all(
+        values.map((n, i) =>
+          grouped([`${prefix}${i}`], (trx) =>
+            holdInsert(trx as Kysely<{ shifting_rows: { id: string; n: string } }>, 'shifting_rows', {
+              id: `${prefix}${i}`,
+              n,
+            }),
+          ),
+        ),
+      );
+      return sent.map((s) => s.statement);
+    };
+    await insertTwo('text', ['1', '2']); // read as rows of values: the table is new
+    assert.ok((await insertTwo('arrays', ['3', '4'])).some((s) => s.includes('$2::text[]')));
+    await sql`alter table shifting_rows alter column n type integer using n::integer`.execute(db);
+    // The group's insert still casts to text and fails; its two members then run on their own.
+    const failedGroup = await insertTwo('changed', ['5', '6']);
+    assert.deepEqual(
+      failedGroup.map((s) => (s.includes('$2::text[]') ? 'over arrays, as text' : s)),
+      [
+        'over arrays, as text',
+        'insert into "shifting_rows" ("id", "n") values ($1, $2)',
+        'insert into "shifting_rows" ("id", "n") values ($1, $2)',
+      ],
+    );
+    assert.ok((await insertTwo('recast', ['7', '8'])).some((s) => s.includes('$2::integer[]')));
+    const { rows } = await sql<{ n: number }>`select n from shifting_rows order by n`.execute(db);
+    assert.deepEqual(
+      rows.map((row) => row.n),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
+  });
 });

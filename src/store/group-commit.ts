@@ -92,6 +92,9 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** datatype_mismatch, cannot_coerce, undefined_table, undefined_column. */
+const SCHEMA_CHANGED = new Set(['42804', '42846', '42P01', '42703']);
+
 const BEGIN = /^begin$/i;
 const BEGIN_STATEMENT = CompiledQuery.raw('begin');
 const COMMITTED: PipelinedResult = { rows: [], command: 'COMMIT' };
@@ -141,6 +144,16 @@ export class GroupCommit {
     this.#columnTypes = ColumnTypes.load(connection);
     // Without them the members' writes are merged as rows of values: slower, not wrong.
     return this.#columnTypes.catch(() => undefined);
+  }
+
+  /**
+   * Forgets the column types after an error that a changed table could cause (a column's type, a
+   * table gone): the next group reads them again, so that a schema changed under a running process
+   * costs one failed group, not every group after it.
+   */
+  forgetColumnTypesAfter(error: unknown): void {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && SCHEMA_CHANGED.has(code)) this.#columnTypes = undefined;
   }
 
   /**
@@ -343,6 +356,7 @@ class Group {
         ended = commitNow;
       }
     } catch (error) {
+      this.commit.forgetColumnTypesAfter(error);
       // A COMMIT that got no answer may have committed: running the members again could do their
       // work twice, so they fail as a transaction on its own would. Any other failure rolled back.
       this.#failure ??=
