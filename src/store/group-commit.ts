@@ -119,7 +119,7 @@ export class GroupCommit {
   readonly #lanes = new Map<string, Lane>();
   #groupNumber = 0;
   /** The tables' column types, for writing members' writes over arrays (held-rows.ts); read once. */
-  #columnTypes: Promise<ColumnTypes> | undefined;
+  #columnTypes: ColumnTypes | undefined;
   /** Tables missing from them that they have been read again for: once a table is enough. */
   readonly #soughtAgain = new Set<string>();
 
@@ -137,13 +137,18 @@ export class GroupCommit {
     connection: PipeliningConnection,
     inTransaction: boolean,
   ): Promise<ColumnTypes | undefined> {
-    const types = this.#columnTypes && (await this.#columnTypes.catch(() => undefined));
-    const stale = types && [...types.missing].some((table) => !this.#soughtAgain.has(table));
-    if (inTransaction || (types && !stale)) return types;
-    for (const table of types?.missing ?? []) this.#soughtAgain.add(table);
-    this.#columnTypes = ColumnTypes.load(connection);
+    const types = this.#columnTypes;
+    if (inTransaction || (types && !this.#missesUnsought(types))) return types;
+    for (const name of types?.missing ?? []) this.#soughtAgain.add(name);
     // Without them the members' writes are merged as rows of values: slower, not wrong.
-    return this.#columnTypes.catch(() => undefined);
+    this.#columnTypes = await ColumnTypes.load(connection).catch(() => undefined);
+    return this.#columnTypes;
+  }
+
+  /** Whether the types lack a table or column not yet read again for. */
+  #missesUnsought(types: ColumnTypes): boolean {
+    for (const name of types.missing) if (!this.#soughtAgain.has(name)) return true;
+    return false;
   }
 
   /**
@@ -408,8 +413,9 @@ class Group {
 /**
  * The statements of a pipeline as sent: the held writes of every member in it (write-at-commit.ts)
  * go as one statement, where the first of them was, over arrays once the column types are known (see
- * mergeHeldWrites). `resultOf[i]` is where the
- * result of the i-th statement given is; members do not read what their held writes return.
+ * mergeHeldWrites): then even one member's, so that its text is the same as a larger group's.
+ * `resultOf[i]` is where the result of the i-th statement given is; members do not read what their
+ * held writes return.
  */
 function withHeldWritesMerged(
   given: CompiledQuery[],

@@ -445,15 +445,19 @@ function insertOfAll(head: string, inserts: CompiledQuery[]): CompiledQuery {
  * mergeInserts does. A kind is the one-write text, or an insert's head, which ends where rows begin.
  */
 function mergeOverArrays(writes: CompiledQuery[], types: ColumnTypes): CompiledQuery[] {
+  // Each kind's text over arrays, by the one-write text that is its kind.
+  const texts = new Map<string, string>();
   return mergeAlike(
     writes,
     (write) => {
       const { template, insertHead } = write.held;
-      return template && types.textOf(write.sql, template) !== undefined ? write.sql : insertHead;
+      const text = template && types.textOf(write.sql, template);
+      if (text === undefined) return insertHead;
+      texts.set(write.sql, text);
+      return write.sql;
     },
     (kind, alike) => {
-      const { template } = (alike[0] as WriteToHold).held;
-      const text = kind === alike[0]!.sql && template ? types.textOf(kind, template) : undefined;
+      const text = texts.get(kind);
       return text === undefined ? insertOfAll(kind, alike) : overArrays(text, alike);
     },
   );
