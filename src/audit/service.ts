@@ -21,6 +21,7 @@ import {
   type PendingRow,
   toAuditRecord,
 } from './model.js';
+import { WrittenRecords } from './written-records.js';
 
 type Db = Kysely<AuditTables>;
 
@@ -81,12 +82,13 @@ export interface AuditLog {
 
 export function createAuditLog(deps: { store: SharedStore; clock: Clock }): AuditLog {
   const { store, clock } = deps;
+  const written = new WrittenRecords();
 
   async function insertPending(db: Db, entry: AuditEntry): Promise<string> {
     const at = clock.now();
     const id = newId('aud', at.getTime());
-    // Nothing reads a pending record in the transaction that wrote it: it goes out with the commit.
-    await holdInsert(db, 'audit_pending', {
+    const details = normalizeDetails(entry.details ?? {});
+    const row: PendingRow = {
       id,
       at,
       actor_type: entry.actor.type,
@@ -95,10 +97,13 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
       action: entry.action,
       target_type: entry.target?.type ?? null,
       target_id: entry.target?.id ?? null,
-      details: canonicalJson(normalizeDetails(entry.details ?? {})),
+      details,
       ip: entry.ip ?? null,
       request_id: entry.requestId ?? null,
-    });
+    };
+    // Nothing reads a pending record in the transaction that wrote it: it goes out with the commit.
+    await holdInsert(db, 'audit_pending', { ...row, details: canonicalJson(details) });
+    written.remember(row);
     return id;
   }
 
@@ -106,13 +111,11 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
   async function sealBatch(trx: Db): Promise<number> {
     await sql`select pg_advisory_xact_lock(${AUDIT_SEAL_LOCK_KEY})`.execute(trx);
     // Read after the lock (READ COMMITTED: a fresh snapshot), so a batch sealed meanwhile is gone.
-    const pending = await trx
-      .selectFrom('audit_pending')
-      .selectAll()
-      .orderBy('id')
-      .limit(SEAL_BATCH)
-      .execute();
-    if (pending.length === 0) return 0;
+    const ids = (
+      await trx.selectFrom('audit_pending').select('id').orderBy('id').limit(SEAL_BATCH).execute()
+    ).map((row) => row.id);
+    if (ids.length === 0) return 0;
+    const pending = await pendingRows(trx, ids);
     const head = await trx
       .selectFrom('audit_log')
       .select(['seq', 'hash'])
@@ -120,37 +123,53 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
       .limit(1)
       .executeTakeFirst();
     let link: ChainLink = head ?? GENESIS_LINK;
-    const records = pending.map((row) => {
-      const record = sealed(link, row);
-      link = record;
-      return record;
+    const first = link.seq + 1n;
+    const prevHashes: string[] = [];
+    const hashes = pending.map((row) => {
+      prevHashes.push(link.hash);
+      link = sealed(link, row);
+      return link.hash;
     });
-    // The columns exactly as hashed, so verify reads back what was sealed. One array per column keeps
-    // the statement's text the same whatever the batch size: one prepared statement, not one per size.
-    const rows = records.map((record) => ({
-      ...chainedColumns(record),
-      details: JSON.stringify(record.details),
-      hash: record.hash,
-    }));
-    const column = (name: keyof (typeof rows)[number]) => sql.val(rows.map((row) => row[name]));
-    await sql`
+    // The records move within the database: only their ids and hashes are sent, the same statement
+    // text whatever the batch size (one prepared statement). The columns copied are the ones hashed.
+    const moved = await sql`
+      with chained as (
+        select * from unnest(${sql.val(ids)}::text[], ${sql.val(prevHashes)}::text[],
+                             ${sql.val(hashes)}::text[]) with ordinality as c (id, prev_hash, hash, n)
+      ), moved as (
+        -- By the ids' index: a join would plan for the table's size, and PGlite never vacuums it.
+        delete from audit_pending where id = any(${sql.val(ids)}::text[]) returning *
+      )
       insert into audit_log (seq, id, at, actor_type, actor_id, organisation_id, action, target_type,
                              target_id, details, ip, request_id, prev_hash, hash)
-      select seq, id, at, actor_type, actor_id, organisation_id, action, target_type,
-             target_id, details::jsonb, ip, request_id, prev_hash, hash
-        from unnest(${column('seq')}::bigint[], ${column('id')}::text[], ${column('at')}::timestamptz[],
-                    ${column('actor_type')}::text[], ${column('actor_id')}::text[],
-                    ${column('organisation_id')}::text[], ${column('action')}::text[],
-                    ${column('target_type')}::text[], ${column('target_id')}::text[],
-                    ${column('details')}::text[], ${column('ip')}::text[],
-                    ${column('request_id')}::text[], ${column('prev_hash')}::text[], ${column('hash')}::text[])
-          as r (seq, id, at, actor_type, actor_id, organisation_id, action, target_type, target_id,
-                details, ip, request_id, prev_hash, hash)`.execute(trx);
-    await trx
-      .deleteFrom('audit_pending')
-      .where('id', '=', sql<string>`any(${sql.val(pending.map((row) => row.id))}::text[])`)
-      .execute();
-    return pending.length;
+      select ${first.toString()}::bigint + c.n - 1, m.id, m.at, m.actor_type, m.actor_id,
+             m.organisation_id, m.action, m.target_type, m.target_id, m.details, m.ip, m.request_id,
+             c.prev_hash, c.hash
+        from moved m join chained c on c.id = m.id`.execute(trx);
+    // Under the lock no one else removes a pending record; were one gone, the chain would have a gap.
+    if (moved.numAffectedRows !== BigInt(ids.length))
+      throw new Error(`sealing moved ${moved.numAffectedRows} of ${ids.length} pending audit records`);
+    written.forget(ids);
+    return ids.length;
+  }
+
+  /** The pending records with these ids, in their order: as this process wrote them, or read back. */
+  async function pendingRows(trx: Db, ids: string[]): Promise<PendingRow[]> {
+    const missing = ids.filter((id) => !written.has(id));
+    const read = new Map<string, PendingRow>();
+    if (missing.length > 0) {
+      const rows = await trx
+        .selectFrom('audit_pending')
+        .selectAll()
+        .where('id', '=', sql<string>`any(${sql.val(missing)}::text[])`)
+        .execute();
+      for (const row of rows) read.set(row.id, row);
+    }
+    return ids.map((id) => {
+      const row = written.get(id) ?? read.get(id);
+      if (!row) throw new Error(`pending audit record ${id} vanished while sealing`);
+      return row;
+    });
   }
 
   async function seal(): Promise<number> {
