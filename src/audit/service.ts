@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { holdInsert } from '../store/write-at-commit.js';
 import {
+  type ChainedFields,
   type ChainLink,
   canonicalJson,
   chainBreak,
@@ -21,7 +22,7 @@ import {
   type PendingRow,
   toAuditRecord,
 } from './model.js';
-import { WrittenRecords } from './written-records.js';
+import { type PendingRecord, WrittenRecords } from './written-records.js';
 
 type Db = Kysely<AuditTables>;
 
@@ -101,9 +102,10 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
       ip: entry.ip ?? null,
       request_id: entry.requestId ?? null,
     };
+    const record = { row, details: canonicalJson(details) };
     // Nothing reads a pending record in the transaction that wrote it: it goes out with the commit.
-    await holdInsert(db, 'audit_pending', { ...row, details: canonicalJson(details) });
-    written.remember(row);
+    await holdInsert(db, 'audit_pending', { ...row, details: record.details });
+    written.remember(record);
     return id;
   }
 
@@ -111,23 +113,20 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
   async function sealBatch(trx: Db): Promise<number> {
     await sql`select pg_advisory_xact_lock(${AUDIT_SEAL_LOCK_KEY})`.execute(trx);
     // Read after the lock (READ COMMITTED: a fresh snapshot), so a batch sealed meanwhile is gone.
-    const ids = (
-      await trx.selectFrom('audit_pending').select('id').orderBy('id').limit(SEAL_BATCH).execute()
-    ).map((row) => row.id);
+    // The batch's ids and the chain's head in one round trip.
+    const { rows } = await sql<{ ids: string[]; seq: bigint | null; hash: string | null }>`
+      select array(select id from audit_pending order by id limit ${SEAL_BATCH}) as ids,
+             (select seq from audit_log order by seq desc limit 1) as seq,
+             (select hash from audit_log order by seq desc limit 1) as hash`.execute(trx);
+    const { ids, seq, hash } = rows[0]!;
     if (ids.length === 0) return 0;
-    const pending = await pendingRows(trx, ids);
-    const head = await trx
-      .selectFrom('audit_log')
-      .select(['seq', 'hash'])
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    let link: ChainLink = head ?? GENESIS_LINK;
+    const pending = await pendingRecords(trx, ids);
+    let link: ChainLink = seq === null || hash === null ? GENESIS_LINK : { seq, hash };
     const first = link.seq + 1n;
     const prevHashes: string[] = [];
-    const hashes = pending.map((row) => {
+    const hashes = pending.map((record) => {
       prevHashes.push(link.hash);
-      link = sealed(link, row);
+      link = { seq: link.seq + 1n, hash: sealedHash(link, record) };
       return link.hash;
     });
     // The records move within the database: only their ids and hashes are sent, the same statement
@@ -154,21 +153,21 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
   }
 
   /** The pending records with these ids, in their order: as this process wrote them, or read back. */
-  async function pendingRows(trx: Db, ids: string[]): Promise<PendingRow[]> {
+  async function pendingRecords(trx: Db, ids: string[]): Promise<PendingRecord[]> {
     const missing = ids.filter((id) => !written.has(id));
-    const read = new Map<string, PendingRow>();
+    const read = new Map<string, PendingRecord>();
     if (missing.length > 0) {
       const rows = await trx
         .selectFrom('audit_pending')
         .selectAll()
         .where('id', '=', sql<string>`any(${sql.val(missing)}::text[])`)
         .execute();
-      for (const row of rows) read.set(row.id, row);
+      for (const row of rows) read.set(row.id, { row, details: canonicalJson(row.details) });
     }
     return ids.map((id) => {
-      const row = written.get(id) ?? read.get(id);
-      if (!row) throw new Error(`pending audit record ${id} vanished while sealing`);
-      return row;
+      const record = written.get(id) ?? read.get(id);
+      if (!record) throw new Error(`pending audit record ${id} vanished while sealing`);
+      return record;
     });
   }
 
@@ -284,15 +283,24 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
   };
 }
 
-/** The pending record as the one that follows `head`, hashed. */
-function sealed(head: ChainLink, row: PendingRow): AuditRecord {
-  const { hash: _unsealed, ...fields }: AuditRecord = toAuditRecord({
-    ...row,
+/** The hash of the pending record as the one that follows `head`. */
+function sealedHash(head: ChainLink, { row, details }: PendingRecord): string {
+  const fields: ChainedFields = {
     seq: head.seq + 1n,
-    prev_hash: head.hash,
-    hash: '',
-  });
-  return { ...fields, hash: recordHash(fields) };
+    id: row.id,
+    at: row.at,
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    organisationId: row.organisation_id,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    details: row.details,
+    ip: row.ip,
+    requestId: row.request_id,
+    prevHash: head.hash,
+  };
+  return recordHash(fields, details);
 }
 
 /** A record as one JSON object keyed by the export columns; details stay an object. */

@@ -1,5 +1,11 @@
 import type { PendingRow } from './model.js';
 
+/** A pending record and the canonical JSON of its details, the text its hash covers. */
+export interface PendingRecord {
+  row: PendingRow;
+  details: string;
+}
+
 // A seal pass takes about a second's records; this many are minutes of them at the benchmark's rate,
 // and a few megabytes. Past it the oldest are dropped: the sealer then reads those back instead.
 const MAX_REMEMBERED = 20_000;
@@ -12,29 +18,30 @@ const MAX_REMEMBERED = 20_000;
  * (audit_pending refuses updates), so a remembered row is the committed one.
  */
 export class WrittenRecords {
-  readonly #rows = new Map<string, PendingRow>();
+  readonly #records = new Map<string, PendingRecord>();
 
-  remember(row: PendingRow): void {
+  remember(record: PendingRecord): void {
+    const { row } = record;
     // A text the driver cannot send as it is (a lone UTF-16 surrogate becomes U+FFFD on the way)
     // would be stored other than remembered: such a record is read back instead.
     if (!textsAreWellFormed(row)) return;
-    this.#rows.set(row.id, row);
-    if (this.#rows.size > MAX_REMEMBERED) {
-      const oldest = this.#rows.keys().next().value as string;
-      this.#rows.delete(oldest);
+    this.#records.set(row.id, record);
+    if (this.#records.size > MAX_REMEMBERED) {
+      const oldest = this.#records.keys().next().value as string;
+      this.#records.delete(oldest);
     }
   }
 
-  get(id: string): PendingRow | undefined {
-    return this.#rows.get(id);
+  get(id: string): PendingRecord | undefined {
+    return this.#records.get(id);
   }
 
   has(id: string): boolean {
-    return this.#rows.has(id);
+    return this.#records.has(id);
   }
 
   forget(ids: readonly string[]): void {
-    for (const id of ids) this.#rows.delete(id);
+    for (const id of ids) this.#records.delete(id);
   }
 }
 
