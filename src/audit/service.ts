@@ -84,6 +84,7 @@ export interface AuditLog {
 export function createAuditLog(deps: { store: SharedStore; clock: Clock }): AuditLog {
   const { store, clock } = deps;
   const written = new WrittenRecords();
+  let lastSealFoundRecords = false;
 
   async function insertPending(db: Db, entry: AuditEntry): Promise<string> {
     const at = clock.now();
@@ -172,18 +173,24 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
   }
 
   async function seal(): Promise<number> {
-    // The timer and every read call this: when nothing waits, one cheap read instead of a locked transaction.
-    const waiting = await ownTables<AuditTables>(store.db)
-      .selectFrom('audit_pending')
-      .select('id')
-      .limit(1)
-      .executeTakeFirst();
-    if (!waiting) return 0;
+    // The timer and every read call this: when nothing waits, one cheap read instead of a locked
+    // transaction. While the last seal found records, more are likely: no need to look first.
+    if (!lastSealFoundRecords) {
+      const waiting = await ownTables<AuditTables>(store.db)
+        .selectFrom('audit_pending')
+        .select('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (!waiting) return 0;
+    }
     let total = 0;
     for (;;) {
       const sealedNow = await store.transaction((trx) => sealBatch(ownTables<AuditTables>(trx)));
       total += sealedNow;
-      if (sealedNow < SEAL_BATCH) return total;
+      if (sealedNow < SEAL_BATCH) {
+        lastSealFoundRecords = total > 0;
+        return total;
+      }
     }
   }
 
