@@ -421,9 +421,9 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     async listen() {
       if (config.workers) outbox.start();
       // Audited changes commit their records unchained; every process chains what it (and others) left.
-      // Often, so each seal is short: hashing a second's records at once held the event loop long
-      // enough to show in the payments' p99 (docs/performance.md, "Audit sealing").
-      stopSealing = services.audit.startSealing(100, (error) =>
+      // Every 100 ms gave a lower p99 but PostgreSQL's CPU grew from round to round in some runs
+      // (docs/performance.md, "Audit sealing").
+      stopSealing = services.audit.startSealing(1_000, (error) =>
         logger.error({ err: error }, 'sealing the audit trail failed'),
       );
       // Lists change without telling anyone too: a daily pass screens every watched subject again. Every

@@ -176,9 +176,11 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
     // The timer and every read call this: when nothing waits, one cheap read instead of a locked
     // transaction. While the last seal found records, more are likely: no need to look first.
     if (!lastSealFoundRecords) {
+      // By the index: the table's pages are mostly deleted records until it is vacuumed.
       const waiting = await ownTables<AuditTables>(store.db)
         .selectFrom('audit_pending')
         .select('id')
+        .orderBy('id')
         .limit(1)
         .executeTakeFirst();
       if (!waiting) return 0;
