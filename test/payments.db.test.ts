@@ -631,7 +631,14 @@ describe('a storm of concurrent calls', () => {
       }
       return { number, id };
     };
+    // A deadlock is retried and the money still adds up, but each costs a second (PostgreSQL's
+    // deadlock_timeout), and a chain of them made a confirmation wait past its issuer's timeout (91).
+    let deadlocks = 0;
+    platform.store.onRollback((cause) => {
+      if ((cause as { code?: unknown } | null)?.code === '40P01') deadlocks++;
+    });
     const done = await Promise.all(Array.from({ length: 36 }, (_, i) => scenario(i)));
+    assert.equal(deadlocks, 0, 'calls on one card take its locks in one order');
 
     assert.deepEqual(await platform.services.ledger.checkInvariants(), []);
     // What left each card is what its payments captured less what was refunded, to the centime.

@@ -196,6 +196,14 @@ export function createIssuerService(deps: {
     if (isLedgerError(result)) throw new Error(`issuer ledger entry ${externalRef} refused: ${result}`);
   }
 
+  /**
+   * The authorization, locked, with its card's row locked too: the row every authorization of the
+   * card starts with (the card's statement), so that a capture, release or refund waits for the
+   * card's authorizations under way instead of crossing them. Taken after the cardholder's account
+   * (the entry) and the day's spending (giving back), it deadlocked with a confirmation on the same
+   * card, which takes them the other way, again and again, a second each (PostgreSQL's
+   * deadlock_timeout), until a confirmation waited past its issuer's timeout and failed 91.
+   */
   async function loadAuthorization(reference: string, db: SharedDb) {
     return tables(db)
       .selectFrom('issuer_authorizations as a')
@@ -204,7 +212,7 @@ export function createIssuerService(deps: {
       .selectAll('a')
       .select(['c.bank_id', 'acc.ledger_account_id'])
       .where('a.reference', '=', reference)
-      .forUpdate('a')
+      .forUpdate(['a', 'c'])
       .executeTakeFirst();
   }
 

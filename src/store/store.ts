@@ -53,8 +53,11 @@ export interface Store<DB> {
    * because of a serialization failure or a deadlock: fn must only touch the database.
    */
   transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>, options?: TransactionOptions): Promise<T>;
-  /** Called after any transaction rolls back: caches of rows created in it must forget them. */
-  onRollback(listener: () => void): void;
+  /**
+   * Called after any transaction rolls back, with what rolled it back: caches of rows created in it
+   * must forget them.
+   */
+  onRollback(listener: (cause: unknown) => void): void;
   close(): Promise<void>;
 }
 
@@ -154,9 +157,9 @@ function wrap<DB>(kind: StoreKind, dialect: PipeliningDialect, options: StoreOpt
           maxMembers: GROUP_MEMBERS,
           onStatement: options.onStatement,
         });
-  const rollbackListeners: (() => void)[] = [];
-  const rolledBack = () => {
-    for (const listener of rollbackListeners) listener();
+  const rollbackListeners: ((cause: unknown) => void)[] = [];
+  const rolledBack = (cause: unknown) => {
+    for (const listener of rollbackListeners) listener(cause);
   };
   return {
     kind,
@@ -167,7 +170,7 @@ function wrap<DB>(kind: StoreKind, dialect: PipeliningDialect, options: StoreOpt
           const grouped = await groups.run(options.group, fn, options.lane);
           if (grouped) return grouped.value;
         } catch (error) {
-          rolledBack();
+          rolledBack(error);
           if (!(error instanceof GroupAborted || isRetryableTransactionError(error))) throw error;
           // The group rolled back: this transaction runs again on its own, retried as any other.
         }
@@ -180,7 +183,7 @@ function wrap<DB>(kind: StoreKind, dialect: PipeliningDialect, options: StoreOpt
             fn,
           );
         } catch (error) {
-          rolledBack();
+          rolledBack(error);
           if (attempt >= attempts || !isRetryableTransactionError(error)) throw error;
           // Jittered exponential backoff so the transactions that collided do not collide again.
           const delay = Math.min(200, 2 ** attempt) * (0.5 + Math.random());
