@@ -421,9 +421,9 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     async listen() {
       if (config.workers) outbox.start();
       // Audited changes commit their records unchained; every process chains what it (and others) left.
-      // Every 100 ms gave a lower p99 at c=16 for ten seal transactions a second instead of one; left
-      // at one second (docs/performance.md, "Audit sealing").
-      stopSealing = services.audit.startSealing(1_000, (error) =>
+      // Four times a second: smaller seals hold the event loop for less, which four alternating pairs
+      // against once a second showed in p99 and throughput (docs/performance.md, "Audit sealing").
+      stopSealing = services.audit.startSealing(250, (error) =>
         logger.error({ err: error }, 'sealing the audit trail failed'),
       );
       // Lists change without telling anyone too: a daily pass screens every watched subject again. Every

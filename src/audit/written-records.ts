@@ -13,7 +13,7 @@ export interface WrittenRecordsLimits {
   maxAgeMs: number;
 }
 
-// The sealer runs every second: a record still here after a minute was sealed by another process (or
+// The sealer runs four times a second: a record still here after a minute was sealed by another process (or
 // rolled back). 20,000 records are seconds of them at the benchmark's rate, and a few megabytes.
 const DEFAULT_LIMITS: WrittenRecordsLimits = { maxRecords: 20_000, maxAgeMs: 60_000 };
 
