@@ -4,7 +4,6 @@ import { newId } from '../core/ids.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { holdInsert } from '../store/write-at-commit.js';
 import {
-  type ChainedFields,
   type ChainLink,
   canonicalJson,
   chainBreak,
@@ -294,21 +293,7 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
 
 /** The hash of the pending record as the one that follows `head`. */
 function sealedHash(head: ChainLink, { row, details }: PendingRecord): string {
-  const fields: ChainedFields = {
-    seq: head.seq + 1n,
-    id: row.id,
-    at: row.at,
-    actorType: row.actor_type,
-    actorId: row.actor_id,
-    organisationId: row.organisation_id,
-    action: row.action,
-    targetType: row.target_type,
-    targetId: row.target_id,
-    details: row.details,
-    ip: row.ip,
-    requestId: row.request_id,
-    prevHash: head.hash,
-  };
+  const fields = toAuditRecord({ ...row, seq: head.seq + 1n, prev_hash: head.hash, hash: '' });
   return recordHash(fields, details);
 }
 
