@@ -6,6 +6,7 @@ import { manualClock } from '../src/core/clock.js';
 import { Problem } from '../src/core/problem.js';
 import { moroccanDate } from '../src/core/time.js';
 import { DEFAULT_DAILY_LIMIT } from '../src/issuer/service.js';
+import { KEYED_PLANS } from '../src/store/held-rows.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 type Payment = {
@@ -351,7 +352,7 @@ describe('round trips', () => {
 
   // On these machines a round trip costs both processes a wake-up, and a transaction holds its locks
   // across each one: this is the budget docs/performance.md accounts for, kept from creeping back up.
-  test('a card payment (create, then confirm with automatic capture) sends 6 statements in 3 round trips (4 on PGlite)', async () => {
+  test('a card payment (create, then confirm with automatic capture) sends 7 statements in 3 round trips (4 on PGlite)', async () => {
     // The first payment creates the accounts it posts to; the next finds them committed and remembers them.
     await pay();
     await pay();
@@ -373,8 +374,14 @@ describe('round trips', () => {
     // The payment and its audit record, in one statement.
     assert.equal(createStatements, 1, statements.join('\n'));
     // Confirm: BEGIN, the payment locked, the card and the accounts its entry moves locked with the
-    // day's spending, everything else written at once (the issuer's entry too), COMMIT.
-    assert.equal(statements.length - lookups, 6, statements.join('\n'));
+    // day's spending, everything else written at once (the issuer's entry too) just after the
+    // settings that keep its joins on keys (KEYED_PLANS), COMMIT.
+    assert.equal(statements.length - lookups, 7, statements.join('\n'));
+    assert.equal(
+      statements.indexOf(KEYED_PLANS.sql),
+      statements.lastIndexOf('commit') - 2,
+      statements.join('\n'),
+    );
     assert.equal(statements.filter((s) => s === 'begin').length, 1);
     // BEGIN travels with the lock, and COMMIT with everything written at once (src/store/pipeline.ts).
     // On PostgreSQL the lock travels on with the card's statement too: the payment was created by

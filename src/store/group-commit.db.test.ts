@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, test } from 'node:test';
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { testDatabase, testDbKind } from '../../test/support/store.js';
 import { GroupAborted } from './group-commit.js';
+import { KEYED_PLANS } from './held-rows.js';
 import { claimExclusively, createStore, type SharedDb } from './store.js';
 import { holdInsert, holdUpdate, writeAtCommit } from './write-at-commit.js';
 
@@ -431,5 +432,61 @@ describe("members' writes over arrays", () => {
       rows.map((row) => row.n),
       [1, 2, 3, 4, 5, 6, 7, 8],
     );
+  });
+});
+
+describe('plans of held writes that find rows', () => {
+  const keyed = db as unknown as Kysely<{ keyed_rows: { id: string; n: bigint } }>;
+  const ids = Array.from({ length: 20 }, (_, i) => `k${i}`);
+
+  /** Every one of `ids` set to n by a member of its own; what the group sent. */
+  async function setAll(n: bigint): Promise<string[]> {
+    sent.length = 0;
+    await Promise.all(
+      ids.map((id) => grouped([id], (trx) => holdUpdate(trx as typeof keyed, 'keyed_rows', { n }, { id }))),
+    );
+    return groupStatements().map((s) => s.statement);
+  }
+
+  /** The relations the update's plan reads by a sequential scan, planned with or without KEYED_PLANS. */
+  async function scannedBy(update: string, keyedPlans: boolean): Promise<string[]> {
+    return store.transaction(async (trx) => {
+      if (keyedPlans) await trx.executeQuery(KEYED_PLANS);
+      const { rows } = await trx.executeQuery<{ 'QUERY PLAN': unknown }>(
+        CompiledQuery.raw(`explain (format json) ${update}`, [ids.map(() => 5n), ids]),
+      );
+      const scanned: string[] = [];
+      const walk = (node: Record<string, unknown>) => {
+        if (node['Node Type'] === 'Seq Scan') scanned.push(String(node['Relation Name']));
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+      };
+      const plan = rows[0]!['QUERY PLAN'];
+      walk((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan);
+      return scanned;
+    });
+  }
+
+  test('an update over arrays finds its rows by key, on a table that was small and one grown large', async () => {
+    await sql`create table keyed_rows (id text primary key, n bigint not null)`.execute(db);
+    await keyed
+      .insertInto('keyed_rows')
+      .values(ids.map((id) => ({ id, n: 0n })))
+      .execute();
+    await setAll(1n); // a table created since the types were read: rows of values, once
+    const pipeline = await setAll(2n);
+    const update = pipeline.find((statement) => statement.startsWith('update "keyed_rows"'))!;
+    assert.ok(update.includes('from unnest('), pipeline.join('\n'));
+    // The settings go just before it, in the pipeline that commits.
+    assert.deepEqual(
+      pipeline.map((statement) => (statement === update ? 'update' : statement)),
+      ['begin', KEYED_PLANS.sql, 'update', 'commit'],
+    );
+    assert.deepEqual(await keyed.selectFrom('keyed_rows').select('n').distinct().execute(), [{ n: 2n }]);
+
+    // What they prevent: planned on the small table, the join reads all of it, as it would later.
+    assert.deepEqual(await scannedBy(update, false), ['keyed_rows']);
+    assert.deepEqual(await scannedBy(update, true), []);
+    await sql`insert into keyed_rows select 'big' || i, 0 from generate_series(1, 20000) i`.execute(db);
+    assert.deepEqual(await scannedBy(update, true), []);
   });
 });

@@ -1,6 +1,6 @@
 import { CompiledQuery, type DatabaseConnection, Kysely, type Transaction } from 'kysely';
 import { FifoLock } from './fifo-lock.js';
-import { ColumnTypes } from './held-rows.js';
+import { ColumnTypes, KEYED_PLANS } from './held-rows.js';
 import {
   AbortedTransactionError,
   assertCommitted,
@@ -12,6 +12,7 @@ import {
   ROLLBACK,
 } from './pipeline.js';
 import {
+  anyFindsRows,
   heldWritesOf,
   holdingWritesToCommit,
   mergeHeldWrites,
@@ -336,7 +337,7 @@ class Group {
       this.#queue = [];
       const types = await this.commit.columnTypes(connection, this.#begun);
       const given = batch.flatMap((pending) => pending.queries);
-      const { statements, resultOf } = withHeldWritesMerged(given, types);
+      const { statements, resultOf } = withHeldWritesMerged(given, types, commitNow);
       // One statement in all is atomic by itself: no BEGIN, no COMMIT (a lone payment's creation).
       const alone = !this.#begun && commitNow && statements.length === 1;
       const begin = !this.#begun && !alone && statements.length > 0;
@@ -413,13 +414,15 @@ class Group {
 /**
  * The statements of a pipeline as sent: the held writes of every member in it (write-at-commit.ts)
  * go as one statement, where the first of them was, over arrays once the column types are known (see
- * mergeHeldWrites): then even one member's, so that its text is the same as a larger group's.
- * `resultOf[i]` is where the result of the i-th statement given is; members do not read what their
- * held writes return.
+ * mergeHeldWrites): then even one member's, so that its text is the same as a larger group's. Before
+ * them, when COMMIT follows and they find rows by joining their arrays, the settings that keep such
+ * joins on the keys (KEYED_PLANS). `resultOf[i]` is where the result of the i-th statement given is;
+ * members do not read what their held writes return.
  */
 function withHeldWritesMerged(
   given: CompiledQuery[],
   types: ColumnTypes | undefined,
+  commits: boolean,
 ): { statements: CompiledQuery[]; resultOf: number[] } {
   const writes = given.map(heldWritesOf);
   if (writes.filter(Boolean).length < 2 && !types)
@@ -428,13 +431,11 @@ function withHeldWritesMerged(
   let merged: number | undefined;
   const resultOf = given.map((statement, i) => {
     if (!writes[i]) return statements.push(statement) - 1;
-    merged ??=
-      statements.push(
-        mergeHeldWrites(
-          writes.flatMap((w) => w ?? []),
-          types,
-        ),
-      ) - 1;
+    if (merged === undefined) {
+      const all = writes.flatMap((w) => w ?? []);
+      if (types && commits && anyFindsRows(all)) statements.push(KEYED_PLANS);
+      merged = statements.push(mergeHeldWrites(all, types)) - 1;
+    }
     return merged;
   });
   return { statements, resultOf };

@@ -113,6 +113,24 @@ export class ColumnTypes {
   }
 }
 
+/**
+ * Sent in the same pipeline just before held writes over arrays that find rows (an update joined to
+ * its arrays, an insert whose rows a select gives), when COMMIT follows them: the settings last until
+ * it. Such a statement is prepared, and its plan is kept: one made while a table was small (a new
+ * database; PGlite, which never analyzes) joined the arrays to the whole table by a hash, and every
+ * confirmation group read all of the payments (docs/performance.md, "Plans that read every payment").
+ * With scans and hash or merge joins priced out, each row is found by its key, at any size.
+ */
+export const KEYED_PLANS = CompiledQuery.raw(
+  "select set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), " +
+    "set_config('enable_mergejoin', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)",
+);
+
+/** Whether a write of this template finds the rows it writes, or reads, by joining its arrays. */
+export function findsRows(template: Template | undefined): boolean {
+  return template !== undefined && template.kind !== 'insert';
+}
+
 /** Writes of one text (and so one template) as one statement over arrays, in the order given. */
 export function overArrays(text: string, writes: readonly CompiledQuery[]): CompiledQuery {
   const count = writes[0]!.parameters.length;

@@ -15,7 +15,7 @@ import {
   type TransactionSettings,
   type UpdateObject,
 } from 'kysely';
-import { type ColumnTypes, overArrays, replaceParameters, type Template } from './held-rows.js';
+import { type ColumnTypes, findsRows, overArrays, replaceParameters, type Template } from './held-rows.js';
 import {
   assertCommitted,
   beginStatement,
@@ -374,6 +374,11 @@ const heldWritesIn = new WeakMap<CompiledQuery, CompiledQuery[]>();
 /** The writes a statement of held writes carries; undefined for any other statement. */
 export function heldWritesOf(statement: CompiledQuery): CompiledQuery[] | undefined {
   return heldWritesIn.get(statement);
+}
+
+/** Whether any of these held writes, written over arrays, would find rows by a join (see KEYED_PLANS). */
+export function anyFindsRows(writes: readonly CompiledQuery[]): boolean {
+  return writes.some((write) => write instanceof WriteToHold && findsRows(write.held.template));
 }
 
 /** Renumbers the $n parameters of a held write by `offset` (see replaceParameters). */
