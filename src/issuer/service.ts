@@ -131,7 +131,10 @@ const cardLockedAndSpent = compiledOnce(
       with card as materialized (
         select c.*, a.ledger_account_id
           from issuer_cards c join issuer_accounts a on a.id = c.account_id
-         where c.bank_id = ${v.bankId} and c.pan_fingerprint = ${v.fingerprint}
+         -- By the fingerprint's unique index alone, the bank checked on the row (IS NOT DISTINCT FROM
+         -- is no index condition): planned while a bank had few cards (PGlite never analyzes), the
+         -- plan went by (bank_id, last4) and read every card of the bank at every authorization.
+         where c.pan_fingerprint = ${v.fingerprint} and c.bank_id is not distinct from ${v.bankId}
            for update of c
       ), accounts as materialized (
         ${lockedAccountsSql([sql`(select ledger_account_id from card)`])}
@@ -452,13 +455,13 @@ export function createIssuerService(deps: {
     },
 
     async cardProfile(bankId, pan, at, db) {
+      // By the fingerprint alone, the bank checked here: see cardLockedAndSpent.
       const card = await tables(db)
         .selectFrom('issuer_cards')
         .selectAll()
-        .where('bank_id', '=', bankId)
         .where('pan_fingerprint', '=', await deps.fingerprint(pan, db))
         .executeTakeFirst();
-      if (!card) return undefined;
+      if (card?.bank_id !== bankId) return undefined;
       const used = card.international_enabled ? await allowanceUsed(card.id, moroccanYear(at), db) : 0n;
       const left = card.international_allowance - used;
       return {
