@@ -14,6 +14,7 @@ import { consoleRoutes } from './console/routes.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Config, publicUrl } from './core/config.js';
 import type { Logger } from './core/logger.js';
+import { repeatEvery } from './core/schedule.js';
 import { healthRoutes } from './http/health.js';
 import { type App, createServer } from './http/server.js';
 import { type AccessControlServer, createAccessControlServer } from './issuer/acs.js';
@@ -42,6 +43,7 @@ import { createRiskService, type RiskService } from './risk/service.js';
 import type { ScreeningPort } from './screening/port.js';
 import { screeningRoutes } from './screening/routes.js';
 import { createScreeningService, type ScreeningService } from './screening/service.js';
+import { tidyTables } from './store/housekeeping.js';
 import { readMeta, writeMeta } from './store/meta.js';
 import { migrate } from './store/migrations.js';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox.js';
@@ -409,6 +411,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   let stopRollingUp: (() => Promise<void>) | undefined;
   let stopMonitoring: (() => Promise<void>) | undefined;
   let stopSealing: (() => Promise<void>) | undefined;
+  let stopTidying: (() => Promise<void>) | undefined;
   let sealingStoredPersonalData: Promise<void> | undefined;
   return {
     config,
@@ -433,6 +436,15 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       if (config.workers) stopRollingUp = services.observatory.startScheduledRollUp(15 * 60 * 1000);
       // Transaction monitoring reads the last minutes of the network's journal each minute.
       if (config.workers) stopMonitoring = services.risk.startScheduledScan(60 * 1000);
+      // PGlite has no autovacuum: without this its tables would never be analyzed nor vacuumed.
+      stopTidying = repeatEvery(60 * 1000, () =>
+        tidyTables(store).then(
+          (done) => {
+            if (done.length > 0) logger.debug({ done }, 'tables vacuumed and analyzed');
+          },
+          (error) => logger.error({ err: error }, 'vacuuming and analyzing the tables failed'),
+        ),
+      );
       if (config.workers)
         sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
           logger.error(
@@ -452,6 +464,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
         await stopRollingUp?.();
         await stopMonitoring?.();
         await stopSealing?.();
+        await stopTidying?.();
         await sealingStoredPersonalData;
         await outbox.stop();
         await store.close();

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { sql } from 'kysely';
+import { testDatabase, testDbKind } from '../../test/support/store.js';
+import { tidyTables, upkeepOf } from './housekeeping.js';
+import { createStore } from './store.js';
+
+const database = await testDatabase();
+const store = createStore({ databaseUrl: database.url, dataDir: 'memory' });
+after(async () => {
+  await store.close();
+  await database.drop();
+});
+
+const counts = async () =>
+  (
+    await sql<{ dead: string; vacuums: string; analyzes: string }>`
+      select n_dead_tup as dead, vacuum_count as vacuums, analyze_count as analyzes
+        from pg_stat_user_tables where relname = 'tidied'`.execute(store.db)
+  ).rows[0]!;
+
+test("autovacuum's thresholds: a fifth of the rows dead vacuums, a tenth changed analyzes", () => {
+  assert.equal(upkeepOf({ live: 1000, dead: 250, changed: 0 }), undefined);
+  assert.equal(upkeepOf({ live: 1000, dead: 251, changed: 0 }), 'vacuum (analyze)');
+  assert.equal(upkeepOf({ live: 1000, dead: 0, changed: 151 }), 'analyze');
+  assert.equal(upkeepOf({ live: 1000, dead: 10, changed: 150 }), undefined);
+  assert.equal(upkeepOf({ live: 0, dead: 0, changed: 51 }), 'analyze');
+});
+
+test('PGlite, which has no autovacuum, has its tables vacuumed and analyzed; PostgreSQL is left to its own', async () => {
+  await sql`create table tidied (id integer primary key, note text)`.execute(store.db);
+  await sql`insert into tidied select i, 'n' || i from generate_series(1, 1000) i`.execute(store.db);
+  await sql`delete from tidied where id <= 600`.execute(store.db);
+  const done = await tidyTables(store);
+  if (testDbKind === 'postgres') {
+    assert.deepEqual(done, []);
+    return;
+  }
+  assert.ok(done.includes('vacuum (analyze) "public"."tidied"'), done.join('\n'));
+  await sql`select pg_stat_force_next_flush(), pg_stat_clear_snapshot()`.execute(store.db);
+  assert.deepEqual(await counts(), { dead: 0n, vacuums: 1n, analyzes: 1n });
+  // Nothing changed since: the next pass leaves it alone.
+  assert.ok(!(await tidyTables(store)).some((statement) => statement.includes('"tidied"')));
+});

@@ -1,0 +1,56 @@
+import { CompiledQuery } from 'kysely';
+import type { SharedStore } from './store.js';
+
+const THRESHOLD = 50;
+const VACUUM_SCALE = 0.2;
+const ANALYZE_SCALE = 0.1;
+
+// PGlite's one backend is this process's: its counts are flushed on asking, and read fresh.
+const FLUSH_STATISTICS = CompiledQuery.raw('select pg_stat_force_next_flush(), pg_stat_clear_snapshot()');
+const TABLE_STATISTICS = CompiledQuery.raw(
+  `select schemaname as schema, relname as name, n_live_tup as live, n_dead_tup as dead,
+          n_mod_since_analyze as changed
+     from pg_stat_user_tables order by schemaname, relname`,
+);
+
+interface TableStatistics {
+  schema: string;
+  name: string;
+  live: number | bigint;
+  dead: number | bigint;
+  changed: number | bigint;
+}
+
+/** `vacuum (analyze)`, `analyze` or nothing, for a table with these counts. */
+export function upkeepOf(counts: { live: number; dead: number; changed: number }): string | undefined {
+  if (counts.dead > THRESHOLD + VACUUM_SCALE * counts.live) return 'vacuum (analyze)';
+  if (counts.changed > THRESHOLD + ANALYZE_SCALE * counts.live) return 'analyze';
+  return undefined;
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * What PostgreSQL's autovacuum does, for PGlite, which has none. Without it a PGlite table is never
+ * analyzed, so every statement keeps the plan made when its tables were empty, however large they
+ * grow (docs/performance.md, "Plans that read every payment"); and the rows an update or a delete
+ * leaves behind (the sealed audit records, above all) stay in the table and its indexes for good.
+ * Each table past autovacuum's default thresholds is vacuumed and analyzed (a fifth of its rows dead,
+ * and 50 more) or analyzed (a tenth of them changed since it last was). Says what it did, a line a
+ * table. On PostgreSQL it does nothing: the server's autovacuum does it there.
+ */
+export async function tidyTables(store: SharedStore): Promise<string[]> {
+  if (store.kind !== 'pglite') return [];
+  await store.db.executeQuery(FLUSH_STATISTICS);
+  const { rows } = await store.db.executeQuery<TableStatistics>(TABLE_STATISTICS);
+  const done: string[] = [];
+  for (const row of rows) {
+    const upkeep = upkeepOf({ live: Number(row.live), dead: Number(row.dead), changed: Number(row.changed) });
+    if (!upkeep) continue;
+    // Outside any transaction, as VACUUM must be; PGlite runs it between two others.
+    const statement = `${upkeep} ${quoted(row.schema)}.${quoted(row.name)}`;
+    await store.db.executeQuery(CompiledQuery.raw(statement));
+    done.push(statement);
+  }
+  return done;
+}
