@@ -14,7 +14,7 @@ after(async () => {
 
 const counts = async () =>
   (
-    await sql<{ dead: string; vacuums: string; analyzes: string }>`
+    await sql<{ dead: bigint; vacuums: bigint; analyzes: bigint }>`
       select n_dead_tup as dead, vacuum_count as vacuums, analyze_count as analyzes
         from pg_stat_user_tables where relname = 'tidied'`.execute(store.db)
   ).rows[0]!;
