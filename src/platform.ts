@@ -437,14 +437,15 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       // Transaction monitoring reads the last minutes of the network's journal each minute.
       if (config.workers) stopMonitoring = services.risk.startScheduledScan(60 * 1000);
       // PGlite has no autovacuum: without this its tables would never be analyzed nor vacuumed.
-      stopTidying = repeatEvery(60 * 1000, () =>
-        tidyTables(store).then(
-          (done) => {
-            if (done.length > 0) logger.debug({ done }, 'tables vacuumed and analyzed');
-          },
-          (error) => logger.error({ err: error }, 'vacuuming and analyzing the tables failed'),
-        ),
-      );
+      if (store.kind === 'pglite')
+        stopTidying = repeatEvery(60 * 1000, () =>
+          tidyTables(store).then(
+            (done) => {
+              if (done.length > 0) logger.debug({ done }, 'tables vacuumed and analyzed');
+            },
+            (error) => logger.error({ err: error }, 'vacuuming and analyzing the tables failed'),
+          ),
+        );
       if (config.workers)
         sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
           logger.error(
