@@ -106,6 +106,25 @@ describe('transaction monitoring', () => {
   });
 });
 
+describe("the network's journal, added up", () => {
+  const hour = () => ({ start: new Date(Date.now() - 60 * 60_000), end: new Date(Date.now() + 1_000) });
+  const cardsOf = async (minMerchants: number, minDeclined: number) =>
+    (await platform.services.switch.traffic({ ...hour(), cards: { minMerchants, minDeclined } })).cards.map(
+      (c) => [`${c.bin}…${c.last4}`, c.merchants, c.attempts, c.declined],
+    );
+
+  // A card's merchants are counted only for the cards declined often enough (src/switch/traffic.ts).
+  test('cards are counted at enough merchants and with enough declines, and only when asked', async () => {
+    assert.deepEqual(await cardsOf(3, 3), [['411111…0054', 3, 3, 3]]);
+    assert.deepEqual(await cardsOf(3, 4), []);
+    assert.deepEqual(await cardsOf(4, 0), []);
+    // Without a floor on declines every card seen at enough merchants counts, declined or not.
+    const seenOnce = await cardsOf(1, 0);
+    assert.ok(seenOnce.some(([card, , , declined]) => card === '411111…1111' && declined === 0));
+    assert.deepEqual((await platform.services.switch.traffic(hour())).cards, []);
+  });
+});
+
 describe('the authority reviews the alerts', () => {
   type AlertJson = { id: string; rule: string; status: string; subject: { kind: string; id: string } };
 

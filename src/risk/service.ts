@@ -114,17 +114,17 @@ export function createRiskService(deps: RiskDeps): RiskService {
 
   async function findings(now: Date): Promise<Finding[]> {
     const since = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
-    const short = await deps.switch.traffic({
-      start: since(thresholds.cardTesting.windowMinutes),
-      end: now,
-      minMerchants: Number.MAX_SAFE_INTEGER,
-    });
+    const short = await deps.switch.traffic({ start: since(thresholds.cardTesting.windowMinutes), end: now });
     const long = await deps.switch.traffic({
       start: since(
         Math.max(thresholds.declineSpike.windowMinutes, thresholds.cardAcrossMerchants.windowMinutes),
       ),
       end: now,
-      minMerchants: thresholds.cardAcrossMerchants.merchants,
+      // Only the cards the rule could name: it wants as many merchants and declines as this.
+      cards: {
+        minMerchants: thresholds.cardAcrossMerchants.merchants,
+        minDeclined: thresholds.cardAcrossMerchants.declined,
+      },
     });
     return [
       ...cardTesting(short.merchants, thresholds.cardTesting),

@@ -69,9 +69,9 @@ export interface SwitchService {
   capture(authorizationId: string, amount: MinorUnits, db: SharedDb): Promise<void>;
   release(authorizationId: string, db: SharedDb): Promise<void>;
   refund(authorizationId: string, amount: MinorUnits, db: SharedDb): Promise<void>;
-  /** The journal of a period added up per merchant and per card (transaction monitoring's source). */
+  /** The journal of a period added up per merchant and, if asked, per card (transaction monitoring's source). */
   traffic(
-    period: { start: Date; end: Date; minMerchants: number },
+    period: Parameters<typeof authorizationTraffic>[1],
     db?: SharedDb,
   ): ReturnType<typeof authorizationTraffic>;
 

@@ -23,18 +23,30 @@ export interface CardTraffic {
   declined: number;
 }
 
-/** The network's journal in [start, end), added up per merchant and, for cards seen at `minMerchants` merchants or more, per card. */
+/** Which cards to add up: those seen at `minMerchants` merchants or more and declined `minDeclined` times or more. */
+export interface CardsWanted {
+  minMerchants: number;
+  minDeclined: number;
+}
+
+/**
+ * The network's journal in [start, end), added up per merchant and, when asked, per card. Counting a
+ * card's merchants sorts every authorization of the period, so only the cards declined often enough
+ * are counted: in an hour of 1 million authorizations that took 0.6 s instead of 2.3
+ * (docs/performance.md).
+ */
 export async function authorizationTraffic(
   db: SharedDb,
-  period: { start: Date; end: Date; minMerchants: number },
+  period: { start: Date; end: Date; cards?: CardsWanted },
 ): Promise<{ merchants: MerchantTraffic[]; cards: CardTraffic[] }> {
   const journal = () =>
     ownTables<SwitchTables>(db)
       .selectFrom('switch_authorizations')
       .where('created_at', '>=', period.start)
       .where('created_at', '<', period.end);
-  const declined = sql`status = 'declined'`;
+  const declined = sql<boolean>`status = 'declined'`;
   const card = sql`bin || last4`;
+  const wanted = period.cards;
   const [merchants, cards] = await Promise.all([
     journal()
       .select([
@@ -47,17 +59,28 @@ export async function authorizationTraffic(
       ])
       .groupBy('merchant_id')
       .execute(),
-    journal()
-      .select([
-        'bin',
-        'last4',
-        sql<number>`count(distinct merchant_id)::int`.as('merchants'),
-        sql<number>`count(*)::int`.as('attempts'),
-        sql<number>`(count(*) filter (where ${declined}))::int`.as('declined'),
-      ])
-      .groupBy(['bin', 'last4'])
-      .having(sql`count(distinct merchant_id)`, '>=', period.minMerchants)
-      .execute(),
+    wanted === undefined
+      ? []
+      : journal()
+          .select([
+            'bin',
+            'last4',
+            sql<number>`count(distinct merchant_id)::int`.as('merchants'),
+            sql<number>`count(*)::int`.as('attempts'),
+            sql<number>`(count(*) filter (where ${declined}))::int`.as('declined'),
+          ])
+          .$if(wanted.minDeclined > 0, (q) =>
+            q.where(
+              sql<boolean>`(bin, last4) in ${journal()
+                .where(declined)
+                .select(['bin', 'last4'])
+                .groupBy(['bin', 'last4'])
+                .having(sql`count(*)`, '>=', wanted.minDeclined)}`,
+            ),
+          )
+          .groupBy(['bin', 'last4'])
+          .having(sql`count(distinct merchant_id)`, '>=', wanted.minMerchants)
+          .execute(),
   ]);
   return {
     merchants: merchants.map((m) => ({
