@@ -113,7 +113,32 @@ describe("the network's journal, added up", () => {
       (c) => [`${c.bin}…${c.last4}`, c.merchants, c.attempts, c.declined],
     );
 
-  // A card's merchants are counted only for the cards declined often enough (src/switch/traffic.ts).
+  const merchantsOf = async (minAttempts: number, minDeclinedShare: number) =>
+    (
+      await platform.services.switch.traffic({ ...hour(), merchants: { minAttempts, minDeclinedShare } })
+    ).merchants
+      .map((m) => m.merchantId)
+      .sort();
+
+  // Distinct cards are counted only for the merchants and cards that can matter (src/switch/traffic.ts).
+  test('merchants are counted with enough attempts and a large enough share declined, or all of them', async () => {
+    assert.deepEqual(await merchantsOf(27, 1), [failing.id]);
+    assert.deepEqual(await merchantsOf(20, 1), [attacked.id, failing.id].sort());
+    assert.deepEqual(await merchantsOf(31, 0), []);
+    assert.ok((await merchantsOf(1, 0)).includes(healthy.id));
+    const all = (await platform.services.switch.traffic(hour())).merchants;
+    assert.deepEqual(all.find((m) => m.merchantId === healthy.id)?.attempts, 5);
+    assert.deepEqual(
+      all.find((m) => m.merchantId === attacked.id),
+      (
+        await platform.services.switch.traffic({
+          ...hour(),
+          merchants: { minAttempts: 20, minDeclinedShare: 0.5 },
+        })
+      ).merchants.find((m) => m.merchantId === attacked.id),
+    );
+  });
+
   test('cards are counted at enough merchants and with enough declines, and only when asked', async () => {
     assert.deepEqual(await cardsOf(3, 3), [['411111…0054', 3, 3, 3]]);
     assert.deepEqual(await cardsOf(3, 4), []);

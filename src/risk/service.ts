@@ -114,13 +114,24 @@ export function createRiskService(deps: RiskDeps): RiskService {
 
   async function findings(now: Date): Promise<Finding[]> {
     const since = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
-    const short = await deps.switch.traffic({ start: since(thresholds.cardTesting.windowMinutes), end: now });
+    // Only the merchants and cards the rules could name: each wants at least these figures.
+    const short = await deps.switch.traffic({
+      start: since(thresholds.cardTesting.windowMinutes),
+      end: now,
+      merchants: {
+        minAttempts: thresholds.cardTesting.attempts,
+        minDeclinedShare: thresholds.cardTesting.declineShare,
+      },
+    });
     const long = await deps.switch.traffic({
       start: since(
         Math.max(thresholds.declineSpike.windowMinutes, thresholds.cardAcrossMerchants.windowMinutes),
       ),
       end: now,
-      // Only the cards the rule could name: it wants as many merchants and declines as this.
+      merchants: {
+        minAttempts: thresholds.declineSpike.attempts,
+        minDeclinedShare: thresholds.declineSpike.declineShare,
+      },
       cards: {
         minMerchants: thresholds.cardAcrossMerchants.merchants,
         minDeclined: thresholds.cardAcrossMerchants.declined,
