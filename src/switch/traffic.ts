@@ -52,8 +52,7 @@ export async function authorizationTraffic(
       .where('created_at', '<', period.end);
   const declined = sql<boolean>`status = 'declined'`;
   const card = sql`bin || last4`;
-  const wanted = period.cards;
-  const wantedMerchants = period.merchants;
+  const { merchants: merchantsWanted, cards: cardsWanted } = period;
   const [merchants, cards] = await Promise.all([
     journal()
       .select([
@@ -64,23 +63,23 @@ export async function authorizationTraffic(
         sql<number>`(count(distinct ${card}) filter (where ${declined}))::int`.as('declined_cards'),
         sql<number>`(count(*) filter (where response_code = '14'))::int`.as('invalid_numbers'),
       ])
-      .$if(wantedMerchants !== undefined, (q) =>
+      .$if(merchantsWanted !== undefined, (q) =>
         q.where(
           // A hair below the share, so that rounding never leaves out a merchant the rule would name.
           sql<boolean>`merchant_id in ${journal()
             .select('merchant_id')
             .groupBy('merchant_id')
-            .having(sql`count(*)`, '>=', wantedMerchants!.minAttempts)
+            .having(sql`count(*)`, '>=', merchantsWanted!.minAttempts)
             .having(
               sql`count(*) filter (where ${declined})`,
               '>=',
-              sql`${wantedMerchants!.minDeclinedShare}::float8 * count(*) - 1e-9`,
+              sql`${merchantsWanted!.minDeclinedShare}::float8 * count(*) - 1e-9`,
             )}`,
         ),
       )
       .groupBy('merchant_id')
       .execute(),
-    wanted === undefined
+    cardsWanted === undefined
       ? []
       : journal()
           .select([
@@ -90,17 +89,17 @@ export async function authorizationTraffic(
             sql<number>`count(*)::int`.as('attempts'),
             sql<number>`(count(*) filter (where ${declined}))::int`.as('declined'),
           ])
-          .$if(wanted.minDeclined > 0, (q) =>
+          .$if(cardsWanted.minDeclined > 0, (q) =>
             q.where(
               sql<boolean>`(bin, last4) in ${journal()
                 .where(declined)
                 .select(['bin', 'last4'])
                 .groupBy(['bin', 'last4'])
-                .having(sql`count(*)`, '>=', wanted.minDeclined)}`,
+                .having(sql`count(*)`, '>=', cardsWanted.minDeclined)}`,
             ),
           )
           .groupBy(['bin', 'last4'])
-          .having(sql`count(distinct merchant_id)`, '>=', wanted.minMerchants)
+          .having(sql`count(distinct merchant_id)`, '>=', cardsWanted.minMerchants)
           .execute(),
   ]);
   return {
