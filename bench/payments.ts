@@ -364,14 +364,14 @@ if (TARGETS.has('http')) {
       (reference ? `, which is ${Math.round((ceiling / reference) * 100)}% of pgbench` : ''),
   );
 }
-const of = (n: number) => (ROUNDS > 1 ? `, medians of ${n} rounds` : '');
+const overRounds = ROUNDS > 1 ? `, medians of ${ROUNDS} rounds` : '';
 const verdict = (met: boolean) => (met ? 'met' : 'not met');
 console.log('\nGoals:');
 console.log(
   '  PostgreSQL ≥ 50% of pgbench TPS with p99 ≤ 50 ms: ' +
     (postgresStanding
       ? `${verdict(postgresStanding.ratio >= 0.5 && postgresStanding.p99 <= 50)} (${Math.round(postgresStanding.ratio * 100)}%, ` +
-        `p99 ${postgresStanding.p99.toFixed(1)} ms at its best rows${of(ROUNDS)})`
+        `p99 ${postgresStanding.p99.toFixed(1)} ms at its best rows${overRounds})`
       : 'not measured'),
 );
 const pglite = rows.some((r) => r.database === 'PGlite')
@@ -381,5 +381,5 @@ console.log(
   '  PGlite ≥ 1,000 payments/s: ' +
     (pglite === undefined
       ? 'not measured'
-      : `${verdict(pglite >= 1000)} (${pglite} payments/s${of(ROUNDS)})`),
+      : `${verdict(pglite >= 1000)} (${pglite} payments/s${overRounds})`),
 );
