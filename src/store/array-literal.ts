@@ -1,11 +1,14 @@
 import { prepareValue } from 'pg/lib/utils.js';
+import { TypedArray } from './binary-arrays.js';
 
 /**
  * A parameter's value as pg sends it (prepareValue), with arrays written here: pg escapes every
  * element of an array with two regular expressions, and a group's writes over arrays (held-rows.ts)
- * send a few hundred elements a statement, most of them needing no escape at all.
+ * send a few hundred elements a statement, most of them needing no escape at all. An array whose
+ * element type is known goes in binary (a Buffer, which pg sends as such) when its values allow.
  */
 export function parameterValue(value: unknown): ReturnType<typeof prepareValue> {
+  if (value instanceof TypedArray) return value.binary() ?? arrayLiteral(value.values);
   return Array.isArray(value) ? arrayLiteral(value) : prepareValue(value);
 }
 

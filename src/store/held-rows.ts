@@ -1,4 +1,5 @@
 import { CompiledQuery } from 'kysely';
+import { type ElementType, elementTypes, TypedArray, type TypeRow } from './binary-arrays.js';
 import type { PipeliningConnection } from './pipeline.js';
 
 /**
@@ -12,7 +13,8 @@ import type { PipeliningConnection } from './pipeline.js';
  *
  * An array parameter needs its element type written out (`$1::text[]`): PostgreSQL cannot infer it
  * through unnest. Inserts and updates take it from their columns (ColumnTypes); an insert whose rows
- * a SELECT gives names its parameters' types itself (writeAtCommit's `parameterTypes`).
+ * a SELECT gives names its parameters' types itself (writeAtCommit's `parameterTypes`). Knowing the
+ * element types, the arrays go in binary where their values allow (binary-arrays.ts).
  */
 
 /** What a held write is made of, as far as writing several of its kind over arrays needs. */
@@ -30,6 +32,12 @@ export type Template =
   /** `<head>select …`, its parameters of these types in order. */
   | { kind: 'select'; head: string; parameterTypes: readonly string[] };
 
+/** A statement over arrays: its text, and each parameter's element type where it is known. */
+export interface OverArrays {
+  text: string;
+  elements: readonly (ElementType | undefined)[];
+}
+
 /**
  * Each table's columns with their types as a cast writes them, without a type modifier: a value cast
  * to varchar(20) would be cut to length where its assignment to the column fails, as it should. For
@@ -37,12 +45,16 @@ export type Template =
  * Array columns are left out (unnest would flatten them), and so is any write to them.
  */
 export class ColumnTypes {
-  /** Each statement's text over arrays, by its one-write text. */
-  readonly #texts = new Map<string, string>();
+  /** Each statement over arrays, by its one-write text. */
+  readonly #texts = new Map<string, OverArrays>();
   /** Tables (or table.column) asked for that were not there: one created since is learnt by loading again. */
   readonly missing = new Set<string>();
 
-  constructor(private readonly byTable: ReadonlyMap<string, ReadonlyMap<string, string>>) {}
+  constructor(
+    private readonly byTable: ReadonlyMap<string, ReadonlyMap<string, string>>,
+    /** Element types by the name a cast gives them; without, every array is sent as text. */
+    private readonly elements: ReadonlyMap<string, ElementType> = new Map(),
+  ) {}
 
   static readonly QUERY = CompiledQuery.raw(
     `select c.relname as "table", a.attname as "column",
@@ -58,8 +70,18 @@ export class ColumnTypes {
     [],
   );
 
+  /** The types a column or a cast may name, with what binary-arrays.ts needs of each. */
+  static readonly TYPES_QUERY = CompiledQuery.raw(
+    `select format_type(t.oid, null) as "name", t.oid::int8::float8 as "oid", t.typtype as "kind",
+       t.typbasetype::int8::float8 as "base"
+     from pg_type t
+     where t.typcategory <> 'A' and t.typtype in ('b', 'd', 'e') and pg_type_is_visible(t.oid)`,
+    [],
+  );
+
   /** The column types of the tables a statement naming them unqualified would write. */
   static async load(connection: Pick<PipeliningConnection, 'executeQuery'>): Promise<ColumnTypes> {
+    const types = await connection.executeQuery<TypeRow>(ColumnTypes.TYPES_QUERY);
     const { rows } = await connection.executeQuery<{
       table: string;
       column: string;
@@ -75,7 +97,7 @@ export class ColumnTypes {
       }
       if (!isArray) columns.set(column, type);
     }
-    return new ColumnTypes(byTable);
+    return new ColumnTypes(byTable, elementTypes(types.rows));
   }
 
   /** The type of each column, or undefined (noted as missing when the table is) if one is unknown. */
@@ -99,17 +121,18 @@ export class ColumnTypes {
   }
 
   /**
-   * The text over arrays of a write of this template, or undefined when a type is unknown. Made once
-   * per one-write text: writes with equal texts have equal templates (holdInsert, holdUpdate).
+   * The statement over arrays of a write of this template, or undefined when a type is unknown. Made
+   * once per one-write text: writes with equal texts have equal templates (holdInsert, holdUpdate).
    */
-  textOf(sql: string, template: Template): string | undefined {
-    let text = this.#texts.get(sql);
-    if (text === undefined) {
-      text = textOverArrays(sql, template, this);
-      if (text === undefined) return undefined;
-      this.#texts.set(sql, text);
+  overArraysOf(sql: string, template: Template): OverArrays | undefined {
+    let statement = this.#texts.get(sql);
+    if (statement === undefined) {
+      const typed = typedText(sql, template, this);
+      if (typed === undefined) return undefined;
+      statement = { text: typed.text, elements: typed.types.map((type) => this.elements.get(type)) };
+      this.#texts.set(sql, statement);
     }
-    return text;
+    return statement;
   }
 }
 
@@ -131,14 +154,21 @@ export function findsRows(template: Template | undefined): boolean {
   return template !== undefined && template.kind !== 'insert';
 }
 
-/** Writes of one text (and so one template) as one statement over arrays, in the order given. */
-export function overArrays(text: string, writes: readonly CompiledQuery[]): CompiledQuery {
+/**
+ * Writes of one text (and so one template) as one statement over arrays, in the order given: each
+ * array typed where its element type is known, so that it can go in binary.
+ */
+export function overArrays({ text, elements }: OverArrays, writes: readonly CompiledQuery[]): CompiledQuery {
   const count = writes[0]!.parameters.length;
   const arrays: unknown[][] = [];
   for (let i = 0; i < count; i++) arrays.push(new Array(writes.length));
   for (const [row, write] of writes.entries())
     for (let i = 0; i < count; i++) arrays[i]![row] = write.parameters[i];
-  return CompiledQuery.raw(text, arrays);
+  const parameters = arrays.map((values, i) => {
+    const type = elements[i];
+    return type ? new TypedArray(type, values) : values;
+  });
+  return CompiledQuery.raw(text, parameters);
 }
 
 const ROW = 'held_row';
@@ -163,7 +193,12 @@ function fromRows(values: readonly string[]): { values: string[]; parameterColum
   return { values: read, parameterColumns };
 }
 
-function textOverArrays(sql: string, template: Template, types: ColumnTypes): string | undefined {
+/** The text over arrays of a write of this template, with its array parameters' element types. */
+function typedText(
+  sql: string,
+  template: Template,
+  types: ColumnTypes,
+): { text: string; types: readonly string[] } | undefined {
   // Rows of no parameters would be as many as there are writes: not worth a form of their own.
   if (!/\$\d/.test(sql)) return undefined;
   switch (template.kind) {
@@ -175,7 +210,10 @@ function textOverArrays(sql: string, template: Template, types: ColumnTypes): st
       );
       if (!columnTypes) return undefined;
       const head = sql.slice(0, sql.indexOf(' values '));
-      return `${head} select ${values.join(', ')} from ${unnestOf(columnTypes)}`;
+      return {
+        text: `${head} select ${values.join(', ')} from ${unnestOf(columnTypes)}`,
+        types: columnTypes,
+      };
     }
     case 'update': {
       const { values, parameterColumns } = fromRows(template.values);
@@ -189,11 +227,17 @@ function textOverArrays(sql: string, template: Template, types: ColumnTypes): st
       const where = template.keys.map(
         (key, i) => `${table}."${key}" = ${column(parameterColumns.length + i + 1)}`,
       );
-      return `update ${table} set ${set.join(', ')} from ${unnestOf(columnTypes)} where ${where.join(' and ')}`;
+      return {
+        text: `update ${table} set ${set.join(', ')} from ${unnestOf(columnTypes)} where ${where.join(' and ')}`,
+        types: columnTypes,
+      };
     }
     case 'select': {
       const select = replaceParameters(sql.slice(template.head.length), column);
-      return `${template.head}select held_select.* from ${unnestOf(template.parameterTypes)} cross join lateral (${select}) as held_select`;
+      return {
+        text: `${template.head}select held_select.* from ${unnestOf(template.parameterTypes)} cross join lateral (${select}) as held_select`,
+        types: template.parameterTypes,
+      };
     }
   }
 }

@@ -9,6 +9,7 @@ import type {
   RowDescriptionMessage,
 } from 'pg-protocol/dist/messages.js';
 import { Parser } from 'pg-protocol/dist/parser.js';
+import { TypedArray } from './binary-arrays.js';
 import { FifoLock } from './fifo-lock.js';
 import {
   type PipelinedResult,
@@ -122,10 +123,18 @@ class PGliteConnection implements PipeliningConnection {
     return paramTypes;
   }
 
-  /** Each value as PGlite's query() sends it: by its parameter's type, null staying null. */
-  #serializeAll(params: readonly unknown[], paramTypes: number[]): (string | null)[] {
+  /**
+   * Each value as PGlite's query() sends it: by its parameter's type, null staying null. An array
+   * whose element type is known goes in binary when its values allow (binary-arrays.ts).
+   */
+  #serializeAll(params: readonly unknown[], paramTypes: number[]): (string | Buffer | null)[] {
     return params.map((param, i) => {
       if (param === null || param === undefined) return null;
+      if (param instanceof TypedArray) {
+        const binary = param.binary();
+        if (binary) return binary;
+        param = param.values;
+      }
       const serializer = this.pglite.serializers[paramTypes[i] ?? 0];
       return serializer ? serializer(param) : String(param);
     });

@@ -15,7 +15,14 @@ import {
   type TransactionSettings,
   type UpdateObject,
 } from 'kysely';
-import { type ColumnTypes, findsRows, overArrays, replaceParameters, type Template } from './held-rows.js';
+import {
+  type ColumnTypes,
+  findsRows,
+  type OverArrays,
+  overArrays,
+  replaceParameters,
+  type Template,
+} from './held-rows.js';
 import {
   assertCommitted,
   beginStatement,
@@ -450,20 +457,20 @@ function insertOfAll(head: string, inserts: CompiledQuery[]): CompiledQuery {
  * mergeInserts does. A kind is the one-write text, or an insert's head, which ends where rows begin.
  */
 function mergeOverArrays(writes: CompiledQuery[], types: ColumnTypes): CompiledQuery[] {
-  // Each kind's text over arrays, by the one-write text that is its kind.
-  const texts = new Map<string, string>();
+  // Each kind's statement over arrays, by the one-write text that is its kind.
+  const statements = new Map<string, OverArrays>();
   return mergeAlike(
     writes,
     (write) => {
       const { template, insertHead } = write.held;
-      const text = template && types.textOf(write.sql, template);
-      if (text === undefined) return insertHead;
-      texts.set(write.sql, text);
+      const statement = template && types.overArraysOf(write.sql, template);
+      if (statement === undefined) return insertHead;
+      statements.set(write.sql, statement);
       return write.sql;
     },
     (kind, alike) => {
-      const text = texts.get(kind);
-      return text === undefined ? insertOfAll(kind, alike) : overArrays(text, alike);
+      const statement = statements.get(kind);
+      return statement === undefined ? insertOfAll(kind, alike) : overArrays(statement, alike);
     },
   );
 }
