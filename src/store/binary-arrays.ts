@@ -138,6 +138,9 @@ function isPlainObject(value: unknown): boolean {
 /** UTF-8 takes at most three bytes for each UTF-16 unit. */
 const textWidth = (value: unknown) => (typeof value === 'string' ? value.length * 3 : 0);
 
+/** An object's JSON text's widest: stringified once more by the encoder (a rare case, kept simple). */
+const jsonWidth = (value: unknown) => (isPlainObject(value) ? JSON.stringify(value).length * 3 : 0);
+
 /** The encoders by built-in type OID (fixed across PostgreSQL versions), with each element's widest. */
 const BUILT_IN: ReadonlyMap<number, Encoding> = new Map([
   [25, { encode: text, widthOf: textWidth }], // text
@@ -152,9 +155,6 @@ const BUILT_IN: ReadonlyMap<number, Encoding> = new Map([
   [1082, { encode: date, widthOf: () => 4 }], // date
   [3802, { encode: jsonb, widthOf: (v) => 1 + (typeof v === 'string' ? v.length * 3 : jsonWidth(v)) }], // jsonb
 ]);
-
-/** An object's JSON text's widest: stringified once more by the encoder (a rare case, kept simple). */
-const jsonWidth = (value: unknown) => (isPlainObject(value) ? JSON.stringify(value).length * 3 : 0);
 
 /** A row of pg_type as elementTypes reads it. */
 export interface TypeRow {

@@ -70,7 +70,10 @@ export class ColumnTypes {
     [],
   );
 
-  /** The types a column or a cast may name, with what binary-arrays.ts needs of each. */
+  /**
+   * The types a column or a cast may name, with what binary-arrays.ts needs of each. OIDs come back
+   * as float8, a plain number, where int8 would be parsed into a bigint by this store.
+   */
   static readonly TYPES_QUERY = CompiledQuery.raw(
     `select format_type(t.oid, null) as "name", t.oid::int8::float8 as "oid", t.typtype as "kind",
        t.typbasetype::int8::float8 as "base"
