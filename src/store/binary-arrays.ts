@@ -14,7 +14,7 @@
 /** Writes one element's binary form at `at` in `buffer`, returning the offset after it; or -1. */
 type Encoder = (value: unknown, buffer: Buffer, at: number) => number;
 
-/** How a type's elements are written: the encoder, and the most bytes an element can take. */
+/** How a type's elements are written: the encoder, and the bytes an element takes. */
 interface Encoding {
   readonly encode: Encoder;
   readonly widthOf: (value: unknown) => number;
@@ -135,13 +135,14 @@ function isPlainObject(value: unknown): boolean {
   return (prototype === Object.prototype || prototype === null) && !('toPostgres' in value);
 }
 
-/** UTF-8 takes at most three bytes for each UTF-16 unit. */
-const textWidth = (value: unknown) => (typeof value === 'string' ? value.length * 3 : 0);
+/** Exact, so that a group's few kilobytes of event and audit JSON are not allocated three times over. */
+const textWidth = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
 
-/** An object's JSON text's widest: stringified once more by the encoder (a rare case, kept simple). */
-const jsonWidth = (value: unknown) => (isPlainObject(value) ? JSON.stringify(value).length * 3 : 0);
+/** An object's JSON text's length: stringified once more by the encoder (a rare case, kept simple). */
+const jsonWidth = (value: unknown) =>
+  isPlainObject(value) ? Buffer.byteLength(JSON.stringify(value), 'utf8') : 0;
 
-/** The encoders by built-in type OID (fixed across PostgreSQL versions), with each element's widest. */
+/** The encodings by built-in type OID (fixed across PostgreSQL versions). */
 const BUILT_IN: ReadonlyMap<number, Encoding> = new Map([
   [25, { encode: text, widthOf: textWidth }], // text
   [1043, { encode: text, widthOf: textWidth }], // varchar
@@ -153,7 +154,7 @@ const BUILT_IN: ReadonlyMap<number, Encoding> = new Map([
   [17, { encode: bytea, widthOf: (v) => (ArrayBuffer.isView(v) ? v.byteLength : 0) }], // bytea
   [1184, { encode: timestamptz, widthOf: () => 8 }], // timestamptz
   [1082, { encode: date, widthOf: () => 4 }], // date
-  [3802, { encode: jsonb, widthOf: (v) => 1 + (typeof v === 'string' ? v.length * 3 : jsonWidth(v)) }], // jsonb
+  [3802, { encode: jsonb, widthOf: (v) => 1 + (typeof v === 'string' ? textWidth(v) : jsonWidth(v)) }], // jsonb
 ]);
 
 /** A row of pg_type as elementTypes reads it. */
