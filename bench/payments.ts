@@ -107,19 +107,29 @@ async function startServer(env: Record<string, string>, command = ['bin/tijara.j
   };
 }
 
-async function payOnce(baseUrl: string, cardIndex: number) {
+/** Each call's latency in ms, so that a row shows which of the two a payment waits on. */
+interface CallTimes {
+  create: number[];
+  confirm: number[];
+}
+
+async function payOnce(baseUrl: string, cardIndex: number, times: CallTimes) {
   const headers = { authorization: `Bearer ${KEY}` };
+  const started = performance.now();
   const created = await postJson(
     `${baseUrl}/v1/payments`,
     { amount: 10_000, currency: 'MAD', order_reference: `bench-${cardIndex}` },
     headers,
   );
   const { id } = created.body as { id: string };
+  const createdAt = performance.now();
   const confirmed = await postJson(
     `${baseUrl}/v1/payments/${id}/confirm`,
     { card: { number: cardNumber(cardIndex), exp_month: 12, exp_year: 2030, cvc: '123' } },
     headers,
   );
+  times.create.push(createdAt - started);
+  times.confirm.push(performance.now() - createdAt);
   const payment = confirmed.body as { status: string };
   if (payment.status !== 'succeeded')
     throw new Error(`payment ${id} ended ${JSON.stringify(confirmed.body)} (created: ${created.status})`);
@@ -139,18 +149,25 @@ async function benchPayments(
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
+function median(values: number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
 async function benchServers(database: string, servers: Server[], afterRound: () => void = () => {}) {
   const rows = [];
   try {
     let next = 0;
+    let times: CallTimes = { create: [], confirm: [] };
     const op = () => {
       const payment = next++;
-      return payOnce(servers[payment % servers.length]!.baseUrl, payment % CARDS);
+      return payOnce(servers[payment % servers.length]!.baseUrl, payment % CARDS, times);
     };
     if (WARMUP_SECONDS > 0) await measure(Math.max(...CONCURRENCIES), WARMUP_SECONDS, op);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const concurrency of CONCURRENCIES) {
         const cpu = cpuMeter(servers.map((server) => server.pid));
+        times = { create: [], confirm: [] };
         const result = await measure(concurrency, SECONDS, op);
         const perPayment = cpu.msPer(result.ops);
         rows.push({
@@ -160,6 +177,8 @@ async function benchServers(database: string, servers: Server[], afterRound: () 
           'payments/s': Math.round(result.perSecond),
           'p50 ms': result.p50.toFixed(1),
           'p99 ms': result.p99.toFixed(1),
+          'create p50': median(times.create).toFixed(1),
+          'confirm p50': median(times.confirm).toFixed(1),
           'server CPU ms': perPayment.server,
           'PostgreSQL CPU ms': database.startsWith('PostgreSQL') ? perPayment.postgres : '-',
           'client CPU ms': perPayment.client,
@@ -311,7 +330,6 @@ console.log(
 );
 console.log(table(rows));
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 /** A round's row of `database` with the most payments a second. */
 const bestOfRound = (database: string, round: number) =>
   rows
