@@ -44,7 +44,7 @@ function columns(statement: number): unknown[][] {
 }
 
 /** Microseconds a statement for each form, and the backend's CPU a statement when `backendCpu` reads it. */
-async function measure(db: Kysely<unknown>, backendCpu?: () => number) {
+async function timeBothForms(db: Kysely<unknown>, backendCpu?: () => number) {
   await db.executeQuery(
     CompiledQuery.raw(
       'create table array_parameters (a text, b text, c bigint, d bigint, e timestamptz, f boolean, g jsonb, h bpchar(3), i smallint)',
@@ -80,7 +80,7 @@ async function measure(db: Kysely<unknown>, backendCpu?: () => number) {
 const rows: Record<string, string | number>[] = [];
 const pglite = createStore({ dataDir: 'memory' });
 try {
-  rows.push(...(await measure(pglite.db)).map((row) => ({ database: 'PGlite', ...row })));
+  rows.push(...(await timeBothForms(pglite.db)).map((row) => ({ database: 'PGlite', ...row })));
 } finally {
   await pglite.close();
 }
@@ -93,7 +93,10 @@ if (postgres) {
       await store.db.executeQuery<{ pid: number }>(CompiledQuery.raw('select pg_backend_pid() as pid', []))
     ).rows as [{ pid: number }];
     rows.push(
-      ...(await measure(store.db, () => cpuSeconds(pid))).map((row) => ({ database: 'PostgreSQL', ...row })),
+      ...(await timeBothForms(store.db, () => cpuSeconds(pid))).map((row) => ({
+        database: 'PostgreSQL',
+        ...row,
+      })),
     );
   } finally {
     await store.close();

@@ -142,11 +142,13 @@ const textWidth = (value: unknown) => (typeof value === 'string' ? Buffer.byteLe
 const jsonWidth = (value: unknown) =>
   isPlainObject(value) ? Buffer.byteLength(JSON.stringify(value), 'utf8') : 0;
 
+const BPCHAR = 1042;
+
 /** The encodings by built-in type OID (fixed across PostgreSQL versions). */
 const BUILT_IN: ReadonlyMap<number, Encoding> = new Map([
   [25, { encode: text, widthOf: textWidth }], // text
   [1043, { encode: text, widthOf: textWidth }], // varchar
-  [1042, { encode: text, widthOf: textWidth }], // bpchar
+  [BPCHAR, { encode: text, widthOf: textWidth }],
   [20, { encode: integer(8), widthOf: () => 8 }], // int8
   [23, { encode: integer(4), widthOf: () => 4 }], // int4
   [21, { encode: integer(2), widthOf: () => 2 }], // int2
@@ -167,7 +169,7 @@ export interface TypeRow {
   base: number;
 }
 
-/** The types' OIDs and encoders by name, as a cast writes it (format_type; bpchar and varbit too). */
+/** The types' OIDs and encodings by name, as a cast writes it (format_type, and bpchar for char(n)). */
 export function elementTypes(rows: readonly TypeRow[]): Map<string, ElementType> {
   const byOid = new Map(rows.map((row) => [row.oid, row]));
   // A domain's encoding is its base type's (PostgreSQL then checks the domain's constraints); an
@@ -180,12 +182,7 @@ export function elementTypes(rows: readonly TypeRow[]): Map<string, ElementType>
   };
   const types = new Map<string, ElementType>();
   for (const row of rows) types.set(row.name, { oid: row.oid, encoding: encodingOf(row) });
-  for (const [alias, oid] of [
-    ['bpchar', 1042],
-    ['varbit', 1562],
-  ] as const) {
-    const row = byOid.get(oid);
-    if (row) types.set(alias, types.get(row.name)!);
-  }
+  const bpchar = byOid.get(BPCHAR);
+  if (bpchar) types.set('bpchar', types.get(bpchar.name)!);
   return types;
 }

@@ -32,7 +32,7 @@ export type Template =
   /** `<head>select …`, its parameters of these types in order. */
   | { kind: 'select'; head: string; parameterTypes: readonly string[] };
 
-/** A statement over arrays: its text, and each parameter's element type where it is known. */
+/** A statement over arrays: its text, and each parameter's element type where it has a binary form. */
 export interface OverArrays {
   text: string;
   elements: readonly (ElementType | undefined)[];
@@ -52,8 +52,8 @@ export class ColumnTypes {
 
   constructor(
     private readonly byTable: ReadonlyMap<string, ReadonlyMap<string, string>>,
-    /** Element types by the name a cast gives them; without, every array is sent as text. */
-    private readonly elements: ReadonlyMap<string, ElementType> = new Map(),
+    /** Element types by the name a cast gives them (binary-arrays.ts). */
+    private readonly elements: ReadonlyMap<string, ElementType>,
   ) {}
 
   static readonly QUERY = CompiledQuery.raw(
@@ -132,7 +132,12 @@ export class ColumnTypes {
     if (statement === undefined) {
       const typed = typedText(sql, template, this);
       if (typed === undefined) return undefined;
-      statement = { text: typed.text, elements: typed.types.map((type) => this.elements.get(type)) };
+      // Only types with a binary form are worth a TypedArray: the others go as plain arrays.
+      const elements = typed.types.map((type) => {
+        const element = this.elements.get(type);
+        return element?.encoding ? element : undefined;
+      });
+      statement = { text: typed.text, elements };
       this.#texts.set(sql, statement);
     }
     return statement;
