@@ -13,7 +13,11 @@ import { createLogger } from '../src/core/logger.js';
 import { createPlatform } from '../src/platform.js';
 import { cpuSeconds, freshPostgres, measure, postgresCpuSeconds, postJson, table } from './support.js';
 
-const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,4,16').split(',').map(Number);
+// A closed loop of 16 clients leaves these 2-core machines a third idle (each payment is two requests in
+// a row), so the run goes on to 24 and 32: the goal reads each side at its capacity (below).
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,4,16,24,32').split(',').map(Number);
+/** The goal's latency bound: a PostgreSQL row counts only within it. */
+const P99_BOUND_MS = 50;
 // Which rows to measure, e.g. BENCH_TARGETS=postgres while working on the PostgreSQL path.
 const TARGETS = new Set((process.env.BENCH_TARGETS ?? 'http,pglite,postgres').split(','));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -192,9 +196,15 @@ async function benchServers(database: string, servers: Server[], afterRound: () 
   return rows;
 }
 
-/** pgbench's tables in a fresh database, or undefined when pgbench is missing or fails. */
+/**
+ * pgbench's tables in a fresh database; false when pgbench is missing or fails. Its scale (branches) is
+ * the most clients it runs with, as its documentation asks: every transaction updates one branch's
+ * row, so with fewer branches than clients it measures waiting on those rows. Until 2026-12-06 this
+ * was scale 1, whose 16 clients gave 2,090 TPS where scale 32 gives 4,850 (docs/performance.md).
+ */
 function pgbenchInit(url: string): boolean {
-  return spawnSync('pgbench', ['-i', '-q', '-s', '1', url], { encoding: 'utf8' }).status === 0;
+  const scale = String(Math.max(...CONCURRENCIES));
+  return spawnSync('pgbench', ['-i', '-q', '-s', scale, url], { encoding: 'utf8' }).status === 0;
 }
 
 /**
@@ -227,6 +237,7 @@ function cpuMeter(serverPids: number[] = []) {
 }
 
 interface PgbenchRun {
+  clients: number;
   tps: number;
   postgresCpuMs: number;
   pgbenchCpuMs: number;
@@ -244,13 +255,20 @@ function pgbench(url: string, clients: number): PgbenchRun | undefined {
   if (!tps || !transactions) return undefined;
   const perTransaction = cpu.msPer(Number(transactions));
   return {
+    clients,
     tps: Number(tps),
     postgresCpuMs: Number(perTransaction.postgres),
     pgbenchCpuMs: Number(perTransaction.children),
   };
 }
 
-const rows: Record<string, string | number>[] = [];
+/** pgbench's best run at one point of the benchmark, among the run's concurrencies. */
+function bestOf(runs: PgbenchRun[]): PgbenchRun {
+  return runs.reduce((best, run) => (run.tps > best.tps ? run : best));
+}
+
+type Row = Record<string, string | number>;
+const rows: Row[] = [];
 // What the machine allows at all: the same HTTP traffic against a server with no database behind it.
 if (TARGETS.has('http')) {
   rows.push(
@@ -294,7 +312,10 @@ if (TARGETS.has('postgres') && SOLO) {
   }
 }
 const postgres = TARGETS.has('postgres') ? await freshPostgres('tijara_bench_payments') : undefined;
-// pgbench's TPS before the first round and after each: a round's reference is the mean of the two around it.
+/**
+ * pgbench at each of the run's concurrencies, before the first round and after each: its best TPS at a
+ * point is the reference, and a round's is the mean of the two points around it.
+ */
 const references: PgbenchRun[] = [];
 if (postgres) {
   const pgbenchDb = await freshPostgres('tijara_bench_pgbench');
@@ -302,8 +323,9 @@ if (postgres) {
     const runPgbench =
       pgbenchDb && pgbenchInit(pgbenchDb.url)
         ? () => {
-            const run = pgbench(pgbenchDb.url, Math.max(...CONCURRENCIES));
-            if (run) references.push(run);
+            const runs = CONCURRENCIES.map((clients) => pgbench(pgbenchDb.url, clients));
+            const measured = runs.filter((run) => run !== undefined);
+            if (measured.length === runs.length) references.push(bestOf(measured));
           }
         : () => {};
     runPgbench();
@@ -330,45 +352,54 @@ console.log(
 );
 console.log(table(rows));
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-/** A round's row of `database` with the most payments a second. */
-const bestOfRound = (database: string, round: number) =>
-  rows
-    .filter((r) => r.database === database && (ROUNDS === 1 || r.round === round))
-    .reduce((best, r) => (Number(r['payments/s']) > Number(best['payments/s']) ? r : best));
 const roundNumbers = Array.from({ length: ROUNDS }, (_, i) => i + 1);
-/** PostgreSQL's best rows against pgbench, as the goal reads: the medians over the rounds. */
+const rowsOf = (database: string, round: number) =>
+  rows.filter((r) => r.database === database && (ROUNDS === 1 || r.round === round));
+const mostPayments = (candidates: Row[]) =>
+  candidates.reduce((best, r) => (Number(r['payments/s']) > Number(best['payments/s']) ? r : best));
+/**
+ * A round's row of `database` with the most payments a second among those within the latency bound:
+ * what the platform carries at that bound, whichever number of clients it takes to load it. Without
+ * such a row, its fastest row (and the goal is not met).
+ */
+const capacityOfRound = (database: string, round: number) => {
+  const candidates = rowsOf(database, round);
+  const withinBound = candidates.filter((r) => Number(r['p99 ms']) <= P99_BOUND_MS);
+  return mostPayments(withinBound.length > 0 ? withinBound : candidates);
+};
+const describe = (row: Row) =>
+  `${row['payments/s']} payments/s at c=${row.concurrency}, p99 ${row['p99 ms']} ms`;
+/** PostgreSQL's capacity against pgbench's, as the goal reads: the medians over the rounds. */
 let postgresStanding: { ratio: number; p99: number } | undefined;
 const reference = references.length > 0 ? mean(references.map((r) => r.tps)) : undefined;
 if (reference && references.length === ROUNDS + 1) {
   console.log(
-    `\npgbench tpcb-like on the same PostgreSQL, ${Math.max(...CONCURRENCIES)} clients, before the first round and ` +
-      `after each: ${references.map((r) => r.tps.toFixed(0)).join(', ')} TPS`,
+    `\npgbench tpcb-like on the same PostgreSQL at ${CONCURRENCIES.join(', ')} clients, before the first round ` +
+      `and after each; best: ${references.map((r) => `${r.tps.toFixed(0)} TPS (${r.clients} clients)`).join(', ')}`,
   );
-  const best = roundNumbers.map((round) => bestOfRound('PostgreSQL', round));
-  const ratios = best.map(
+  const capacities = roundNumbers.map((round) => capacityOfRound('PostgreSQL', round));
+  const ratios = capacities.map(
     (row, i) => Number(row['payments/s']) / ((references[i]!.tps + references[i + 1]!.tps) / 2),
   );
-  postgresStanding = { ratio: median(ratios), p99: median(best.map((row) => Number(row['p99 ms']))) };
+  postgresStanding = { ratio: median(ratios), p99: median(capacities.map((row) => Number(row['p99 ms']))) };
   console.log(
-    `Best PostgreSQL payments/s relative to pgbench around it: ${Math.round(postgresStanding.ratio * 100)}%` +
-      (ROUNDS > 1 ? ` (median; rounds: ${ratios.map((r) => `${Math.round(r * 100)}%`).join(', ')})` : ''),
+    `PostgreSQL's most payments/s with p99 ≤ ${P99_BOUND_MS} ms, relative to pgbench's best around it: ` +
+      `${Math.round(postgresStanding.ratio * 100)}%` +
+      (ROUNDS > 1 ? ` (median; rounds: ${ratios.map((r) => `${Math.round(r * 100)}%`).join(', ')})` : '') +
+      `\n  ${capacities.map(describe).join('; ')}`,
   );
   // On a CPU-bound machine the throughput ratio tends to the ratio of CPU spent per operation, which
   // varies far less from one minute to the next than throughput does.
   const pgbenchCpu = mean(references.map((r) => r.postgresCpuMs + r.pgbenchCpuMs));
-  const busiest = rows.filter(
-    (r) => r.database === 'PostgreSQL' && r.concurrency === Math.max(...CONCURRENCIES),
-  );
   const paymentCpu = mean(
-    busiest.map(
+    capacities.map(
       (r) => Number(r['server CPU ms']) + Number(r['PostgreSQL CPU ms']) + Number(r['client CPU ms']),
     ),
   );
   console.log(
-    `CPU per pgbench transaction: ${mean(references.map((r) => r.postgresCpuMs)).toFixed(2)} ms PostgreSQL + ` +
-      `${mean(references.map((r) => r.pgbenchCpuMs)).toFixed(2)} ms pgbench; per payment at ` +
-      `c=${Math.max(...CONCURRENCIES)}: ${paymentCpu.toFixed(2)} ms in all, so the CPU ratio is ` +
-      `${Math.round((100 * pgbenchCpu) / paymentCpu)}%`,
+    `CPU per pgbench transaction at its best: ${mean(references.map((r) => r.postgresCpuMs)).toFixed(2)} ms ` +
+      `PostgreSQL + ${mean(references.map((r) => r.pgbenchCpuMs)).toFixed(2)} ms pgbench; per payment in ` +
+      `those rows: ${paymentCpu.toFixed(2)} ms in all, so the CPU ratio is ${Math.round((100 * pgbenchCpu) / paymentCpu)}%`,
   );
 } else if (postgres) {
   console.log('\npgbench: not found or failed (apt-get install postgresql-client)');
@@ -388,16 +419,17 @@ console.log('\nGoals:');
 console.log(
   '  PostgreSQL ≥ 50% of pgbench TPS with p99 ≤ 50 ms: ' +
     (postgresStanding
-      ? `${verdict(postgresStanding.ratio >= 0.5 && postgresStanding.p99 <= 50)} (${Math.round(postgresStanding.ratio * 100)}%, ` +
-        `p99 ${postgresStanding.p99.toFixed(1)} ms at its best rows${overRounds})`
+      ? `${verdict(postgresStanding.ratio >= 0.5 && postgresStanding.p99 <= P99_BOUND_MS)} ` +
+        `(${Math.round(postgresStanding.ratio * 100)}%, p99 ${postgresStanding.p99.toFixed(1)} ms at those rows${overRounds})`
       : 'not measured'),
 );
-const pglite = rows.some((r) => r.database === 'PGlite')
-  ? median(roundNumbers.map((round) => Number(bestOfRound('PGlite', round)['payments/s'])))
+const pgliteBest = rows.some((r) => r.database === 'PGlite')
+  ? roundNumbers.map((round) => mostPayments(rowsOf('PGlite', round)))
   : undefined;
+const pglite = pgliteBest && median(pgliteBest.map((row) => Number(row['payments/s'])));
 console.log(
   '  PGlite ≥ 1,000 payments/s: ' +
-    (pglite === undefined
+    (pgliteBest === undefined || pglite === undefined
       ? 'not measured'
-      : `${verdict(pglite >= 1000)} (${pglite} payments/s${overRounds})`),
+      : `${verdict(pglite >= 1000)} (${pglite} payments/s${overRounds}; best rows: ${pgliteBest.map(describe).join('; ')})`),
 );
