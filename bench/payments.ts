@@ -3,7 +3,7 @@
 // against the same PostgreSQL, measured in the same run, as the reference.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seedDemoData } from '../src/cli/seed.js';
@@ -80,8 +80,14 @@ async function prepare(env: Record<string, string>) {
 
 // BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server under load.
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+/** Node's flags in package.json's start script: the platform's server runs here as `npm start` runs it. */
+const startFlags = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start as string
+)
+  .split(' ')
+  .filter((word) => word.startsWith('--'));
 
-async function startServer(env: Record<string, string>, command = ['bin/tijara.js', 'start']) {
+async function startServer(env: Record<string, string>, command = [...startFlags, 'bin/tijara.js', 'start']) {
   const child = spawn(process.execPath, [...nodeArgs, ...command], {
     env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'error', TIJARA_SEED: 'false' },
     stdio: ['ignore', 'pipe', 'inherit'],
