@@ -87,8 +87,11 @@ const startFlags = (
   .split(' ')
   .filter((word) => word.startsWith('--'));
 
-async function startServer(env: Record<string, string>, command = [...startFlags, 'bin/tijara.js', 'start']) {
-  const child = spawn(process.execPath, [...nodeArgs, ...command], {
+/** The platform's server, or with `command` another (its Node flags then only BENCH_NODE_ARGS). */
+async function startServer(env: Record<string, string>, command?: string[]) {
+  // BENCH_NODE_ARGS after the start script's flags, so that a measurement can override them.
+  const args = command ? [...nodeArgs, ...command] : [...startFlags, ...nodeArgs, 'bin/tijara.js', 'start'];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'error', TIJARA_SEED: 'false' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
