@@ -43,8 +43,7 @@ test('PGlite, which has no autovacuum, has its tables vacuumed and analyzed; Pos
   assert.ok(!(await tidyTables(store)).some((statement) => statement.includes('"tidied"')));
 });
 
-test('PGlite: the event loop gets a turn between two tables, so a pass does not hold every request', async (t) => {
-  if (testDbKind === 'postgres') return t.skip('PostgreSQL is left to its autovacuum');
+test('PGlite: the event loop gets a turn between two tables, so a pass does not hold every request', async () => {
   for (const table of ['tidied_first', 'tidied_second']) {
     await sql`create table ${sql.table(table)} (id integer primary key)`.execute(store.db);
     await sql`insert into ${sql.table(table)} select generate_series(1, 1000)`.execute(store.db);
@@ -61,6 +60,10 @@ test('PGlite: the event loop gets a turn between two tables, so a pass does not 
   setImmediate(turn);
   const done = await pass;
   passing = false;
+  if (testDbKind === 'postgres') {
+    assert.deepEqual(done, []);
+    return;
+  }
   const tidied = done.filter((statement) => statement.includes('"tidied_'));
   assert.equal(tidied.length, 2, done.join('\n'));
   assert.ok(turns >= done.length, `${turns} turns of the event loop in a pass of ${done.length} statements`);
