@@ -12,8 +12,8 @@ setFlagsFromString('--no-allocation-site-pretenuring');
 // The young generation's size is fixed when the process starts, so it cannot be set here: `npm start`
 // runs the server with --max-semi-space-size=64 (package.json). Four alternating pairs at c=32 gave
 // PGlite 7% more payments a second and 7% less CPU a payment, PostgreSQL about 3% (docs/performance.md,
-// "The reference, run as pgbench's documentation asks"): fewer scavenges, each copying a request's
-// still-live objects once instead of several times.
+// "The reference, run as pgbench's documentation asks"): fewer scavenges, and fewer of a request's
+// objects still alive, to be copied, when one runs.
 
 // Runs the TypeScript sources directly (tsx compiles on the fly), so there is no build step to forget.
 const { register } = await import('tsx/esm/api');

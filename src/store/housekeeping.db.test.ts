@@ -43,7 +43,7 @@ test('PGlite, which has no autovacuum, has its tables vacuumed and analyzed; Pos
   assert.ok(!(await tidyTables(store)).some((statement) => statement.includes('"tidied"')));
 });
 
-test('PGlite: the event loop gets a turn between two tables, so a pass does not hold every request', async () => {
+test("PGlite's pass gives the event loop a turn between two tables, so it does not hold every request", async () => {
   for (const table of ['tidied_first', 'tidied_second']) {
     await sql`create table ${sql.table(table)} (id integer primary key)`.execute(store.db);
     await sql`insert into ${sql.table(table)} select generate_series(1, 1000)`.execute(store.db);
