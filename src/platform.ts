@@ -43,7 +43,7 @@ import { createRiskService, type RiskService } from './risk/service.js';
 import type { ScreeningPort } from './screening/port.js';
 import { screeningRoutes } from './screening/routes.js';
 import { createScreeningService, type ScreeningService } from './screening/service.js';
-import { tidyTables } from './store/housekeeping.js';
+import { upkeep } from './store/housekeeping.js';
 import { readMeta, writeMeta } from './store/meta.js';
 import { migrate } from './store/migrations.js';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox.js';
@@ -411,7 +411,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   let stopRollingUp: (() => Promise<void>) | undefined;
   let stopMonitoring: (() => Promise<void>) | undefined;
   let stopSealing: (() => Promise<void>) | undefined;
-  let stopTidying: (() => Promise<void>) | undefined;
+  let stopUpkeep: (() => Promise<void>) | undefined;
   let sealingStoredPersonalData: Promise<void> | undefined;
   return {
     config,
@@ -436,14 +436,15 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       if (config.workers) stopRollingUp = services.observatory.startScheduledRollUp(15 * 60 * 1000);
       // Transaction monitoring reads the last minutes of the network's journal each minute.
       if (config.workers) stopMonitoring = services.risk.startScheduledScan(60 * 1000);
-      // PGlite has no autovacuum: without this its tables would never be analyzed nor vacuumed.
+      // PGlite has no autovacuum and no checkpointer: without this its tables would never be analyzed
+      // nor vacuumed, and its WAL would grow for as long as it runs.
       if (store.kind === 'pglite')
-        stopTidying = repeatEvery(60 * 1000, () =>
-          tidyTables(store).then(
+        stopUpkeep = repeatEvery(60 * 1000, () =>
+          upkeep(store).then(
             (done) => {
-              if (done.length > 0) logger.debug({ done }, 'tables vacuumed and analyzed');
+              if (done.length > 0) logger.debug({ done }, "PGlite's upkeep done");
             },
-            (error) => logger.error({ err: error }, 'vacuuming and analyzing the tables failed'),
+            (error) => logger.error({ err: error }, "PGlite's upkeep (vacuum, analyze, checkpoint) failed"),
           ),
         );
       if (config.workers)
@@ -465,7 +466,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
         await stopRollingUp?.();
         await stopMonitoring?.();
         await stopSealing?.();
-        await stopTidying?.();
+        await stopUpkeep?.();
         await sealingStoredPersonalData;
         await outbox.stop();
         await store.close();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { testDatabase, testDbKind } from '../../test/support/store.js';
-import { tidyTables, upkeepOf } from './housekeeping.js';
+import { checkpointWhenDue, tidyTables, upkeep, upkeepOf } from './housekeeping.js';
 import { createStore } from './store.js';
 
 const database = await testDatabase();
@@ -67,4 +67,30 @@ test("PGlite's pass gives the event loop a turn between two tables, so it does n
   const tidied = done.filter((statement) => statement.includes('"tidied_'));
   assert.equal(tidied.length, 2, done.join('\n'));
   assert.ok(turns >= done.length, `${turns} turns of the event loop in a pass of ${done.length} statements`);
+});
+
+const redoPoint = async () =>
+  (await sql<{ redo: string }>`select redo_lsn::text as redo from pg_control_checkpoint()`.execute(store.db))
+    .rows[0]!.redo;
+
+test("PGlite, which has no checkpointer, is checkpointed once its WAL passes the bound; PostgreSQL's own does it there", async () => {
+  await sql`create table logged (id integer primary key, note text)`.execute(store.db);
+  await sql`insert into logged select i, repeat('n', 100) from generate_series(1, 2000) i`.execute(store.db);
+  const before = await redoPoint();
+  const bound = 100_000;
+  const done = await checkpointWhenDue(store, bound);
+  if (testDbKind === 'postgres') {
+    assert.deepEqual(done, []);
+    assert.deepEqual(await upkeep(store), []);
+    return;
+  }
+  assert.deepEqual(done, ['checkpoint']);
+  assert.notEqual(await redoPoint(), before);
+  // Too little since: the next pass leaves it, and so does the whole upkeep under the default bound.
+  await sql`insert into logged values (0, 'one more')`.execute(store.db);
+  assert.deepEqual(await checkpointWhenDue(store, bound), []);
+  assert.ok(!(await upkeep(store)).includes('checkpoint'));
+  // Segments are created without their 16 MB of zeros, which PGlite would write in this thread.
+  const { rows } = await sql<{ wal_init_zero: string }>`show wal_init_zero`.execute(store.db);
+  assert.equal(rows[0]!.wal_init_zero, 'off');
 });
