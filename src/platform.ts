@@ -436,8 +436,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       if (config.workers) stopRollingUp = services.observatory.startScheduledRollUp(15 * 60 * 1000);
       // Transaction monitoring reads the last minutes of the network's journal each minute.
       if (config.workers) stopMonitoring = services.risk.startScheduledScan(60 * 1000);
-      // PGlite has no autovacuum and no checkpointer: without this its tables would never be analyzed
-      // nor vacuumed, and its WAL would grow for as long as it runs.
+      // PGlite has no autovacuum and no checkpointer: without this its tables would never be analyzed,
+      // vacuumed nor frozen, and its WAL would grow for as long as it runs.
       if (store.kind === 'pglite')
         stopUpkeep = repeatEvery(60 * 1000, () =>
           upkeep(store).then(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { testDatabase, testDbKind } from '../../test/support/store.js';
-import { checkpointWhenDue, tidyTables, upkeep, upkeepOf } from './housekeeping.js';
+import { checkpointWhenDue, freezeWhenDue, tidyTables, upkeep, upkeepOf } from './housekeeping.js';
 import { createStore } from './store.js';
 
 const database = await testDatabase();
@@ -93,4 +93,33 @@ test("PGlite, which has no checkpointer, is checkpointed once its WAL passes the
   // Segments are created without their 16 MB of zeros, which PGlite would write in this thread.
   const { rows } = await sql<{ wal_init_zero: string }>`show wal_init_zero`.execute(store.db);
   assert.equal(rows[0]!.wal_init_zero, 'off');
+});
+
+const ageOf = async (table: string) =>
+  Number(
+    (
+      await sql<{
+        age: number;
+      }>`select age(relfrozenxid) as age from pg_class where relname = ${table}`.execute(store.db)
+    ).rows[0]!.age,
+  );
+
+test("PGlite's tables, catalogs included, are frozen once their transaction ids grow old; PostgreSQL's autovacuum does it there", async () => {
+  // An insert-only table: no dead rows, so the thresholds above never vacuum it.
+  await sql`create table appended (id integer primary key)`.execute(store.db);
+  for (let id = 0; id < 5; id++) await sql`insert into appended values (${id})`.execute(store.db);
+  const age = await ageOf('appended');
+  assert.ok(age >= 5, `age ${age}`);
+  const done = await freezeWhenDue(store, age - 1);
+  if (testDbKind === 'postgres') {
+    assert.deepEqual(done, []);
+    return;
+  }
+  assert.ok(done.includes('vacuum (freeze) "public"."appended"'), done.join('\n'));
+  assert.ok(done.includes('vacuum (freeze) "pg_catalog"."pg_class"'), done.join('\n'));
+  assert.ok((await ageOf('appended')) < age);
+  assert.ok((await ageOf('pg_class')) < age);
+  // Frozen, they are young again; and under autovacuum's bound (200 million) nothing here is due.
+  assert.deepEqual(await freezeWhenDue(store, age - 1), []);
+  assert.deepEqual(await freezeWhenDue(store), []);
 });

@@ -29,18 +29,6 @@ export function upkeepOf(counts: { live: number; dead: number; changed: number }
   return undefined;
 }
 
-/** WAL since the last checkpoint's redo point, and how far a crash would have to replay. */
-const WAL_SINCE_CHECKPOINT = CompiledQuery.raw(
-  'select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), redo_lsn)::bigint as bytes from pg_control_checkpoint()',
-);
-const CHECKPOINT = CompiledQuery.raw('checkpoint');
-
-/**
- * Enough WAL to replay in well under a second after a crash, and a few segments for the next
- * checkpoint to recycle rather than create.
- */
-export const CHECKPOINT_AFTER_BYTES = 64 * 1024 * 1024;
-
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
@@ -56,21 +44,71 @@ export async function tidyTables(store: SharedStore): Promise<string[]> {
   if (store.kind !== 'pglite') return [];
   await store.db.executeQuery(FLUSH_STATISTICS);
   const { rows } = await store.db.executeQuery<TableStatistics>(TABLE_STATISTICS);
-  const done: string[] = [];
+  const statements: string[] = [];
   for (const row of rows) {
     const upkeep = upkeepOf({ live: Number(row.live), dead: Number(row.dead), changed: Number(row.changed) });
-    if (!upkeep) continue;
-    // PGlite runs in this thread, and awaiting one statement after another never lets the event loop
-    // read a socket: under the payments benchmark a pass of twelve tables (100–300 ms each) held every
-    // request for 1.5 s once a minute (docs/performance.md). Requests get a turn between two tables.
-    await turnOfTheEventLoop();
-    // Outside any transaction, as VACUUM must be; PGlite runs it between two others.
-    const statement = `${upkeep} ${quoted(row.schema)}.${quoted(row.name)}`;
-    await store.db.executeQuery(CompiledQuery.raw(statement));
-    done.push(statement);
+    if (upkeep) statements.push(`${upkeep} ${quoted(row.schema)}.${quoted(row.name)}`);
   }
-  return done;
+  return oneTableAtATime(store, statements);
 }
+
+/**
+ * Runs each statement outside any transaction, as VACUUM must be (PGlite runs it between two others).
+ * PGlite runs in this thread, and awaiting one statement after another never lets the event loop read
+ * a socket: under the payments benchmark a pass of twelve tables (100–300 ms each) held every request
+ * for 1.5 s once a minute (docs/performance.md). Requests get a turn before each statement.
+ */
+async function oneTableAtATime(store: SharedStore, statements: string[]): Promise<string[]> {
+  for (const statement of statements) {
+    await turnOfTheEventLoop();
+    await store.db.executeQuery(CompiledQuery.raw(statement));
+  }
+  return statements;
+}
+
+/**
+ * Tables (with their TOAST) whose oldest unfrozen transaction id is older than the bound, system
+ * catalogs included. `$1` null reads the bound from `autovacuum_freeze_max_age`, as autovacuum does.
+ */
+const FREEZE_DUE = `select n.nspname as schema, c.relname as name
+     from pg_class c
+     join pg_namespace n on n.oid = c.relnamespace
+     left join pg_class toast on toast.oid = c.reltoastrelid
+    where c.relkind in ('r', 'm')
+      and greatest(age(c.relfrozenxid), coalesce(age(toast.relfrozenxid), 0))
+          > coalesce($1::integer, current_setting('autovacuum_freeze_max_age')::integer)
+    order by n.nspname, c.relname`;
+
+/**
+ * What autovacuum does against transaction id wraparound, for PGlite: a table none of the thresholds
+ * above ever vacuums (insert-only, like the audit log and the ledger, or a catalog) keeps its oldest
+ * transaction id, and PostgreSQL stops taking writes before ids wrap around, about two billion
+ * transactions on. Each table past the bound is frozen, one at a time; a pass is rare (every 200
+ * million transactions by default) and its first is the longest. Says what it did. On PostgreSQL it
+ * does nothing: autovacuum does it there, whatever its other settings.
+ */
+export async function freezeWhenDue(store: SharedStore, maxAge?: number): Promise<string[]> {
+  if (store.kind !== 'pglite') return [];
+  const { rows } = await store.db.executeQuery<{ schema: string; name: string }>(
+    CompiledQuery.raw(FREEZE_DUE, [maxAge ?? null]),
+  );
+  return oneTableAtATime(
+    store,
+    rows.map((row) => `vacuum (freeze) ${quoted(row.schema)}.${quoted(row.name)}`),
+  );
+}
+
+/** WAL since the last checkpoint's redo point, and how far a crash would have to replay. */
+const WAL_SINCE_CHECKPOINT = CompiledQuery.raw(
+  'select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), redo_lsn)::bigint as bytes from pg_control_checkpoint()',
+);
+const CHECKPOINT = CompiledQuery.raw('checkpoint');
+
+/**
+ * Enough WAL to replay in well under a second after a crash, and a few segments for the next
+ * checkpoint to recycle rather than create.
+ */
+export const CHECKPOINT_AFTER_BYTES = 64 * 1024 * 1024;
 
 /**
  * A checkpoint once WAL since the last one passes `afterBytes`, for PGlite, whose single-user
@@ -92,7 +130,7 @@ export async function checkpointWhenDue(
   return ['checkpoint'];
 }
 
-/** PGlite's stand-in for PostgreSQL's background upkeep (autovacuum and the checkpointer), once a pass. */
+/** PGlite's stand-in for PostgreSQL's background upkeep (autovacuum and the checkpointer): one pass. */
 export async function upkeep(store: SharedStore): Promise<string[]> {
-  return [...(await tidyTables(store)), ...(await checkpointWhenDue(store))];
+  return [...(await tidyTables(store)), ...(await freezeWhenDue(store)), ...(await checkpointWhenDue(store))];
 }
