@@ -246,7 +246,7 @@ describe('prepared statements', () => {
     assert.deepEqual(await first(), { id: 1, label: 'one', extra: 'x', later: null });
   });
 
-  // PGlite's data folder only: PostgreSQL keeps its own commits (test/crash.pg.test.ts kills a server on it).
+  // PGlite's data folder only: PostgreSQL keeps its own commits (test/crash.db.test.ts kills a server on both).
   const onPGlite = testDbKind === 'pglite' ? test : () => undefined;
   onPGlite('a commit survives the process being killed right after it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tijara-prepared-'));

@@ -1,25 +1,41 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { moroccanDate } from '../src/core/time.js';
 import { createLedgerService } from '../src/ledger/service.js';
-import { createStore } from '../src/store/store.js';
+import { createStore, type SharedStore } from '../src/store/store.js';
 import { apiClient, card, demoKeys } from './support/platform.js';
 import { startTijara } from './support/process.js';
-import { testDatabase } from './support/store.js';
+import { testDatabase, testDbKind } from './support/store.js';
 
+// On PGlite the server's own data folder: PGlite is in the killed process, and its files are all
+// that is left of it.
 const database = await testDatabase();
+const dataDir = testDbKind === 'pglite' ? mkdtempSync(join(tmpdir(), 'tijara-crash-')) : undefined;
+const pgliteFolder = dataDir && join(dataDir, 'data');
 const env = {
-  DATABASE_URL: database.url!,
+  ...(database.url ? { DATABASE_URL: database.url } : { TIJARA_DATA_DIR: pgliteFolder! }),
   TIJARA_MASTER_KEY: randomBytes(32).toString('base64'),
   TIJARA_WORKERS: 'false',
 };
-const store = createStore({ databaseUrl: database.url });
 after(async () => {
-  await store.close();
   await database.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** The database as the servers left it: PGlite's folder can be opened once no server holds it. */
+async function withStore(check: (store: SharedStore) => Promise<void>) {
+  const store = createStore({ databaseUrl: database.url, dataDir: pgliteFolder });
+  try {
+    await check(store);
+  } finally {
+    await store.close();
+  }
+}
 
 test('SIGKILL during a burst of payments leaves the books whole', async () => {
   const first = await startTijara(env);
@@ -57,9 +73,28 @@ test('SIGKILL during a burst of payments leaves the books whole', async () => {
   assert.ok(succeeded > 20, `only ${succeeded} payments went through before the kill`);
   console.log(`${succeeded} payments confirmed before SIGKILL; ${broken} requests cut off`);
 
+  // The restarted server recovers what was committed, and takes payments again.
   const second = await startTijara(env);
   try {
-    const db = store.db;
+    const atlasAgain = apiClient(second.baseUrl, demoKeys.atlas);
+    const today = moroccanDate(new Date());
+    const report = await atlasAgain.get<{ reconciled: boolean; captured: { count: number } }>(
+      `/v1/settlements/${today}`,
+    );
+    assert.equal(report.body.reconciled, true);
+    assert.ok(report.body.captured.count > 0);
+    const created = await atlasAgain.post<{ id: string }>('/v1/payments', { amount: 5_000, currency: 'MAD' });
+    const confirmed = await atlasAgain.post<{ status: string }>(`/v1/payments/${created.body.id}/confirm`, {
+      card: card('4111111111111111'),
+    });
+    assert.equal(confirmed.body.status, 'succeeded');
+  } finally {
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }
+
+  await withStore(async (store) => {
+    const db: Kysely<unknown> = store.db;
     // Every payment that moved money has its ledger entry, and every entry its payment.
     const orphanPayments = await sql<{ id: string }>`
       select p.id from payments p
@@ -87,22 +122,15 @@ test('SIGKILL during a burst of payments leaves the books whole', async () => {
       select a.reference from issuer_authorizations a
       where not exists (select 1 from payments p where a.reference like p.id || ':%')`.execute(db);
     assert.deepEqual(issuerWithoutPayment.rows, []);
-    assert.deepEqual(await createLedgerService({ store }).checkInvariants(), []);
-
-    const atlasAgain = apiClient(second.baseUrl, demoKeys.atlas);
-    const today = moroccanDate(new Date());
-    const report = await atlasAgain.get<{ reconciled: boolean; captured: { count: number } }>(
-      `/v1/settlements/${today}`,
+    // Nothing the load generator saw confirmed is missing.
+    const { rows } = await sql<{ count: number }>`
+      select count(*)::integer as count from payments where status in ('succeeded', 'requires_capture')`.execute(
+      db,
     );
-    assert.equal(report.body.reconciled, true);
-    assert.ok(report.body.captured.count > 0);
-    const created = await atlasAgain.post<{ id: string }>('/v1/payments', { amount: 5_000, currency: 'MAD' });
-    const confirmed = await atlasAgain.post<{ status: string }>(`/v1/payments/${created.body.id}/confirm`, {
-      card: card('4111111111111111'),
-    });
-    assert.equal(confirmed.body.status, 'succeeded');
-  } finally {
-    second.child.kill('SIGTERM');
-    await second.exited;
-  }
+    assert.ok(
+      rows[0]!.count >= succeeded + 1,
+      `${rows[0]!.count} payments confirmed, against ${succeeded} answered + 1`,
+    );
+    assert.deepEqual(await createLedgerService({ store }).checkInvariants(), []);
+  });
 });
