@@ -444,7 +444,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
             (done) => {
               if (done.length > 0) logger.debug({ done }, "PGlite's upkeep done");
             },
-            (error) => logger.error({ err: error }, "PGlite's upkeep (vacuum, analyze, checkpoint) failed"),
+            (error) =>
+              logger.error({ err: error }, "PGlite's upkeep (vacuum, analyze, freeze, checkpoint) failed"),
           ),
         );
       if (config.workers)

@@ -191,9 +191,9 @@ class PGliteDriver extends PipeliningDriver {
   async init(): Promise<void> {
     await this.pglite.waitReady;
     // A new WAL segment is 16 MB of zeros written by default, and here it is written in this thread,
-    // holding every request for the time (about every 1.5 s under the payments benchmark, which
-    // measured p99 53–60 ms without it against 75–101 ms with). PostgreSQL's documentation offers
-    // this for file systems that gain nothing by it; PGlite's gains the thread back. With checkpoints
+    // holding every request for the time (about every 1.5 s under the payments benchmark, whose p99
+    // was 53–60 ms with this setting against 75–101 ms without). PostgreSQL's documentation offers it
+    // for file systems that gain nothing by the zeros; PGlite's gains the thread back. With checkpoints
     // (housekeeping.ts) most segments are recycled ones anyway.
     await this.pglite.exec('set wal_init_zero = off');
   }
