@@ -19,12 +19,16 @@ const counts = async () =>
         from pg_stat_user_tables where relname = 'tidied'`.execute(store.db)
   ).rows[0]!;
 
-test("autovacuum's thresholds: a fifth of the rows dead vacuums, a tenth changed analyzes", () => {
-  assert.equal(upkeepOf({ live: 1000, dead: 250, changed: 0 }), undefined);
-  assert.equal(upkeepOf({ live: 1000, dead: 251, changed: 0 }), 'vacuum (analyze)');
-  assert.equal(upkeepOf({ live: 1000, dead: 0, changed: 151 }), 'analyze');
-  assert.equal(upkeepOf({ live: 1000, dead: 10, changed: 150 }), undefined);
-  assert.equal(upkeepOf({ live: 0, dead: 0, changed: 51 }), 'analyze');
+test("autovacuum's thresholds: a fifth of the rows dead or 1,000 and a fifth inserted vacuums, a tenth changed analyzes", () => {
+  const none = { dead: 0, changed: 0, inserted: 0 };
+  assert.equal(upkeepOf({ ...none, live: 1000, dead: 250 }), undefined);
+  assert.equal(upkeepOf({ ...none, live: 1000, dead: 251 }), 'vacuum (analyze)');
+  assert.equal(upkeepOf({ ...none, live: 1000, changed: 151 }), 'analyze');
+  assert.equal(upkeepOf({ ...none, live: 1000, dead: 10, changed: 150 }), undefined);
+  assert.equal(upkeepOf({ ...none, live: 0, changed: 51 }), 'analyze');
+  // An insert-only table is vacuumed too (PostgreSQL 13's insert threshold), not only analyzed.
+  assert.equal(upkeepOf({ ...none, live: 10_000, changed: 1051, inserted: 3000 }), 'analyze');
+  assert.equal(upkeepOf({ ...none, live: 10_000, changed: 3001, inserted: 3001 }), 'vacuum (analyze)');
 });
 
 test('PGlite, which has no autovacuum, has its tables vacuumed and analyzed; PostgreSQL is left to its own', async () => {

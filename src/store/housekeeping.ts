@@ -5,12 +5,15 @@ import type { SharedStore } from './store.js';
 const THRESHOLD = 50;
 const VACUUM_SCALE = 0.2;
 const ANALYZE_SCALE = 0.1;
+/** Since PostgreSQL 13 autovacuum also vacuums a table for its inserts: 1,000 and a fifth of its rows. */
+const INSERT_THRESHOLD = 1000;
+const INSERT_SCALE = 0.2;
 
 // PGlite's one backend is this process's: its counts are flushed on asking, and read fresh.
 const FLUSH_STATISTICS = CompiledQuery.raw('select pg_stat_force_next_flush(), pg_stat_clear_snapshot()');
 const TABLE_STATISTICS = CompiledQuery.raw(
   `select schemaname as schema, relname as name, n_live_tup as live, n_dead_tup as dead,
-          n_mod_since_analyze as changed
+          n_mod_since_analyze as changed, n_ins_since_vacuum as inserted
      from pg_stat_user_tables order by schemaname, relname`,
 );
 
@@ -20,11 +23,18 @@ interface TableStatistics {
   live: number | bigint;
   dead: number | bigint;
   changed: number | bigint;
+  inserted: number | bigint;
 }
 
 /** `vacuum (analyze)`, `analyze` or nothing, for a table with these counts. */
-export function upkeepOf(counts: { live: number; dead: number; changed: number }): string | undefined {
+export function upkeepOf(counts: {
+  live: number;
+  dead: number;
+  changed: number;
+  inserted: number;
+}): string | undefined {
   if (counts.dead > THRESHOLD + VACUUM_SCALE * counts.live) return 'vacuum (analyze)';
+  if (counts.inserted > INSERT_THRESHOLD + INSERT_SCALE * counts.live) return 'vacuum (analyze)';
   if (counts.changed > THRESHOLD + ANALYZE_SCALE * counts.live) return 'analyze';
   return undefined;
 }
@@ -37,8 +47,10 @@ const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * grow (docs/performance.md, "Plans that read every payment"); and the rows an update or a delete
  * leaves behind (the sealed audit records, above all) stay in the table and its indexes for good.
  * Each table past autovacuum's default thresholds is vacuumed and analyzed (a fifth of its rows dead,
- * and 50 more) or analyzed (a tenth of them changed since it last was). Says what it did, a line a
- * table. On PostgreSQL it does nothing: the server's autovacuum does it there.
+ * and 50 more; or a fifth of them inserted since it last was vacuumed, and 1,000 more, which keeps an
+ * insert-only table's visibility map current) or analyzed (a tenth of them changed since it last
+ * was). Says what it did, a line a table. On PostgreSQL it does nothing: the server's autovacuum does
+ * it there.
  */
 export async function tidyTables(store: SharedStore): Promise<string[]> {
   if (store.kind !== 'pglite') return [];
@@ -46,7 +58,12 @@ export async function tidyTables(store: SharedStore): Promise<string[]> {
   const { rows } = await store.db.executeQuery<TableStatistics>(TABLE_STATISTICS);
   const statements: string[] = [];
   for (const row of rows) {
-    const upkeep = upkeepOf({ live: Number(row.live), dead: Number(row.dead), changed: Number(row.changed) });
+    const upkeep = upkeepOf({
+      live: Number(row.live),
+      dead: Number(row.dead),
+      changed: Number(row.changed),
+      inserted: Number(row.inserted),
+    });
     if (upkeep) statements.push(`${upkeep} ${quoted(row.schema)}.${quoted(row.name)}`);
   }
   return oneTableAtATime(store, statements);
