@@ -440,12 +440,10 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       // vacuumed nor frozen, and its WAL would grow for as long as it runs.
       if (store.kind === 'pglite')
         stopUpkeep = repeatEvery(60 * 1000, () =>
-          upkeep(store).then(
+          upkeep(store, (duty, error) => logger.error({ err: error, duty }, "PGlite's upkeep failed")).then(
             (done) => {
               if (done.length > 0) logger.debug({ done }, "PGlite's upkeep done");
             },
-            (error) =>
-              logger.error({ err: error }, "PGlite's upkeep (vacuum, analyze, freeze, checkpoint) failed"),
           ),
         );
       if (config.workers)

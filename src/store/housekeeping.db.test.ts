@@ -12,6 +12,8 @@ after(async () => {
   await database.drop();
 });
 
+const noFailure = (duty: string, error: unknown) => assert.fail(`${duty} failed: ${error}`);
+
 const counts = async () =>
   (
     await sql<{ dead: bigint; vacuums: bigint; analyzes: bigint }>`
@@ -85,7 +87,7 @@ test("PGlite, which has no checkpointer, is checkpointed once its WAL passes the
   const done = await checkpointWhenDue(store, bound);
   if (testDbKind === 'postgres') {
     assert.deepEqual(done, []);
-    assert.deepEqual(await upkeep(store), []);
+    assert.deepEqual(await upkeep(store, noFailure), []);
     return;
   }
   assert.deepEqual(done, ['checkpoint']);
@@ -93,7 +95,7 @@ test("PGlite, which has no checkpointer, is checkpointed once its WAL passes the
   // Too little since: the next pass leaves it, and so does the whole upkeep under the default bound.
   await sql`insert into logged values (0, 'one more')`.execute(store.db);
   assert.deepEqual(await checkpointWhenDue(store, bound), []);
-  assert.ok(!(await upkeep(store)).includes('checkpoint'));
+  assert.ok(!(await upkeep(store, noFailure)).includes('checkpoint'));
   // Segments are created without their 16 MB of zeros, which PGlite would write in this thread.
   const { rows } = await sql<{ wal_init_zero: string }>`show wal_init_zero`.execute(store.db);
   assert.equal(rows[0]!.wal_init_zero, 'off');
@@ -126,4 +128,32 @@ test("PGlite's tables, catalogs included, are frozen once their transaction ids 
   // Frozen, they are young again; and under autovacuum's bound (200 million) nothing here is due.
   assert.deepEqual(await freezeWhenDue(store, age - 1), []);
   assert.deepEqual(await freezeWhenDue(store), []);
+});
+
+test("a duty that fails does not keep PGlite's upkeep from the others: a table that cannot be analyzed still leaves a checkpoint", async () => {
+  // An index on a function that claims to be immutable and is not: analyze evaluates it again, and fails.
+  await sql`create table divisors (n integer)`.execute(store.db);
+  await sql`insert into divisors values (1)`.execute(store.db);
+  await sql`create function divided(n integer) returns integer language sql immutable
+              as 'select n / (select count(*)::integer from public.divisors)'`.execute(store.db);
+  await sql`create table unanalyzable (id integer primary key)`.execute(store.db);
+  await sql`create index on unanalyzable (divided(id))`.execute(store.db);
+  await sql`insert into unanalyzable select generate_series(1, 500)`.execute(store.db);
+  await sql`delete from divisors`.execute(store.db);
+  await assert.rejects(sql`analyze unanalyzable`.execute(store.db), /division by zero/);
+  const failures: string[] = [];
+  const done = await upkeep(store, (duty, error) => failures.push(`${duty}: ${(error as Error).message}`), {
+    checkpointAfterBytes: 1,
+  });
+  try {
+    if (testDbKind === 'postgres') {
+      assert.deepEqual([done, failures], [[], []]);
+      return;
+    }
+    assert.equal(failures.length, 1, failures.join('\n'));
+    assert.match(failures[0]!, /^vacuum and analyze: division by zero/);
+    assert.deepEqual(done, ['checkpoint']);
+  } finally {
+    await sql`drop table unanalyzable`.execute(store.db);
+  }
 });

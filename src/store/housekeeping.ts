@@ -147,7 +147,28 @@ export async function checkpointWhenDue(
   return ['checkpoint'];
 }
 
-/** PGlite's stand-in for PostgreSQL's background upkeep (autovacuum and the checkpointer): one pass. */
-export async function upkeep(store: SharedStore): Promise<string[]> {
-  return [...(await tidyTables(store)), ...(await freezeWhenDue(store)), ...(await checkpointWhenDue(store))];
+/**
+ * PGlite's stand-in for PostgreSQL's background upkeep (autovacuum and the checkpointer): one pass.
+ * Each duty runs whether or not the one before failed, so that a table that cannot be analyzed does
+ * not leave the WAL to grow; `failed` hears of each failure. `bounds` are for tests.
+ */
+export async function upkeep(
+  store: SharedStore,
+  failed: (duty: string, error: unknown) => void,
+  bounds: { checkpointAfterBytes?: number; freezeMaxAge?: number } = {},
+): Promise<string[]> {
+  const duties: [string, () => Promise<string[]>][] = [
+    ['vacuum and analyze', () => tidyTables(store)],
+    ['freeze', () => freezeWhenDue(store, bounds.freezeMaxAge)],
+    ['checkpoint', () => checkpointWhenDue(store, bounds.checkpointAfterBytes)],
+  ];
+  const done: string[] = [];
+  for (const [duty, run] of duties) {
+    try {
+      done.push(...(await run()));
+    } catch (error) {
+      failed(duty, error);
+    }
+  }
+  return done;
 }
