@@ -58,13 +58,13 @@ export async function tidyTables(store: SharedStore): Promise<string[]> {
   const { rows } = await store.db.executeQuery<TableStatistics>(TABLE_STATISTICS);
   const statements: string[] = [];
   for (const row of rows) {
-    const upkeep = upkeepOf({
+    const due = upkeepOf({
       live: Number(row.live),
       dead: Number(row.dead),
       changed: Number(row.changed),
       inserted: Number(row.inserted),
     });
-    if (upkeep) statements.push(`${upkeep} ${quoted(row.schema)}.${quoted(row.name)}`);
+    if (due) statements.push(`${due} ${quoted(row.schema)}.${quoted(row.name)}`);
   }
   return oneTableAtATime(store, statements);
 }
