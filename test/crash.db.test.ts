@@ -122,11 +122,10 @@ test('SIGKILL during a burst of payments leaves the books whole', async () => {
       select a.reference from issuer_authorizations a
       where not exists (select 1 from payments p where a.reference like p.id || ':%')`.execute(db);
     assert.deepEqual(issuerWithoutPayment.rows, []);
-    // Nothing the load generator saw confirmed is missing.
+    // No confirmation a client was answered for is missing (nor the one after the restart): whatever
+    // its outcome, a confirmed payment has left requires_payment_method.
     const { rows } = await sql<{ count: number }>`
-      select count(*)::integer as count from payments where status in ('succeeded', 'requires_capture')`.execute(
-      db,
-    );
+      select count(*)::integer as count from payments where status <> 'requires_payment_method'`.execute(db);
     assert.ok(
       rows[0]!.count >= succeeded + 1,
       `${rows[0]!.count} payments confirmed, against ${succeeded} answered + 1`,

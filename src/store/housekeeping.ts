@@ -125,7 +125,7 @@ const CHECKPOINT = CompiledQuery.raw('checkpoint');
  * Enough WAL to replay in well under a second after a crash, and a few segments for the next
  * checkpoint to recycle rather than create.
  */
-export const CHECKPOINT_AFTER_BYTES = 64 * 1024 * 1024;
+const CHECKPOINT_AFTER_BYTES = 64 * 1024 * 1024;
 
 /**
  * A checkpoint once WAL since the last one passes `afterBytes`, for PGlite, whose single-user
