@@ -93,6 +93,7 @@ describe('callback answers and the XML API', () => {
     assert.ok('error' in parseCc5Request('<!DOCTYPE a [<!ENTITY x "y">]><CC5Request/>'));
     assert.ok('error' in parseCc5Request('<CC5Request><Name>x</CC5Request>'));
     assert.ok('error' in parseCc5Request('<Other/>'));
+    assert.ok('error' in parseCc5Request('<CC5Request><OrderId>1\u00002</OrderId></CC5Request>'));
   });
 
   test('a history line: type, status, amount, Moroccan time, id, tab-separated', () => {

@@ -458,6 +458,10 @@ describe('POST /fim/api', () => {
     assert.equal(tag(garbage.xml, 'Response'), 'Error');
     const entities = await cc5('<!DOCTYPE x [<!ENTITY a "b">]><CC5Request/>');
     assert.equal(entities.status, 400);
+    // U+0000, which XML does not allow and PostgreSQL's text cannot hold: an XML answer, not a 500.
+    const nul = await cc5(historyQuery(`${form.oid!}\0`));
+    assert.equal(nul.status, 400);
+    assert.equal(tag(nul.xml, 'Response'), 'Error');
   });
 });
 

@@ -333,6 +333,15 @@ describe('operator and authority console actions', () => {
     const page = await analyst.get('/console/audit?lang=en&action=audit.export');
     assert.match(page.text, /data-action="audit.export"/);
     assert.doesNotMatch(page.text, /data-action="session.sign_in"/, 'filtered by action');
+    // A day not in the calendar is refused before anything is recorded or read (it once broke the
+    // download off halfway, after recording the export).
+    const exportsBefore = (await recordsOf('audit.export')).length;
+    for (const range of ['from=2026-13-45', 'until=0000-01-01', 'from=2026-02-30&format=json']) {
+      const refused = await analyst.get(`/console/audit/export?${range}&lang=en`);
+      assert.equal(refused.status, 400, range);
+      assert.match(refused.text, /That day is not in the calendar/);
+    }
+    assert.equal((await recordsOf('audit.export')).length, exportsBefore);
   });
 
   test('an admin hands supervision to another authority: the previous one loses access at once; audited', async () => {

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { moroccanDate } from '../core/time.js';
+import { isCalendarDate, moroccanDate } from '../core/time.js';
 import { importBills, parseBillsCsv, progressBar } from './import.js';
-import { isDay } from './model.js';
 import { remittanceCsv, remittanceJson } from './remittance.js';
 import type { BillService } from './service.js';
 
@@ -61,7 +60,7 @@ export async function remittanceCommand(
   err: Writable,
 ): Promise<CommandResult> {
   const date = options.date ?? moroccanDate(new Date());
-  if (!isDay(date)) {
+  if (!isCalendarDate(date)) {
     err.write(`tijara: --date ${date} is not a date like 2026-11-24\n`);
     return { exitCode: 2 };
   }

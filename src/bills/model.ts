@@ -1,6 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { MinorUnits } from '../core/money.js';
-import { isCalendarDate } from '../core/time.js';
 import type { Locale } from '../web/i18n.js';
 
 type Json<T> = ColumnType<T, string, string>;
@@ -206,13 +205,4 @@ export function billerJson(biller: Biller) {
     partial_payment: biller.partialPayment,
     max_bills_per_payment: biller.maxBillsPerPayment,
   };
-}
-
-/** A real calendar day YYYY-MM-DD (a month 13 is refused rather than thrown on). */
-export function isDay(text: string): boolean {
-  try {
-    return isCalendarDate(text);
-  } catch {
-    return false;
-  }
 }

@@ -2,11 +2,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuditLog } from '../audit/service.js';
 import { Problem } from '../core/problem.js';
+import { isCalendarDate } from '../core/time.js';
 import { type App, sendProblem } from '../http/server.js';
 import { callerOf } from '../merchants/auth.js';
 import { isUniqueViolation, type SharedStore } from '../store/store.js';
 import { billProblems } from './errors.js';
-import { type Biller, billerJson, billJson, isDay, publicBillJson } from './model.js';
+import { type Biller, billerJson, billJson, publicBillJson } from './model.js';
 import { remittanceCsv, remittanceJson } from './remittance.js';
 import type { BillInput, BillService } from './service.js';
 
@@ -234,7 +235,7 @@ export function billRoutes(deps: BillRoutesDeps) {
       },
       async (request, reply) => {
         const { id, date } = request.params;
-        if (!isDay(date))
+        if (!isCalendarDate(date))
           throw new Problem(400, 'invalid_request', 'Invalid request', `${date} is not a calendar date`);
         const biller = await ownBiller(request, id);
         const report = await bills.remittance(biller, date);

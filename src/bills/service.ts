@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { MinorUnits } from '../core/money.js';
 import { fetchTo } from '../core/network.js';
 import { Problem } from '../core/problem.js';
+import { isCalendarDate } from '../core/time.js';
 import { callbackUrlProblem } from '../core/urls.js';
 import { createAccountResolver, shardCode } from '../ledger/accounts.js';
 import { isLedgerError } from '../ledger/errors.js';
@@ -38,7 +39,6 @@ import {
   billsOrderReference,
   checkReference,
   type FeeSchedule,
-  isDay,
   outstanding,
   type ReferenceField,
   referenceKey,
@@ -206,7 +206,7 @@ export function checkBillInput(biller: Biller, input: BillInput): BillLineError[
     errors.push({ field: 'amount', message: 'must be a positive amount in centimes' });
   if (input.lateFee !== undefined && (input.lateFee < 0n || input.lateFee > MAX_AMOUNT))
     errors.push({ field: 'late_fee', message: 'must be zero or a positive amount in centimes' });
-  if (input.dueDate && !isDay(input.dueDate))
+  if (input.dueDate && !isCalendarDate(input.dueDate))
     errors.push({ field: 'due_date', message: 'must be a date YYYY-MM-DD' });
   if (input.period && input.period.length > 40)
     errors.push({ field: 'period', message: 'is at most 40 characters' });

@@ -50,7 +50,10 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  */
 export function parseCc5Request(xml: string): Cc5Request | { error: string } {
   if (/<!DOCTYPE/i.test(xml)) return { error: 'DOCTYPE is not allowed' };
-  if (XMLValidator.validate(xml) !== true) return { error: 'the body is not well-formed XML' };
+  // XML has no U+0000 (its Char production leaves it out), which the validator lets through and
+  // PostgreSQL's text cannot hold.
+  if (xml.includes('\0') || XMLValidator.validate(xml) !== true)
+    return { error: 'the body is not well-formed XML' };
   const document = parser.parse(xml) as Record<string, unknown>;
   const request = document.CC5Request;
   if (request === null || typeof request !== 'object')

@@ -6,13 +6,14 @@ import { authErrorMessage, isAuthError } from '../auth/errors.js';
 import { type Organisation, rolesByKind, type User } from '../auth/model.js';
 import { can, type Permission } from '../auth/permissions.js';
 import type { AuthenticatedSession } from '../auth/service.js';
+import { isCalendarDate } from '../core/time.js';
 import type { App } from '../http/server.js';
 import type { SharedStore } from '../store/store.js';
 import type { Locale } from '../web/i18n.js';
 import { fill } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
 import { authorityMessages } from './authority-messages.js';
-import { byPerson, type ConsoleKit, csrfRefused, notFound } from './context.js';
+import { byPerson, type ConsoleKit, csrfRefused, notFound, refusalPage } from './context.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
 
@@ -389,6 +390,8 @@ export function authorityPages(deps: AuthorityPagesDeps) {
         const session = await allowed(request, reply, 'audit.read');
         if (!session) return reply;
         const { format = 'csv', from, until } = request.query;
+        if ((from && !isCalendarDate(from)) || (until && !isCalendarDate(until)))
+          return refusalPage(request, reply, 400, consoleMessages(session.locale).noSuchDay);
         const range = {
           ...(from ? { from: new Date(`${from}T00:00:00Z`) } : {}),
           ...(until ? { until: new Date(`${until}T00:00:00Z`) } : {}),

@@ -11,6 +11,7 @@ import type { IssuerService } from '../issuer/service.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { MerchantService } from '../merchants/service.js';
 import type { EventLog } from '../payments/events.js';
+import { isPaymentStatus, PAYMENT_STATUSES } from '../payments/model.js';
 import type { PaymentService } from '../payments/service.js';
 import type { WebhookService } from '../payments/webhooks.js';
 import type { SharedStore } from '../store/store.js';
@@ -104,15 +105,6 @@ type PaymentQuery = {
   mode?: string;
   format?: string;
 };
-
-const PAYMENT_STATUSES = [
-  'requires_payment_method',
-  'requires_action',
-  'requires_capture',
-  'succeeded',
-  'failed',
-  'canceled',
-] as const;
 
 /** The amount (in MAD-like decimals: "250.00") and Moroccan days of the search form, when they make sense. */
 function paymentSearch(q: PaymentQuery) {
@@ -287,7 +279,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         {
           limit: csv ? 10_000 : PAGE_SIZE + 1,
           ...(q.starting_after ? { startingAfter: q.starting_after } : {}),
-          ...(q.status ? { status: q.status } : {}),
+          ...(q.status && isPaymentStatus(q.status) ? { status: q.status } : {}),
           ...(q.order_reference ? { orderReference: q.order_reference } : {}),
           ...(q.last4 && /^\d{4}$/.test(q.last4) ? { last4: q.last4 } : {}),
           ...paymentSearch(q),

@@ -63,6 +63,9 @@ export function cvvLength(brand: CardBrand): number {
   return brand === 'amex' ? 4 : 3;
 }
 
+/** The expiry years a card can carry: the vault's column holds no other (migration 0003). */
+export const EXPIRY_YEARS = { min: 2000, max: 2100 } as const;
+
 /** An expiry is valid through the last day of its month. */
 export function isExpired(expMonth: number, expYear: number, now: Date): boolean {
   const year = now.getUTCFullYear();

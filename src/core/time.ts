@@ -49,8 +49,10 @@ function offsetAt(at: Date): number {
   return (match[1] === '-' ? -1 : 1) * minutes * 60_000;
 }
 
+/** A day of the calendar as YYYY-MM-DD, from year 1 on: PostgreSQL has no year 0. Never throws. */
 export function isCalendarDate(text: string): boolean {
-  return (
-    /^\d{4}-\d{2}-\d{2}$/.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text
-  );
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || text < '0001-01-01') return false;
+  const day = new Date(`${text}T00:00:00Z`);
+  // An impossible month or day is an invalid Date; 30 February rolls over to March.
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text;
 }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import formbody from '@fastify/formbody';
 import { Type } from 'typebox';
 import { createLogger, lazyRequestLogger } from '../core/logger.js';
 import { Problem } from '../core/problem.js';
 import { createServer } from './server.js';
 
 const app = await createServer({ logger: createLogger('silent') });
+await app.register(formbody);
 app.post(
   '/v1/echo',
   {
@@ -17,6 +19,17 @@ app.post(
     },
   },
   async (request) => request.body,
+);
+// No schema: what reaches the handler is what the parsers made of the request.
+let freeHandled = 0;
+app.post('/v1/free/:name', async (request) => {
+  freeHandled++;
+  return { params: request.params, query: request.query, body: request.body };
+});
+app.get(
+  '/v1/count',
+  { schema: { querystring: Type.Object({ limit: Type.Integer({ maximum: 100 }) }) } },
+  async (request) => request.query,
 );
 app.get('/v1/teapot', async () => {
   throw new Problem(418, 'teapot', 'I am a teapot', 'short and stout');
@@ -62,6 +75,75 @@ describe('http errors', () => {
   test('a valid body passes', async () => {
     const response = await post(JSON.stringify({ amount: 100, currency: 'MAD' }));
     assert.deepEqual(await response.json(), { amount: 100, currency: 'MAD' });
+  });
+});
+
+describe('values no column can take', () => {
+  async function free(path: string, body: string, contentType = 'application/json') {
+    const before = freeHandled;
+    const response = await fetch(`${base}/v1/free/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+    });
+    return { response, handled: freeHandled > before };
+  }
+
+  test('a NUL character is refused wherever it comes in, naming the field, before the handler runs', async () => {
+    const cases: [path: string, body: string, field: string, contentType?: string][] = [
+      ['ok', '{"order_reference":"A\\u0000B"}', 'body.order_reference'],
+      ['ok', '{"metadata":{"note":["a","b\\u0000"]}}', 'body.metadata.note.1'],
+      ['ok', '{"metadata":{"k\\u0000":"v"}}', 'body.metadata'],
+      ['ok?order_reference=x%00', '{}', 'querystring.order_reference'],
+      ['x%00y', '{}', 'params.name'],
+      ['ok', 'oid=%00', 'body.oid', 'application/x-www-form-urlencoded'],
+    ];
+    for (const [path, body, field, contentType] of cases) {
+      const { response, handled } = await free(path, body, contentType);
+      assert.equal(response.status, 400, `${path} ${body}`);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      const problem = (await response.json()) as { code: string; errors: { field: string }[] };
+      assert.equal(problem.code, 'invalid_request');
+      assert.deepEqual(
+        problem.errors.map((e) => e.field),
+        [field],
+      );
+      assert.equal(handled, false, `${path} ${body} reached the handler`);
+    }
+  });
+
+  test('a number coerced from text to Infinity is refused, though the schema passes it (ajv#2212)', async () => {
+    for (const [path, body, field] of [
+      ['/v1/count?limit=1e400', undefined, 'querystring.limit'],
+      ['/v1/count?limit=-Infinity', undefined, 'querystring.limit'],
+      ['/v1/echo', '{"amount":"1e400","currency":"MAD"}', 'body.amount'],
+    ] as const) {
+      const response = await fetch(`${base}${path}`, {
+        method: body ? 'POST' : 'GET',
+        ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+      });
+      assert.equal(response.status, 400, path);
+      const problem = (await response.json()) as { errors: { field: string; message: string }[] };
+      assert.deepEqual(problem.errors, [{ field, message: 'must be a finite number' }]);
+    }
+    // What the coercion is for still works.
+    assert.deepEqual(await (await fetch(`${base}/v1/count?limit=7`)).json(), { limit: 7 });
+  });
+
+  test('the text "\\u0000" (a backslash, then u0000) is not a NUL and passes', async () => {
+    const { response, handled } = await free('ok', JSON.stringify({ note: '\\u0000' }));
+    assert.equal(response.status, 200);
+    assert.equal(handled, true);
+    assert.deepEqual(((await response.json()) as { body: unknown }).body, { note: '\\u0000' });
+  });
+
+  test('a body nested as deep as the size limit allows is looked through without overflowing', async () => {
+    const depth = 200_000;
+    const { response } = await free('ok', `${'['.repeat(depth)}"\\u0000"${']'.repeat(depth)}`);
+    assert.equal(response.status, 400);
+    const problem = (await response.json()) as { errors: { field: string }[] };
+    // The field is named, cut short rather than echoed 400,000 characters long.
+    assert.equal(problem.errors[0]!.field, `${`body${'.0'.repeat(depth)}`.slice(0, 200)}…`);
   });
 });
 

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { newId } from '../core/ids.js';
 import { type Logger, lazyRequestLogger } from '../core/logger.js';
 import { Problem } from '../core/problem.js';
+import { unstorableValueAt } from './unstorable-values.js';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -65,6 +66,21 @@ export async function createServer(options: { logger: Logger; bodyLimit?: number
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+
+  // After validation, whose coercion of query strings and forms makes the numbers this looks at.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const found =
+      unstorableValueAt(request.params, 'params') ??
+      unstorableValueAt(request.query, 'querystring') ??
+      // A body left as text is its route's to parse and refuse in its own format (CMI's XML API).
+      (typeof request.body === 'string' ? undefined : unstorableValueAt(request.body, 'body'));
+    if (found === undefined) return done();
+    done(
+      new Problem(400, 'invalid_request', 'Invalid request', `${found.field} ${found.message}`, {
+        errors: [found],
+      }),
+    );
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -1,13 +1,20 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import { type CurrencyCode, type MinorUnits, toJsonAmount } from '../core/money.js';
 
-export type PaymentStatus =
-  | 'requires_payment_method'
-  | 'requires_action'
-  | 'requires_capture'
-  | 'succeeded'
-  | 'failed'
-  | 'canceled';
+export const PAYMENT_STATUSES = [
+  'requires_payment_method',
+  'requires_action',
+  'requires_capture',
+  'succeeded',
+  'failed',
+  'canceled',
+] as const;
+
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export function isPaymentStatus(value: string): value is PaymentStatus {
+  return (PAYMENT_STATUSES as readonly string[]).includes(value);
+}
 
 export type CaptureMethod = 'automatic' | 'manual';
 

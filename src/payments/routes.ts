@@ -13,6 +13,7 @@ import { type EventLog, eventJson, type Scope } from './events.js';
 import { createIdempotency, type Outcome, outcomeOf } from './idempotency.js';
 import { paymentJson, refundJson } from './model.js';
 import {
+  Amount,
   CaptureBody,
   ConfirmBody,
   Currency,
@@ -22,6 +23,7 @@ import {
   NewPaymentBody,
   Pagination,
   PaymentSchema,
+  PaymentStatus,
   RefundBody,
   RefundSchema,
 } from './schemas.js';
@@ -314,10 +316,10 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
           querystring: Type.Object(
             {
               ...Pagination,
-              status: Type.Optional(Type.String({ maxLength: 40 })),
+              status: Type.Optional(PaymentStatus),
               order_reference: Type.Optional(Type.String({ maxLength: 100 })),
               last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
-              amount: Type.Optional(Type.Integer({ minimum: 1 })),
+              amount: Type.Optional(Amount('exactly this amount, in minor units')),
               created_gte: Type.Optional(Type.String({ format: 'date-time' })),
               created_lt: Type.Optional(Type.String({ format: 'date-time' })),
             },

@@ -1,26 +1,30 @@
 import { Type } from 'typebox';
+import { EXPIRY_YEARS } from '../core/card.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
-const Amount = (description: string) => Type.Integer({ minimum: 1, maximum: 99_999_999_999, description });
+export const Amount = (description: string) =>
+  Type.Integer({ minimum: 1, maximum: 99_999_999_999, description });
 
 export const Currency = Type.Union([Type.Literal('MAD'), Type.Literal('EUR'), Type.Literal('USD')], {
   description: 'ISO 4217 code; Moroccan merchants charge in MAD',
 });
+
+export const PaymentStatus = Type.Union([
+  Type.Literal('requires_payment_method'),
+  Type.Literal('requires_action'),
+  Type.Literal('requires_capture'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('canceled'),
+]);
 
 export const PaymentSchema = Type.Object(
   {
     id: Type.String(),
     object: Type.Literal('payment'),
     livemode: Type.Boolean(),
-    status: Type.Union([
-      Type.Literal('requires_payment_method'),
-      Type.Literal('requires_action'),
-      Type.Literal('requires_capture'),
-      Type.Literal('succeeded'),
-      Type.Literal('failed'),
-      Type.Literal('canceled'),
-    ]),
+    status: PaymentStatus,
     amount: Type.Integer({ description: 'in minor units (centimes)' }),
     currency: Type.String(),
     amount_capturable: Type.Integer(),
@@ -123,7 +127,7 @@ export const CardBody = Type.Object(
       description: 'the card number; spaces and dashes allowed',
     }),
     exp_month: Type.Integer({ minimum: 1, maximum: 12 }),
-    exp_year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+    exp_year: Type.Integer({ minimum: EXPIRY_YEARS.min, maximum: EXPIRY_YEARS.max }),
     cvc: Type.String({
       pattern: '^[0-9]{3,4}$',
       description: 'used for this authorization only; never stored',

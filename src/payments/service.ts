@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import { cardBrand, cvvLength, normalizePan, validatePan } from '../core/card.js';
+import { cardBrand, cvvLength, EXPIRY_YEARS, normalizePan, validatePan } from '../core/card.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { CurrencyCode, MinorUnits } from '../core/money.js';
@@ -63,7 +63,7 @@ export type PaymentMethod = { card: CardInput } | { token: string };
 export interface PaymentFilters {
   limit: number;
   startingAfter?: string;
-  status?: string;
+  status?: PaymentRow['status'];
   orderReference?: string;
   last4?: string;
   amount?: MinorUnits;
@@ -240,6 +240,17 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       return paymentProblems.invalidCard('unsupported_card', 'no bank on the network issues this card');
     if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) {
       return paymentProblems.invalidCard('invalid_expiry', 'exp_month is 1 to 12');
+    }
+    // The API's schema says as much; the hosted page and CMI's form read the year from text.
+    if (
+      !Number.isInteger(card.expYear) ||
+      card.expYear < EXPIRY_YEARS.min ||
+      card.expYear > EXPIRY_YEARS.max
+    ) {
+      return paymentProblems.invalidCard(
+        'invalid_expiry',
+        `exp_year is ${EXPIRY_YEARS.min} to ${EXPIRY_YEARS.max}`,
+      );
     }
     if (!/^\d+$/.test(card.cvc) || card.cvc.length !== cvvLength(cardBrand(pan))) {
       return paymentProblems.invalidCard(
@@ -638,9 +649,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         .selectAll()
         .where(ownedBy(scope))
         .$if(filters.startingAfter !== undefined, (q) => q.where('id', '<', filters.startingAfter!))
-        .$if(filters.status !== undefined, (q) =>
-          q.where('status', '=', filters.status as PaymentRow['status']),
-        )
+        .$if(filters.status !== undefined, (q) => q.where('status', '=', filters.status!))
         .$if(filters.orderReference !== undefined, (q) =>
           q.where('order_reference', '=', filters.orderReference!),
         )
