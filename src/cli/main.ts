@@ -8,6 +8,7 @@ import { createLogger } from '../core/logger.js';
 import { importFiguresCommand, refreshCommand } from '../observatory/cli.js';
 import { createPlatform, keyringFor, openStore, type Platform } from '../platform.js';
 import { importListCommand, rescreenCommand } from '../screening/cli.js';
+import { DataDirInUse } from '../store/data-dir-lock.js';
 import { migrate } from '../store/migrations.js';
 import { parseRatesCsv } from '../switch/fx.js';
 import { saveRates } from '../switch/rates.js';
@@ -406,6 +407,10 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof ConfigError) {
       process.stderr.write(`tijara: ${error.message}\n`);
       process.exit(EXIT_USAGE);
+    }
+    if (error instanceof DataDirInUse) {
+      process.stderr.write(`tijara: ${error.message}\n`);
+      process.exit(1);
     }
     process.stderr.write(
       `tijara: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { type IsolationLevel, Kysely, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 import { GroupAborted, GroupCommit } from './group-commit.js';
 import { pgliteDialect } from './pglite-dialect.js';
 import type { PipeliningDialect } from './pipeline.js';
@@ -122,13 +123,23 @@ export function createStore(options: StoreOptions): SharedStore {
     return wrap('postgres', postgresDialect(pool, types), options);
   }
   const dataDir = options.dataDir ?? 'memory';
-  if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite({
-    ...(dataDir === 'memory' ? {} : { dataDir }),
+  if (dataDir === 'memory') return wrap('pglite', pgliteDialect(newPGlite()), options);
+  mkdirSync(dataDir, { recursive: true });
+  // Before PGlite touches the folder: a second process's start alone (its recovery) can harm it.
+  const unlock = lockDataDir(dataDir);
+  try {
+    return wrap('pglite', pgliteDialect(newPGlite(dataDir)), options, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+const newPGlite = (dataDir?: string) =>
+  new PGlite({
+    ...(dataDir ? { dataDir } : {}),
     parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.DATE]: keepText },
   });
-  return wrap('pglite', pgliteDialect(pglite), options);
-}
 
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 
@@ -144,7 +155,12 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 // Enough for every client of a busy API node to pay in one group, few enough to keep its pipelines small.
 const GROUP_MEMBERS = 32;
 
-function wrap<DB>(kind: StoreKind, dialect: PipeliningDialect, options: StoreOptions): Store<DB> {
+function wrap<DB>(
+  kind: StoreKind,
+  dialect: PipeliningDialect,
+  options: StoreOptions,
+  afterClose: () => void = () => {},
+): Store<DB> {
   // One driver for both: the pool (or PGlite's one connection) is shared by solo and grouped transactions.
   const driver = dialect.createDriver();
   const db = new Kysely<DB>({
@@ -192,6 +208,9 @@ function wrap<DB>(kind: StoreKind, dialect: PipeliningDialect, options: StoreOpt
       }
     },
     onRollback: (listener) => void rollbackListeners.push(listener),
-    close: () => db.destroy(),
+    async close() {
+      await db.destroy();
+      afterClose();
+    },
   };
 }
