@@ -84,12 +84,18 @@ async function withAdmin(fn) {
   }
 }
 
-// 1. PGlite
-runSuite(
-  'PGlite',
-  all.filter((f) => !isBrowser(f) && !isPgOnly(f)),
-  { TIJARA_TEST_DB: 'pglite' },
-);
+// 1. PGlite: each test's in-memory database starts from one migrated copy, made here once.
+const pgliteFiles = all.filter((f) => !isBrowser(f) && !isPgOnly(f));
+const pgliteTemplate = join(mkdtempSync(join(tmpdir(), 'tijara-template-')), 'pglite.tar');
+if (pgliteFiles.length > 0 || all.some(isBrowser)) {
+  const made = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'test/support/make-pglite-template.ts', pgliteTemplate],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  if (made.status !== 0) throw new Error('making the PGlite test template failed');
+}
+runSuite('PGlite', pgliteFiles, { TIJARA_TEST_DB: 'pglite', TIJARA_TEST_PGLITE_TEMPLATE: pgliteTemplate });
 
 // 2. PostgreSQL: a template database migrated once, and one fresh copy of it per test file.
 const pgFiles = all.filter((f) => usesDb(f) && !isBrowser(f));
@@ -138,7 +144,11 @@ if (pgFiles.length > 0) {
 const browserFiles = all.filter(isBrowser);
 if (browserFiles.length > 0) {
   if (existsSync(chromium)) {
-    runSuite('Browser (Chromium)', browserFiles, { TIJARA_TEST_DB: 'pglite', CHROMIUM_PATH: chromium });
+    runSuite('Browser (Chromium)', browserFiles, {
+      TIJARA_TEST_DB: 'pglite',
+      TIJARA_TEST_PGLITE_TEMPLATE: pgliteTemplate,
+      CHROMIUM_PATH: chromium,
+    });
   } else if (ci) {
     console.error(`\nFAIL: no Chromium at ${chromium}; under CI=true the browser suite may not be skipped.`);
     totals.fail += 1;

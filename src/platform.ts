@@ -102,16 +102,23 @@ export interface PlatformOptions {
   screening?: ScreeningPort;
   /** Told every statement sent to the database (tests count a request's round trips). */
   onStatement?: StatementObserver;
+  /** What an in-memory PGlite starts from (StoreOptions.memoryTemplate): the tests' migrated copy. */
+  memoryTemplate?: Blob;
 }
 
 export function openStore(
   config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'groupCommit'>>,
-  options: { onStatement?: StatementObserver | undefined; logger?: Logger } = {},
+  options: {
+    onStatement?: StatementObserver | undefined;
+    logger?: Logger;
+    memoryTemplate?: Blob | undefined;
+  } = {},
 ): SharedStore {
-  const { onStatement, logger } = options;
+  const { onStatement, logger, memoryTemplate } = options;
   return createStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    memoryTemplate,
     groupCommit: config.groupCommit,
     onStatement,
     // Only its code and message: pg's pool hangs the client, connection settings and all, on the error.
@@ -270,7 +277,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const clock = options.clock ?? systemClock;
   // Settle the master key before touching the database: a missing key is a configuration error.
   const keyring = keyringFor(config);
-  const store = openStore(config, { onStatement: options.onStatement, logger });
+  const store = openStore(config, {
+    onStatement: options.onStatement,
+    logger,
+    memoryTemplate: options.memoryTemplate,
+  });
   if (options.migrate ?? true) {
     await migrate(store, undefined, (name) => logger.info({ migration: name }, 'migration applied'));
   }

@@ -55,8 +55,23 @@ describe('tijara start', () => {
     console.log(`started in ${elapsed} ms`);
   });
 
-  test('a second start on the same database does not load the demo data again', async () => {
+  test('a second start on the same database does not load the demo data again; a command beside it runs on PostgreSQL and is refused on PGlite', async () => {
     const tijara = await startTijara(env);
+    const beside = spawnSync(process.execPath, [tijaraBin, 'migrate'], {
+      env: { ...process.env, NODE_OPTIONS: '', ...env },
+      encoding: 'utf8',
+    });
+    if (database.url) {
+      assert.equal(beside.status, 0, beside.stderr);
+      assert.match(beside.stdout, /schema is current/);
+    } else {
+      // PGlite serves one process: the server holds the folder (src/store/data-dir-lock.ts).
+      assert.equal(beside.status, 1, beside.stderr);
+      assert.match(
+        beside.stderr.trim(),
+        new RegExp(`^tijara: .* is open in process ${tijara.child.pid} \\(.*start`),
+      );
+    }
     tijara.child.kill('SIGINT');
     assert.equal(await tijara.exited, 0);
     assert.doesNotMatch(tijara.output(), /Demo data loaded/);

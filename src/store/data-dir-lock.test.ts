@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { startTijara, tijaraBin } from '../../test/support/process.js';
+import { tijaraBin } from '../../test/support/process.js';
 import { DataDirInUse, lockDataDir, lockFileOf } from './data-dir-lock.js';
 import { createStore } from './store.js';
 
@@ -24,32 +24,44 @@ const writeLock = (dataDir: string, holder: Record<string, unknown>) =>
   writeFileSync(lockFileOf(dataDir), JSON.stringify(holder));
 
 describe("PGlite's data folder, one process at a time", { timeout: 180_000 }, () => {
-  test('a command beside a running server is refused in one line, and runs once the server is killed', async () => {
+  // test/server.db.test.ts runs a command beside a real `tijara start`; here the holder is only a store.
+  test('a command beside a process holding the folder is refused in one line, and runs once that one is killed', async () => {
     const dataDir = freshDataDir();
-    const server = await startTijara({ TIJARA_DATA_DIR: dataDir });
-    let killed = false;
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `const { createStore } = await import(${JSON.stringify(new URL('./store.ts', import.meta.url).href)});
+         const { sql } = await import('kysely');
+         await sql\`select 1\`.execute(createStore({ dataDir: ${JSON.stringify(dataDir)} }).db);
+         console.log('open');
+         setInterval(() => {}, 1000);`,
+      ],
+      { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => holder.on('exit', resolve));
     try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (chunk) => String(chunk).includes('open') && resolve());
+        holder.on('exit', (code) => reject(new Error(`the holder exited with ${code}`)));
+      });
       const refused = migrateIn(dataDir);
       assert.equal(refused.status, 1, refused.stderr);
       assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
-      assert.match(refused.stderr, new RegExp(`open in process ${server.child.pid} \\(.*start`));
+      assert.match(refused.stderr, new RegExp(`open in process ${holder.pid} `));
       assert.match(refused.stderr, /stop that one first, or use PostgreSQL \(DATABASE_URL\)/);
-
-      // A kill -9 leaves its lock behind, naming a process that is gone: the next one takes it over.
-      server.child.kill('SIGKILL');
-      await server.exited;
-      killed = true;
-      assert.ok(existsSync(lockFileOf(dataDir)));
-      const after = migrateIn(dataDir);
-      assert.equal(after.status, 0, after.stderr);
-      assert.match(after.stdout, /schema is current/);
-      assert.equal(existsSync(lockFileOf(dataDir)), false, 'released when the command closed its store');
     } finally {
-      if (!killed) {
-        server.child.kill('SIGKILL');
-        await server.exited;
-      }
+      // A kill -9 leaves its lock behind, naming a process that is gone: the next one takes it over.
+      holder.kill('SIGKILL');
+      await exited;
     }
+    assert.ok(existsSync(lockFileOf(dataDir)));
+    const after = migrateIn(dataDir);
+    assert.equal(after.status, 0, after.stderr);
+    assert.match(after.stdout, /migration\(s\) applied/);
+    assert.equal(existsSync(lockFileOf(dataDir)), false, 'released when the command closed its store');
   });
 
   test('a second store on a folder this process has open is refused; closing the first frees it', async () => {

@@ -18,6 +18,11 @@ export interface StoreOptions {
   databaseUrl?: string | undefined;
   /** PGlite data folder, or "memory". */
   dataDir?: string | undefined;
+  /**
+   * An in-memory PGlite starts as a copy of this data folder (PGlite's `dumpDataDir` tarball) rather
+   * than from initdb: the test suites' migrated template, as PostgreSQL's copy `template` databases.
+   */
+  memoryTemplate?: Blob | undefined;
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
   /** Told every statement sent (tests count a request's round trips with it). */
@@ -123,7 +128,8 @@ export function createStore(options: StoreOptions): SharedStore {
     return wrap('postgres', postgresDialect(pool, types), options);
   }
   const dataDir = options.dataDir ?? 'memory';
-  if (dataDir === 'memory') return wrap('pglite', pgliteDialect(newPGlite()), options);
+  if (dataDir === 'memory')
+    return wrap('pglite', pgliteDialect(newPGlite(undefined, options.memoryTemplate)), options);
   mkdirSync(dataDir, { recursive: true });
   // Before PGlite touches the folder: a second process's start alone (its recovery) can harm it.
   const unlock = lockDataDir(dataDir);
@@ -135,9 +141,10 @@ export function createStore(options: StoreOptions): SharedStore {
   }
 }
 
-const newPGlite = (dataDir?: string) =>
+const newPGlite = (dataDir?: string, template?: Blob) =>
   new PGlite({
     ...(dataDir ? { dataDir } : {}),
+    ...(template ? { loadDataDir: template } : {}),
     parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.DATE]: keepText },
   });
 

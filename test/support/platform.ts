@@ -7,7 +7,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
 import type { ScreeningPort } from '../../src/screening/port.js';
 import type { StatementObserver } from '../../src/store/write-at-commit.js';
-import { testDatabase } from './store.js';
+import { pgliteTemplate, testDatabase } from './store.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -83,6 +83,7 @@ export async function testPlatform(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.screening ? { screening: options.screening } : {}),
     ...(options.onStatement ? { onStatement: options.onStatement } : {}),
+    memoryTemplate: pgliteTemplate(),
   });
   after(async () => {
     await platform.stop();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { after } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
@@ -10,6 +11,18 @@ export type TestDbKind = 'pglite' | 'postgres';
 export const testDbKind: TestDbKind = process.env.TIJARA_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
 
 let copies = 0;
+
+let template: Blob | undefined;
+/**
+ * The migrated data folder an in-memory PGlite starts from, when `npm test` made one
+ * (test/support/make-pglite-template.ts); a file run on its own starts from initdb.
+ */
+export function pgliteTemplate(): Blob | undefined {
+  const path = process.env.TIJARA_TEST_PGLITE_TEMPLATE;
+  if (testDbKind !== 'pglite' || !path) return undefined;
+  template ??= new Blob([readFileSync(path)]);
+  return template;
+}
 
 /**
  * A fresh, migrated database for this test file: an in-memory PGlite, or on PostgreSQL a new database
@@ -48,7 +61,12 @@ export async function testStore(
   options: Omit<StoreOptions, 'databaseUrl' | 'dataDir'> = {},
 ): Promise<SharedStore> {
   const database = await testDatabase();
-  const store = createStore({ ...options, databaseUrl: database.url, dataDir: 'memory' });
+  const store = createStore({
+    ...options,
+    databaseUrl: database.url,
+    dataDir: 'memory',
+    memoryTemplate: pgliteTemplate(),
+  });
   after(async () => {
     await store.close();
     await database.drop();
