@@ -46,6 +46,18 @@ test('a quoted field spanning lines keeps the following line numbers right', () 
   );
 });
 
+test('a line with a NUL character is rejected by number, and the others load', () => {
+  const parsed = parseBillsCsv(
+    'external_id,notice,year,amount,description\nTH-1,202600001234,2026,10.00,ok\nTH-2,202600001234,2026,10.00,a\u0000b\n',
+    treasury,
+  ) as ParsedBills;
+  assert.deepEqual(
+    parsed.bills.map((b) => b.line),
+    [2],
+  );
+  assert.deepEqual(parsed.rejected, [{ line: 3, reason: 'a field holds the NUL character (U+0000)' }]);
+});
+
 test('header problems refuse the file; broken CSV says so', () => {
   assert.deepEqual(parseBillsCsv('', treasury), { error: 'the file is empty' });
   assert.match(

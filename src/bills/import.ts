@@ -54,6 +54,11 @@ export function parseBillsCsv(text: string, biller: Biller): ParsedBills | { err
       });
       continue;
     }
+    // PostgreSQL's text cannot hold it: the line is refused here, not the whole import at its insert.
+    if (record.some((value) => value.includes('\0'))) {
+      result.rejected.push({ line, reason: 'a field holds the NUL character (U+0000)' });
+      continue;
+    }
     const field = (name: string) => record[columns.indexOf(name)] ?? '';
     const has = (name: string) => columns.includes(name) && field(name) !== '';
     const amount = parseDecimalAmount(field('amount'), currencies.MAD);

@@ -76,7 +76,7 @@ describe('list formats', () => {
   test('rejected records come with their record or line number and the reason', () => {
     const national = parseList(
       'national',
-      `${nationalCsv(sample)}9004,person,,,,,,\n9005,alien,Someone,,,,,\n9006,person,Bad Date,,,1971-02-30,,\n9001,person,Dup,,,,,\n`,
+      `${nationalCsv(sample)}9004,person,,,,,,\n9005,alien,Someone,,,,,\n9006,person,Bad Date,,,1971-02-30,,\n9001,person,Dup,,,,,\n9007,person,Nul\u0000Name,,,,,\n`,
     );
     assert.equal(national.entries.length, 3);
     assert.deepEqual(
@@ -86,6 +86,7 @@ describe('list formats', () => {
         [6, '9005', 'kind "alien" is neither person nor organisation'],
         [7, '9006', 'invalid birth_date "1971-02-30"'],
         [8, '9001', 'duplicate id 9001 in the file'],
+        [9, '9007', 'a field holds the NUL character (U+0000)'],
       ],
     );
 

@@ -122,13 +122,23 @@ export class EntryCollector {
     const names = entry.names
       .map((n) => ({ ...n, name: n.name.replace(/\s+/g, ' ').trim() }))
       .filter((n) => n.name !== '');
+    const texts = [
+      entry.externalId,
+      ...names.map((n) => n.name),
+      ...entry.birthDates,
+      ...entry.nationalities,
+      ...entry.programs,
+    ];
     const problem = !entry.externalId
       ? 'no id'
-      : this.seen.has(entry.externalId)
-        ? `duplicate id ${entry.externalId} in the file`
-        : !names.some((n) => n.type === 'primary')
-          ? 'no name'
-          : undefined;
+      : // PostgreSQL's text cannot hold it: the record is refused here, not the whole import at its insert.
+        texts.some((text) => text.includes('\0'))
+        ? 'a field holds the NUL character (U+0000)'
+        : this.seen.has(entry.externalId)
+          ? `duplicate id ${entry.externalId} in the file`
+          : !names.some((n) => n.type === 'primary')
+            ? 'no name'
+            : undefined;
     if (problem) {
       this.reject(record, problem, at);
       return;
