@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { EXPIRY_YEARS } from '../core/card.js';
+import { PAYMENT_STATUSES } from './model.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -10,14 +11,7 @@ export const Currency = Type.Union([Type.Literal('MAD'), Type.Literal('EUR'), Ty
   description: 'ISO 4217 code; Moroccan merchants charge in MAD',
 });
 
-export const PaymentStatus = Type.Union([
-  Type.Literal('requires_payment_method'),
-  Type.Literal('requires_action'),
-  Type.Literal('requires_capture'),
-  Type.Literal('succeeded'),
-  Type.Literal('failed'),
-  Type.Literal('canceled'),
-]);
+export const PaymentStatus = Type.Enum(PAYMENT_STATUSES);
 
 export const PaymentSchema = Type.Object(
   {
