@@ -76,8 +76,8 @@ function justCreated(lockFile: string): boolean {
 function holds(holder: Holder): boolean {
   // Another machine's process (a shared folder) cannot be checked from here.
   if (holder.host !== hostname()) return true;
-  // Our own pid or our parent's: an earlier life of this pid, as after a container restarts.
   if (!Number.isInteger(holder.pid) || holder.pid <= 0) return false;
+  // Our own pid or our parent's: an earlier life of this pid, as after a container restarts.
   if (holder.pid === process.pid || holder.pid === process.ppid) return false;
   try {
     process.kill(holder.pid, 0);

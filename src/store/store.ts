@@ -129,22 +129,22 @@ export function createStore(options: StoreOptions): SharedStore {
   }
   const dataDir = options.dataDir ?? 'memory';
   if (dataDir === 'memory')
-    return wrap('pglite', pgliteDialect(newPGlite(undefined, options.memoryTemplate)), options);
+    return wrap('pglite', pgliteDialect(newPGlite({ loadDataDir: options.memoryTemplate })), options);
   mkdirSync(dataDir, { recursive: true });
   // Before PGlite touches the folder: a second process's start alone (its recovery) can harm it.
   const unlock = lockDataDir(dataDir);
   try {
-    return wrap('pglite', pgliteDialect(newPGlite(dataDir)), options, unlock);
+    return wrap('pglite', pgliteDialect(newPGlite({ dataDir })), options, unlock);
   } catch (error) {
     unlock();
     throw error;
   }
 }
 
-const newPGlite = (dataDir?: string, template?: Blob) =>
+const newPGlite = (where: { dataDir?: string; loadDataDir?: Blob | undefined }) =>
   new PGlite({
-    ...(dataDir ? { dataDir } : {}),
-    ...(template ? { loadDataDir: template } : {}),
+    ...(where.dataDir ? { dataDir: where.dataDir } : {}),
+    ...(where.loadDataDir ? { loadDataDir: where.loadDataDir } : {}),
     parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.DATE]: keepText },
   });
 
