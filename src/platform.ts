@@ -86,6 +86,12 @@ export interface Platform {
   outbox: OutboxWorker;
   /** Where people reach this process (known once it listens). */
   baseUrl(): string;
+  /**
+   * Starts the background workers: outbox delivery, re-screening, the observatory's roll-up,
+   * transaction monitoring, the expiry of uncaptured holds. `listen` does when configured to;
+   * `tijara worker` does without listening.
+   */
+  startWorkers(): void;
   /** Starts the workers (when configured) and listens; resolves with the bound port. */
   listen(): Promise<number>;
   /** Drains in-flight requests, stops the workers, closes the database; safe to call twice. */
@@ -182,6 +188,8 @@ export function createServices(deps: {
     events,
     clock,
     payPageUrl,
+    captureWindowMs: deps.config.captureWindowDays * 24 * 60 * 60 * 1000,
+    logger: logger.child({ module: 'payments' }),
   });
   const webhooks = createWebhookService({
     store,
@@ -417,13 +425,61 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     riskConsoleRoutes({ risk: services.risk, auth: services.auth, merchants: services.merchants, store }),
   );
 
-  let stopping: Promise<void> | undefined;
-  let stopRescreening: (() => void) | undefined;
-  let stopRollingUp: (() => Promise<void>) | undefined;
-  let stopMonitoring: (() => Promise<void>) | undefined;
-  let stopSealing: (() => Promise<void>) | undefined;
-  let stopUpkeep: (() => Promise<void>) | undefined;
+  // What runs beside the requests. Each duty is started at most once and stopped by stop().
+  const stops: (() => void | Promise<void>)[] = [];
   let sealingStoredPersonalData: Promise<void> | undefined;
+  let dutiesStarted = false;
+  let workersStarted = false;
+  let stopping: Promise<void> | undefined;
+
+  /** What every process holding the database does, serving requests or not. */
+  function startDuties() {
+    if (dutiesStarted) return;
+    dutiesStarted = true;
+    // Audited changes commit their records unchained; every process chains what it (and others) left.
+    // Four times a second: smaller seals hold the event loop for less, which four alternating pairs
+    // against once a second showed in p99 and throughput (docs/performance.md, "Audit sealing").
+    stops.push(
+      services.audit.startSealing(250, (error) =>
+        logger.error({ err: error }, 'sealing the audit trail failed'),
+      ),
+    );
+    // PGlite has no autovacuum and no checkpointer: without this its tables would never be analyzed,
+    // vacuumed nor frozen, and its WAL would grow for as long as it runs.
+    if (store.kind === 'pglite')
+      stops.push(
+        repeatEvery(60 * 1000, () =>
+          upkeep(store, (duty, error) => logger.error({ err: error, duty }, "PGlite's upkeep failed")).then(
+            (done) => {
+              if (done.length > 0) logger.debug({ done }, "PGlite's upkeep done");
+            },
+          ),
+        ),
+      );
+  }
+
+  function startWorkers() {
+    startDuties();
+    if (workersStarted) return;
+    workersStarted = true;
+    outbox.start();
+    // Lists change without telling anyone too: a daily pass screens every watched subject again. Every
+    // worker looks each hour; the first to look on a new day makes the pass.
+    stops.push(services.screening.startScheduledRescreen(60 * 60 * 1000));
+    // The observatory's current quarter follows the payments within a quarter of an hour.
+    stops.push(services.observatory.startScheduledRollUp(15 * 60 * 1000));
+    // Transaction monitoring reads the last minutes of the network's journal each minute.
+    stops.push(services.risk.startScheduledScan(60 * 1000));
+    // Holds not captured in time are released within a minute of their deadline.
+    stops.push(services.payments.startScheduledExpiry(60 * 1000));
+    sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
+      logger.error(
+        { err: error },
+        'sealing personal data stored in clear failed; the next start tries again',
+      ),
+    );
+  }
+
   return {
     config,
     logger,
@@ -432,38 +488,10 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     server,
     outbox,
     baseUrl,
+    startWorkers,
     async listen() {
-      if (config.workers) outbox.start();
-      // Audited changes commit their records unchained; every process chains what it (and others) left.
-      // Four times a second: smaller seals hold the event loop for less, which four alternating pairs
-      // against once a second showed in p99 and throughput (docs/performance.md, "Audit sealing").
-      stopSealing = services.audit.startSealing(250, (error) =>
-        logger.error({ err: error }, 'sealing the audit trail failed'),
-      );
-      // Lists change without telling anyone too: a daily pass screens every watched subject again. Every
-      // worker looks each hour; the first to look on a new day makes the pass.
-      if (config.workers) stopRescreening = services.screening.startScheduledRescreen(60 * 60 * 1000);
-      // The observatory's current quarter follows the payments within a quarter of an hour.
-      if (config.workers) stopRollingUp = services.observatory.startScheduledRollUp(15 * 60 * 1000);
-      // Transaction monitoring reads the last minutes of the network's journal each minute.
-      if (config.workers) stopMonitoring = services.risk.startScheduledScan(60 * 1000);
-      // PGlite has no autovacuum and no checkpointer: without this its tables would never be analyzed,
-      // vacuumed nor frozen, and its WAL would grow for as long as it runs.
-      if (store.kind === 'pglite')
-        stopUpkeep = repeatEvery(60 * 1000, () =>
-          upkeep(store, (duty, error) => logger.error({ err: error, duty }, "PGlite's upkeep failed")).then(
-            (done) => {
-              if (done.length > 0) logger.debug({ done }, "PGlite's upkeep done");
-            },
-          ),
-        );
-      if (config.workers)
-        sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
-          logger.error(
-            { err: error },
-            'sealing personal data stored in clear failed; the next start tries again',
-          ),
-        );
+      startDuties();
+      if (config.workers) startWorkers();
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();
       boundPort = typeof address === 'object' && address ? address.port : config.port;
@@ -472,11 +500,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     stop() {
       stopping ??= (async () => {
         await server.close();
-        stopRescreening?.();
-        await stopRollingUp?.();
-        await stopMonitoring?.();
-        await stopSealing?.();
-        await stopUpkeep?.();
+        // The workers first, then the duties they may leave work for (their audit records).
+        for (const stop of stops.toReversed()) await stop();
         await sealingStoredPersonalData;
         await outbox.stop();
         await store.close();

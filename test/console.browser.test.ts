@@ -104,6 +104,18 @@ test('done when: a newcomer finds the demo payments as the merchant, grants a ca
   await page.getByRole('button', { name: /Show the email/ }).click();
   assert.equal((await page.locator('#customer-email').textContent())?.trim(), 'amina@example.ma');
   await screenshot(page, 'console-done-merchant-payment-en');
+  // A hold (a car-rental deposit): its page says until when it can be captured.
+  const deposit = await atlas.post<{ id: string }>('/v1/payments', {
+    amount: 50_000,
+    currency: 'MAD',
+    capture_method: 'manual',
+  });
+  const held = await atlas.post<{ id: string; capture_before: string }>(
+    `/v1/payments/${deposit.body.id}/confirm`,
+    { card: card('4111111111111111') },
+  );
+  await page.goto(`${baseUrl}/console/payments/${held.body.id}`);
+  assert.equal(await page.locator('#capture-before time').getAttribute('datetime'), held.body.capture_before);
   await merchant.close();
 
   const paris = api(demoKeys.paris);

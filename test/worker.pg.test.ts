@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, test } from 'node:test';
+import pg from 'pg';
 import { apiClient, card, demoKeys } from './support/platform.js';
 import { startTijara, tijaraBin } from './support/process.js';
 import { testDatabase } from './support/store.js';
 
 const database = await testDatabase();
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
 after(() => database.drop());
 const env = {
   DATABASE_URL: database.url!,
@@ -15,7 +26,7 @@ const env = {
   TIJARA_WORKERS: 'false',
 };
 
-test('two `tijara worker` processes share the outbox: every webhook is delivered once', async () => {
+test('two `tijara worker` processes share the outbox: every webhook is delivered once', async (t) => {
   const received: string[] = [];
   const receiver = createServer(async (request, response) => {
     let body = '';
@@ -27,6 +38,9 @@ test('two `tijara worker` processes share the outbox: every webhook is delivered
   after(() => receiver.close());
 
   const server = await startTijara(env);
+  // A failed assertion must not leave processes behind: the test file would wait on them for ever.
+  const killLeftOver = (child: ChildProcess) => child.exitCode === null && child.kill('SIGKILL');
+  t.after(() => killLeftOver(server.child));
   const atlas = apiClient(server.baseUrl, demoKeys.atlas);
   await atlas.post('/v1/webhook_endpoints', {
     url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`,
@@ -39,16 +53,35 @@ test('two `tijara worker` processes share the outbox: every webhook is delivered
   }
   assert.equal(received.length, 0, 'the server runs no workers');
 
+  // A hold whose capture deadline has passed (set back by hand: the window is days long).
+  const manual = await atlas.post<{ id: string }>('/v1/payments', {
+    amount: 7_000,
+    currency: 'MAD',
+    capture_method: 'manual',
+  });
+  await atlas.post(`/v1/payments/${manual.body.id}/confirm`, { card: card('5555555555554444') });
+  await withClient(database.url!, (client) =>
+    client.query(`update payments set capture_before = now() - interval '1 minute' where id = $1`, [
+      manual.body.id,
+    ]),
+  );
+
   const workers = [0, 1].map(() =>
     spawn(process.execPath, [tijaraBin, 'worker'], {
       env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', ...env },
       stdio: 'ignore',
     }),
   );
+  t.after(() => workers.forEach(killLeftOver));
   const exits = workers.map((w) => new Promise<number | null>((resolve) => w.on('exit', resolve)));
   const deadline = Date.now() + 30_000;
   while (received.length < payments && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 1_000)); // room for a duplicate to show up, if there were one
+  // The workers also ran the scheduled duties, not only the outbox.
+  const lapsed = await atlas.get<{ status: string; cancellation_reason: string }>(
+    `/v1/payments/${manual.body.id}`,
+  );
+  assert.deepEqual([lapsed.body.status, lapsed.body.cancellation_reason], ['canceled', 'automatic']);
   for (const w of workers) w.kill('SIGTERM');
   assert.deepEqual(await Promise.all(exits), [0, 0]);
   server.child.kill('SIGTERM');

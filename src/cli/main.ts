@@ -136,7 +136,7 @@ async function runWorker(flags: Flags): Promise<void> {
   const logger = createLogger(config.logLevel);
   const platform = await createPlatform({ config: { ...config, workers: true }, logger });
   stopOnSignal(platform, config.shutdownTimeoutMs);
-  platform.outbox.start();
+  platform.startWorkers();
   logger.info({ database: describeDatabase(config) }, 'worker running; Ctrl-C to stop');
 }
 
@@ -305,7 +305,9 @@ export function buildProgram(): Command {
   databaseOptions(
     program
       .command('worker')
-      .description('run the background workers only (outbox delivery, …), for scaling out'),
+      .description(
+        'run the background workers only (webhooks, re-screening, statistics, monitoring, lapsed holds), for scaling out',
+      ),
   ).action(runWorker);
 
   const keys = program.command('keys').description('manage the vault keys that protect card numbers');

@@ -316,7 +316,7 @@ export function createCmiService(deps: CmiDeps): CmiService {
    */
   async function freezeDecline(db: SharedDb, payment: PaymentRow) {
     const caller = await callerFor(payment.merchant_id, payment.livemode, db);
-    const canceled = await deps.payments.cancel(caller, payment.id, db);
+    const canceled = await deps.payments.cancel(caller, payment.id, null, db);
     if (canceled instanceof Problem)
       logger.warn({ paymentId: payment.id, code: canceled.code }, 'declined CMI payment not canceled');
   }

@@ -185,6 +185,20 @@ export function merchantPages(deps: MerchantPagesDeps) {
             <dt>{t.authorizationCode}</dt>
             <dd dir="ltr">{payment.auth_code ?? ''}</dd>
           </div>
+          {payment.capture_before ? (
+            <div>
+              <dt>{t.captureBefore}</dt>
+              <dd id="capture-before">
+                <When at={payment.capture_before} />
+              </dd>
+            </div>
+          ) : null}
+          {payment.cancellation_reason ? (
+            <div>
+              <dt>{t.cancellationReason}</dt>
+              <dd id="cancellation-reason">{t[`cancellation_${payment.cancellation_reason}`]}</dd>
+            </div>
+          ) : null}
           {payment.decline_code ? (
             <div>
               <dt>{t.decline}</dt>

@@ -193,6 +193,14 @@ export const settings = {
     fallback: () => 60_000,
     parse: integerIn(1, 3_600_000),
   }),
+  captureWindowDays: setting({
+    env: 'TIJARA_CAPTURE_WINDOW_DAYS',
+    description:
+      'Days an authorization of a manual-capture payment holds the funds: then the workers cancel it and release the hold',
+    shownDefault: '7',
+    fallback: () => 7,
+    parse: integerIn(1, 30),
+  }),
   demo: setting({
     env: 'TIJARA_DEMO',
     description:

@@ -18,6 +18,17 @@ export function isPaymentStatus(value: string): value is PaymentStatus {
 
 export type CaptureMethod = 'automatic' | 'manual';
 
+/** Why a merchant cancels a payment (Stripe's reasons), as the cancel call may say. */
+export const REQUESTED_CANCELLATION_REASONS = [
+  'duplicate',
+  'fraudulent',
+  'requested_by_customer',
+  'abandoned',
+] as const;
+
+/** The merchant's reasons, and 'automatic': the hold lapsed uncaptured and Tijara canceled it. */
+export type CancellationReason = (typeof REQUESTED_CANCELLATION_REASONS)[number] | 'automatic';
+
 export interface ThreeDSecure {
   status: 'authenticated' | 'attempted' | 'failed';
   eci: string;
@@ -57,6 +68,9 @@ export interface PaymentTables {
     decline_message: string | null;
     three_d_secure: ColumnType<ThreeDSecure | null, string | null, string | null>;
     attempts: Generated<number>;
+    /** While the payment is in requires_capture: when its hold lapses and the workers cancel it. */
+    capture_before: Date | null;
+    cancellation_reason: CancellationReason | null;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
   };
@@ -162,6 +176,8 @@ export function paymentJson(row: PaymentRow, options: { payPageUrl?: (id: string
           country: row.card_country,
         }
       : null,
+    capture_before: row.capture_before?.toISOString() ?? null,
+    cancellation_reason: row.cancellation_reason,
     authorization_code: row.auth_code,
     decline: row.decline_code ? { code: row.decline_code, message: row.decline_message } : null,
     three_d_secure: row.three_d_secure,

@@ -14,6 +14,7 @@ import { createIdempotency, type Outcome, outcomeOf } from './idempotency.js';
 import { paymentJson, refundJson } from './model.js';
 import {
   Amount,
+  CancelBody,
   CaptureBody,
   ConfirmBody,
   Currency,
@@ -271,6 +272,7 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
           summary: 'Cancel a payment, releasing any hold',
           ...secured,
           params: Id,
+          body: CancelBody,
           response: { 200: PaymentSchema },
         },
       },
@@ -284,7 +286,13 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
             group: [paymentKey(request.params.id)],
             toJson: toPayment,
           },
-          (trx) => deps.payments.cancel(callerOf(request), request.params.id, trx),
+          (trx) =>
+            deps.payments.cancel(
+              callerOf(request),
+              request.params.id,
+              request.body?.cancellation_reason ?? null,
+              trx,
+            ),
         ),
     );
 

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { EXPIRY_YEARS } from '../core/card.js';
-import { PAYMENT_STATUSES } from './model.js';
+import { PAYMENT_STATUSES, REQUESTED_CANCELLATION_REASONS } from './model.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -38,6 +38,17 @@ export const PaymentSchema = Type.Object(
         exp_month: Nullable(Type.Integer()),
         exp_year: Nullable(Type.Integer()),
         country: Nullable(Type.String()),
+      }),
+    ),
+    capture_before: Nullable(
+      Type.String({
+        format: 'date-time',
+        description: 'while requires_capture: after this the hold lapses and the payment is canceled',
+      }),
+    ),
+    cancellation_reason: Nullable(
+      Type.Enum([...REQUESTED_CANCELLATION_REASONS, 'automatic'], {
+        description: "the merchant's, or automatic: the hold lapsed uncaptured",
       }),
     ),
     authorization_code: Nullable(Type.String()),
@@ -144,6 +155,14 @@ export const ConfirmBody = Type.Object(
 export const CaptureBody = Type.Union([
   Type.Object(
     { amount: Type.Optional(Amount('at most amount_capturable; the rest is released')) },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
+export const CancelBody = Type.Union([
+  Type.Object(
+    { cancellation_reason: Type.Optional(Type.Enum(REQUESTED_CANCELLATION_REASONS)) },
     { additionalProperties: false },
   ),
   Type.Null(),

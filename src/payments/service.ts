@@ -2,9 +2,11 @@ import type { Insertable } from 'kysely';
 import { cardBrand, cvvLength, EXPIRY_YEARS, normalizePan, validatePan } from '../core/card.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
 import type { CurrencyCode, MinorUnits } from '../core/money.js';
 import type { Problem } from '../core/problem.js';
 import { declineMessage, type ResponseCode } from '../core/response-codes.js';
+import { repeatEvery } from '../core/schedule.js';
 import { isLedgerError } from '../ledger/errors.js';
 import type { NewEntry } from '../ledger/model.js';
 import type { LedgerService } from '../ledger/service.js';
@@ -23,6 +25,7 @@ import { paymentProblems } from './errors.js';
 import { type EventLog, type EventType, isOwnedBy, ownedBy, type Scope } from './events.js';
 import { JustCreated, PaymentChanged, unchangedSince } from './just-created.js';
 import {
+  type CancellationReason,
   type CaptureMethod,
   type PaymentRow,
   type PaymentTables,
@@ -82,7 +85,18 @@ export interface PaymentService {
     amount: MinorUnits | undefined,
     db: SharedDb,
   ): Promise<PaymentRow | Problem>;
-  cancel(caller: Caller, id: string, db: SharedDb): Promise<PaymentRow | Problem>;
+  cancel(
+    caller: Caller,
+    id: string,
+    reason: CancellationReason | null,
+    db: SharedDb,
+  ): Promise<PaymentRow | Problem>;
+  /**
+   * Cancels the payments whose hold lapsed uncaptured (capture_before passed), each in its own
+   * transaction, releasing the hold at the issuer: what the workers run each minute. Says how many.
+   */
+  expireLapsedHolds(): Promise<number>;
+  startScheduledExpiry(everyMs: number): () => Promise<void>;
   refund(
     caller: Caller,
     input: { paymentId: string; amount?: MinorUnits; reason?: string | null },
@@ -127,7 +141,14 @@ export interface PaymentDeps {
   events: EventLog;
   clock: Clock;
   payPageUrl: (paymentId: string) => string;
+  /** How long an authorization holds the cardholder's funds before it lapses (7 days by default). */
+  captureWindowMs?: number;
+  logger?: Logger;
 }
+
+export const DEFAULT_CAPTURE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+/** Lapsed holds are cancelled this many at a time, each in its own transaction. */
+const EXPIRY_BATCH = 100;
 
 /** What the service changes on a payment after its creation. */
 type PaymentChanges = Partial<Omit<PaymentRow, 'id' | 'metadata' | 'created_at' | 'updated_at'>>;
@@ -142,6 +163,7 @@ const paymentLocked = compiledOnce((db, { id }: { id: string }) =>
 
 export function createPaymentService(deps: PaymentDeps): PaymentService {
   const { ledger, vault, clock } = deps;
+  const captureWindowMs = deps.captureWindowMs ?? DEFAULT_CAPTURE_WINDOW_MS;
   const books = createGatewayBooks(ledger, deps.store);
   const personal = personalData(vault);
   const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
@@ -353,6 +375,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       ...approved,
       status: 'requires_capture',
       amount_capturable: payment.amount,
+      capture_before: new Date(clock.now().getTime() + captureWindowMs),
     });
     await emit(db, held, 'payment.requires_capture');
     return held;
@@ -402,6 +425,31 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     return authorize(db, payment, caller.merchant, pan, card, null, attempt);
   }
 
+  /** Cancels the payment the caller has locked, releasing its hold at the issuer if it has one. */
+  async function cancelLocked(
+    db: SharedDb,
+    payment: PaymentRow,
+    reason: CancellationReason | null,
+  ): Promise<PaymentRow> {
+    if (payment.status === 'requires_capture') {
+      await deps.switch.release(payment.switch_authorization_id!, db);
+      await post(db, {
+        externalRef: `pay:${payment.id}:release`,
+        description: `cancel ${payment.id}`,
+        currency: payment.currency as CurrencyCode,
+        postings: await paymentPostings(books, db, payment).release(payment.amount_capturable),
+      });
+    }
+    const canceled = await update(db, payment, {
+      status: 'canceled',
+      amount_capturable: 0n,
+      capture_before: null,
+      cancellation_reason: reason,
+    });
+    await emit(db, canceled, 'payment.canceled');
+    return canceled;
+  }
+
   /** The settlement line of money that moved: written with the payment's update, in one statement. */
   function movement(
     payment: PaymentRow,
@@ -424,7 +472,7 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     };
   }
 
-  return {
+  const service: PaymentService = {
     async create(caller, input, db) {
       if (input.currency !== caller.merchant.currency) {
         return paymentProblems.currencyNotAccepted(input.currency, caller.merchant.currency);
@@ -461,6 +509,8 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         decline_message: null,
         three_d_secure: null,
         attempts: 0,
+        capture_before: null,
+        cancellation_reason: null,
         created_at: now,
         updated_at: now,
       };
@@ -550,31 +600,63 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       const succeeded = await update(
         db,
         payment,
-        { status: 'succeeded', amount_capturable: 0n, amount_captured: captured, fee },
+        {
+          status: 'succeeded',
+          amount_capturable: 0n,
+          amount_captured: captured,
+          fee,
+          capture_before: null,
+        },
         movement(payment, 'capture', captured, fee, entryId),
       );
       await emit(db, succeeded, 'payment.succeeded');
       return succeeded;
     },
 
-    async cancel(caller, id, db) {
+    async cancel(caller, id, reason, db) {
       const payment = await lockPayment(scopeOf(caller), id, db);
       if (!payment) return paymentProblems.notFound('payment', id);
       if (!CANCELABLE.has(payment.status))
         return paymentProblems.invalidState(id, payment.status, 'be canceled');
-      if (payment.status === 'requires_capture') {
-        await deps.switch.release(payment.switch_authorization_id!, db);
-        const currency = payment.currency as CurrencyCode;
-        await post(db, {
-          externalRef: `pay:${payment.id}:release`,
-          description: `cancel ${payment.id}`,
-          currency,
-          postings: await paymentPostings(books, db, payment).release(payment.amount_capturable),
-        });
+      return cancelLocked(db, payment, reason);
+    },
+
+    async expireLapsedHolds() {
+      let expired = 0;
+      for (;;) {
+        const now = clock.now();
+        const due = await tables()
+          .selectFrom('payments')
+          .select('id')
+          .where('capture_before', '<=', now)
+          .orderBy('capture_before')
+          .limit(EXPIRY_BATCH)
+          .execute();
+        for (const { id } of due) {
+          // One transaction a payment: a crash loses at most the one under way, which the next pass
+          // finds again. Another worker's pass, or the merchant's capture, may have come first.
+          const lapsed = await deps.store.transaction(async (trx) => {
+            const payment = await opened((await trx.executeQuery(lockingRead(id, trx))).rows[0], trx);
+            if (payment?.status !== 'requires_capture' || !payment.capture_before) return false;
+            if (payment.capture_before > now) return false;
+            await cancelLocked(trx, payment, 'automatic');
+            return true;
+          });
+          if (lapsed) expired++;
+        }
+        if (due.length < EXPIRY_BATCH) return expired;
       }
-      const canceled = await update(db, payment, { status: 'canceled', amount_capturable: 0n });
-      await emit(db, canceled, 'payment.canceled');
-      return canceled;
+    },
+
+    startScheduledExpiry(everyMs) {
+      return repeatEvery(everyMs, () =>
+        service.expireLapsedHolds().then(
+          (expired) => {
+            if (expired > 0) deps.logger?.info({ expired }, 'lapsed authorizations canceled');
+          },
+          (error) => deps.logger?.error({ err: error }, 'canceling lapsed authorizations failed'),
+        ),
+      );
     },
 
     async refund(caller, input, db) {
@@ -693,4 +775,5 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       return liveActivity(db ?? deps.store.db, period);
     },
   };
+  return service;
 }
