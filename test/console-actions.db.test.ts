@@ -180,6 +180,16 @@ describe('merchant console actions', () => {
     assert.equal(received[0], received[1], 'the same event, sent again');
     assert.equal((await recordsOf('webhook.replay'))[0]?.targetId, received[0]);
 
+    // A new signing secret, shown once; the old one signs too for a day.
+    await developer.get('/console/webhooks?lang=en');
+    const rolled = await developer.submit(`/console/webhooks/${endpointId}/roll-secret?lang=en`);
+    assert.equal(rolled.status, 200);
+    const newSecret = /id="endpoint-secret">(whsec_[^<]+)</.exec(rolled.text)?.[1];
+    assert.ok(newSecret);
+    assert.match(rolled.text, /The old secret signs deliveries too until/);
+    assert.equal((await recordsOf('webhook_endpoint.roll_secret'))[0]?.targetId, endpointId);
+    // Another merchant's endpoint is a 404: console-tenancy.db.test.ts tries every console route.
+
     await developer.get('/console/webhooks?lang=en');
     assert.equal((await developer.submit(`/console/webhooks/${endpointId}/disable?lang=en`)).status, 303);
     assert.doesNotMatch((await developer.get('/console/webhooks?lang=en')).text, new RegExp(endpointId));

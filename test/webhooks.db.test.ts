@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { WEBHOOK_FANOUT_TOPIC } from '../src/payments/events.js';
 import { signWebhook, verifyWebhook } from '../src/payments/signature.js';
 import { enqueueEvent } from '../src/store/outbox.js';
@@ -10,6 +14,8 @@ interface Received {
   eventId: string;
   type: string;
   signatureValid: boolean;
+  signature: string;
+  body: string;
 }
 
 /** A merchant's webhook receiver, over real HTTP: refuses the first `failFirst` deliveries. */
@@ -25,6 +31,8 @@ async function startReceiver(failFirst: number) {
       eventId: event.id,
       type: event.type,
       signatureValid: verifyWebhook(String(request.headers['tijara-signature']), body, secret),
+      signature: String(request.headers['tijara-signature']),
+      body,
     });
     if (failuresLeft > 0) {
       failuresLeft -= 1;
@@ -59,7 +67,7 @@ async function registeredReceiver(events: string[], failFirst = 0) {
     events,
   });
   receiver.setSecret(endpoint.body.secret);
-  return receiver;
+  return { ...receiver, endpointId: endpoint.body.id, secret: endpoint.body.secret };
 }
 
 /** A payment by atlas, confirmed with `number`; answers its id. */
@@ -238,6 +246,76 @@ describe('webhooks', () => {
   });
 });
 
+describe('rolling a secret', () => {
+  const v1s = (signature: string) => signature.split(',').filter((part) => part.startsWith('v1=')).length;
+
+  test('the old secret keeps signing for the overlap asked, then only the new one signs', async () => {
+    const receiver = await registeredReceiver(['payment.succeeded']);
+    const { endpointId, secret: originalSecret } = receiver;
+    const delivered = async () => {
+      const before = receiver.received.length;
+      await pay(1_300);
+      await runOutboxUntil(() => receiver.received.length > before);
+      return receiver.received.at(-1)!;
+    };
+    assert.equal(v1s((await delivered()).signature), 1, 'one secret, one signature');
+
+    const rolled = await atlas.post<{ secret: string; previous_secret_expires_at: string }>(
+      `/v1/webhook_endpoints/${endpointId}/roll_secret`,
+      {},
+    );
+    assert.equal(rolled.status, 200, JSON.stringify(rolled.body));
+    assert.match(rolled.body.secret, /^whsec_/);
+    assert.notEqual(rolled.body.secret, originalSecret);
+    const overlapMs = Date.parse(rolled.body.previous_secret_expires_at) - Date.now();
+    assert.ok(Math.abs(overlapMs - 24 * 3600_000) < 60_000, 'the old secret signs for 24 hours by default');
+
+    const during = await delivered();
+    assert.equal(v1s(during.signature), 2);
+    assert.ok(verifyWebhook(during.signature, during.body, rolled.body.secret), 'the new secret verifies');
+    assert.ok(verifyWebhook(during.signature, during.body, originalSecret), 'and so does the old one');
+
+    // The overlap over (moved back by hand), deliveries carry the new secret's signature alone.
+    await platform.store.db
+      .updateTable('webhook_endpoints')
+      .set({ previous_secret_expires_at: new Date(Date.now() - 1_000) })
+      .where('id', '=', endpointId)
+      .execute();
+    const after = await delivered();
+    assert.equal(v1s(after.signature), 1);
+    assert.ok(verifyWebhook(after.signature, after.body, rolled.body.secret));
+    assert.ok(!verifyWebhook(after.signature, after.body, originalSecret));
+
+    // A roll with no overlap: the secret just given stops signing at once.
+    const again = await atlas.post<{ secret: string; previous_secret_expires_at: null }>(
+      `/v1/webhook_endpoints/${endpointId}/roll_secret`,
+      { expires_in_hours: 0 },
+    );
+    assert.equal(again.body.previous_secret_expires_at, null);
+    const last = await delivered();
+    assert.equal(v1s(last.signature), 1);
+    assert.ok(verifyWebhook(last.signature, last.body, again.body.secret));
+    assert.ok(!verifyWebhook(last.signature, last.body, rolled.body.secret));
+  });
+
+  test("another merchant's endpoint is not found; a bad overlap is refused", async () => {
+    const receiver = await registeredReceiver(['payment.succeeded']);
+    const { endpointId } = receiver;
+    const marrakech = api(demoKeys.marrakech);
+    const stranger = await marrakech.post(`/v1/webhook_endpoints/${endpointId}/roll_secret`, {});
+    assert.equal(stranger.status, 404);
+    const tooLong = await atlas.post(`/v1/webhook_endpoints/${endpointId}/roll_secret`, {
+      expires_in_hours: 169,
+    });
+    assert.equal(tooLong.status, 400);
+    assert.match(JSON.stringify(tooLong.body), /expires_in_hours/);
+    // Neither changed the secret: deliveries still verify with the one the receiver has.
+    await pay(1_400);
+    await runOutboxUntil(() => receiver.received.length >= 1);
+    assert.ok(receiver.received.every((r) => r.signatureValid));
+  });
+});
+
 describe('signature verification', () => {
   test('rejects a changed body, another secret and a stale timestamp', () => {
     const now = new Date('2026-11-24T12:00:00Z');
@@ -247,5 +325,39 @@ describe('signature verification', () => {
     assert.equal(verifyWebhook(header, '{"x":1}', 'whsec_b', 300, now), false);
     assert.equal(verifyWebhook(header, '{"x":1}', 'whsec_a', 300, new Date(now.getTime() + 301_000)), false);
     assert.equal(verifyWebhook('garbage', '{"x":1}', 'whsec_a', 300, now), false);
+  });
+
+  test('while a rolled secret overlaps, either secret verifies and no other does', () => {
+    const now = new Date('2026-11-24T12:00:00Z');
+    const header = signWebhook(['whsec_new', 'whsec_old'], '{"x":1}', now);
+    assert.match(header, /^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    assert.equal(verifyWebhook(header, '{"x":1}', 'whsec_new', 300, now), true);
+    assert.equal(verifyWebhook(header, '{"x":1}', 'whsec_old', 300, now), true);
+    assert.equal(verifyWebhook(header, '{"x":1}', 'whsec_other', 300, now), false);
+    assert.equal(verifyWebhook(header, '{"x":2}', 'whsec_old', 300, now), false);
+  });
+
+  test("the README's verification helper, run as a merchant pastes it, agrees", async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const code = readme
+      .split('```js\n')
+      .map((block) => block.slice(0, block.indexOf('\n```')))
+      .find((block) => block.includes('export function verifyTijaraSignature'));
+    assert.ok(code, 'the README shows verifyTijaraSignature');
+    const file = join(mkdtempSync(join(tmpdir(), 'tijara-readme-')), 'verify.mjs');
+    writeFileSync(file, code);
+    const { verifyTijaraSignature } = (await import(pathToFileURL(file).href)) as {
+      verifyTijaraSignature: (header: string, body: string, secret: string) => boolean;
+    };
+    const body = '{"id":"evt_1"}';
+    const one = signWebhook('whsec_a', body, new Date());
+    const two = signWebhook(['whsec_b', 'whsec_a'], body, new Date());
+    assert.equal(verifyTijaraSignature(one, body, 'whsec_a'), true);
+    assert.equal(verifyTijaraSignature(two, body, 'whsec_a'), true);
+    assert.equal(verifyTijaraSignature(two, body, 'whsec_b'), true);
+    assert.equal(verifyTijaraSignature(two, body, 'whsec_c'), false);
+    assert.equal(verifyTijaraSignature(one, `${body} `, 'whsec_a'), false);
+    const stale = signWebhook('whsec_a', body, new Date(Date.now() - 301_000));
+    assert.equal(verifyTijaraSignature(stale, body, 'whsec_a'), false);
   });
 });

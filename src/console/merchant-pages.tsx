@@ -16,7 +16,7 @@ import { formOnce } from '../payments/idempotency.js';
 import type { PaymentRow } from '../payments/model.js';
 import type { PaymentService } from '../payments/service.js';
 import { paymentMovements, settlementCsv, settlementReport } from '../payments/settlement.js';
-import type { WebhookService } from '../payments/webhooks.js';
+import { DEFAULT_ROLL_OVERLAP_HOURS, type WebhookService } from '../payments/webhooks.js';
 import type { SharedStore } from '../store/store.js';
 import { fill, formatMoney, type Locale } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
@@ -307,7 +307,7 @@ export function merchantPages(deps: MerchantPagesDeps) {
     reply: FastifyReply,
     session: MerchantSession,
     livemode: boolean,
-    created?: { secret?: string; error?: string },
+    created?: { secret?: string; error?: string; previousUntil?: Date | null },
   ) {
     const { signedIn, locale, merchantId } = session;
     const t = { ...consoleMessages(locale), ...merchantMessages(locale) };
@@ -327,6 +327,12 @@ export function merchantPages(deps: MerchantPagesDeps) {
             <code dir="ltr" id="endpoint-secret">
               {created.secret}
             </code>
+            {created.previousUntil ? (
+              <>
+                {' '}
+                {t.previousSecretUntil} <When at={created.previousUntil} />
+              </>
+            ) : null}
           </p>
         ) : null}
         {created?.error ? (
@@ -349,6 +355,10 @@ export function merchantPages(deps: MerchantPagesDeps) {
                 <When at={e.createdAt} />
               </td>
               <td>
+                <form method="post" action={`/console/webhooks/${e.id}/roll-secret?lang=${locale}`}>
+                  <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+                  <button type="submit">{t.rollSecret}</button>
+                </form>
                 <form method="post" action={`/console/webhooks/${e.id}/disable?lang=${locale}`}>
                   <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
                   <button type="submit">{t.disable}</button>
@@ -640,6 +650,47 @@ export function merchantPages(deps: MerchantPagesDeps) {
           `/console/webhooks?lang=${session.locale}&mode=${disabled ? 'live' : 'test'}`,
           303,
         );
+      },
+    );
+
+    app.post(
+      '/console/webhooks/:endpointId/roll-secret',
+      {
+        schema: {
+          hide: true,
+          params: Type.Object({ endpointId: Id }),
+          body: Type.Object({ csrf: Type.Optional(Csrf) }),
+        },
+      },
+      async (request, reply) => {
+        const session = await merchantSession(request, reply, 'webhooks.manage', {
+          token: request.body.csrf,
+        });
+        if (!session) return reply;
+        const { endpointId } = request.params;
+        const rolled = await deps.store.transaction(async (trx) => {
+          for (const livemode of MODES) {
+            const scope = { merchantId: session.merchantId, livemode };
+            const result = await deps.webhooks.rollSecret(scope, endpointId, DEFAULT_ROLL_OVERLAP_HOURS, trx);
+            if (!result) continue;
+            await deps.audit.append(
+              {
+                ...byPerson(session.signedIn, request),
+                action: 'webhook_endpoint.roll_secret',
+                target: { type: 'webhook_endpoint', id: endpointId },
+                details: { livemode, overlap_hours: DEFAULT_ROLL_OVERLAP_HOURS },
+              },
+              trx,
+            );
+            return { ...result, livemode };
+          }
+          return undefined;
+        });
+        if (!rolled) return notFound(request, reply);
+        return webhooksPage(request, reply, session, rolled.livemode, {
+          secret: rolled.secret,
+          previousUntil: rolled.previousSecretExpiresAt,
+        });
       },
     );
 

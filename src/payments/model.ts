@@ -113,6 +113,9 @@ export interface PaymentTables {
     livemode: boolean;
     url: string;
     secret_sealed: string;
+    /** The secret before the last roll, still signing deliveries until it expires. */
+    previous_secret_sealed: string | null;
+    previous_secret_expires_at: Date | null;
     enabled_events: string[];
     disabled_at: Date | null;
     created_at: Generated<Date>;

@@ -22,6 +22,7 @@ import {
   Id,
   listOf,
   NewPaymentBody,
+  Nullable,
   Pagination,
   PaymentSchema,
   PaymentStatus,
@@ -30,7 +31,7 @@ import {
 } from './schemas.js';
 import type { CardInput, PaymentService } from './service.js';
 import { settlementCsv, settlementJson, settlementReport } from './settlement.js';
-import type { WebhookService } from './webhooks.js';
+import { DEFAULT_ROLL_OVERLAP_HOURS, type WebhookService } from './webhooks.js';
 
 export interface PaymentRoutesDeps {
   store: SharedStore;
@@ -518,7 +519,15 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       livemode: Type.Boolean(),
       enabled_events: Type.Array(Type.String()),
       created_at: Type.String({ format: 'date-time' }),
-      secret: Type.Optional(Type.String({ description: 'shown once, at creation' })),
+      secret: Type.Optional(Type.String({ description: 'shown once, at creation or when rolled' })),
+      previous_secret_expires_at: Type.Optional(
+        Nullable(
+          Type.String({
+            format: 'date-time',
+            description: 'when rolled: until when deliveries are also signed with the old secret',
+          }),
+        ),
+      ),
     });
     const endpointJson = (
       e: { id: string; url: string; livemode: boolean; enabledEvents: string[]; createdAt: Date },
@@ -606,6 +615,59 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
         if (!removed) throw notFound('webhook endpoint', request.params.id);
         return { id: request.params.id, deleted: true };
       },
+    );
+
+    app.post(
+      '/v1/webhook_endpoints/:id/roll_secret',
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Give the endpoint a new signing secret, the old one signing too for a while',
+          ...secured,
+          params: Id,
+          body: Type.Union([
+            Type.Object(
+              {
+                expires_in_hours: Type.Optional(
+                  Type.Integer({
+                    minimum: 0,
+                    maximum: 168,
+                    description:
+                      'how long deliveries also carry a signature made with the old secret (24 if not given); 0 stops it at once',
+                  }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+            Type.Null(),
+          ]),
+          response: { 200: EndpointSchema },
+        },
+      },
+      async (request, reply) =>
+        idempotent(request, reply, scopeOf(request), async (trx) => {
+          const rolled = await deps.webhooks.rollSecret(
+            scopeOf(request),
+            request.params.id,
+            request.body?.expires_in_hours ?? DEFAULT_ROLL_OVERLAP_HOURS,
+            trx,
+          );
+          if (!rolled)
+            return outcomeOf(notFound('webhook endpoint', request.params.id), request.url, () => null);
+          return audited(
+            request,
+            trx,
+            {
+              status: 200,
+              body: {
+                ...endpointJson(rolled.endpoint, rolled.secret),
+                previous_secret_expires_at: rolled.previousSecretExpiresAt?.toISOString() ?? null,
+              },
+            },
+            'webhook_endpoint.roll_secret',
+            () => ({ type: 'webhook_endpoint', id: request.params.id }),
+          );
+        }),
     );
 
     app.get(

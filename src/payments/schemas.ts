@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { EXPIRY_YEARS } from '../core/card.js';
 import { PAYMENT_STATUSES, REQUESTED_CANCELLATION_REASONS } from './model.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 export const Amount = (description: string) =>
   Type.Integer({ minimum: 1, maximum: 99_999_999_999, description });

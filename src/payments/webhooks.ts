@@ -54,6 +54,16 @@ export interface WebhookService {
   ): Promise<{ endpoint: WebhookEndpoint; secret: string } | Problem>;
   listEndpoints(scope: Scope, db?: SharedDb): Promise<WebhookEndpoint[]>;
   disableEndpoint(scope: Scope, id: string, db?: SharedDb): Promise<boolean>;
+  /**
+   * Gives the endpoint a new signing secret; the old one keeps signing too for `overlapHours` (0: it
+   * stops at once). Undefined when the endpoint is not the caller's.
+   */
+  rollSecret(
+    scope: Scope,
+    id: string,
+    overlapHours: number,
+    db?: SharedDb,
+  ): Promise<{ endpoint: WebhookEndpoint; secret: string; previousSecretExpiresAt: Date | null } | undefined>;
   listDeliveries(
     scope: Scope,
     endpointId: string,
@@ -76,6 +86,11 @@ const URL_PROBLEMS: Record<CallbackUrlProblem, string> = {
   insecure_url: 'live endpoints must use https',
   private_address: 'live endpoints must be on the public internet, not localhost or a private network',
 };
+
+/** How long a rolled secret keeps signing when the merchant does not say. */
+export const DEFAULT_ROLL_OVERLAP_HOURS = 24;
+
+const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
 export function createWebhookService(deps: {
   store: SharedStore;
@@ -121,7 +136,9 @@ export function createWebhookService(deps: {
     // An endpoint removed since the event was queued no longer wants it.
     if (!event || !endpoint || endpoint.disabled_at) return;
     const body = JSON.stringify(eventJson(event));
-    const secret = await deps.vault.openSecret(endpoint.secret_sealed);
+    const secrets = [await deps.vault.openSecret(endpoint.secret_sealed)];
+    if (endpoint.previous_secret_sealed && endpoint.previous_secret_expires_at! > deps.clock.now())
+      secrets.push(await deps.vault.openSecret(endpoint.previous_secret_sealed));
     const started = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -132,7 +149,7 @@ export function createWebhookService(deps: {
           'content-type': 'application/json',
           'user-agent': 'Tijara-Webhooks/1',
           'tijara-event-id': event.id,
-          'tijara-signature': signWebhook(secret, body, deps.clock.now()),
+          'tijara-signature': signWebhook(secrets, body, deps.clock.now()),
         },
         body,
         redirect: 'manual',
@@ -200,7 +217,7 @@ export function createWebhookService(deps: {
           `unknown event types: ${unknown.join(', ')}`,
         );
       }
-      const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+      const secret = newSecret();
       const row = await tables(db)
         .insertInto('webhook_endpoints')
         .values({
@@ -215,6 +232,33 @@ export function createWebhookService(deps: {
         .returningAll()
         .executeTakeFirstOrThrow();
       return { endpoint: toEndpoint(row), secret };
+    },
+
+    async rollSecret(scope, id, overlapHours, db) {
+      // Locked: of two rolls at once, the second keeps the first's new secret as its previous one.
+      const endpoint = await tables(db)
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('id', '=', id)
+        .where(ownedBy(scope))
+        .where('disabled_at', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!endpoint) return undefined;
+      const secret = newSecret();
+      const expiresAt =
+        overlapHours > 0 ? new Date(deps.clock.now().getTime() + overlapHours * 60 * 60 * 1000) : null;
+      const row = await tables(db)
+        .updateTable('webhook_endpoints')
+        .set({
+          secret_sealed: await deps.vault.sealSecret(secret, db),
+          previous_secret_sealed: expiresAt && endpoint.secret_sealed,
+          previous_secret_expires_at: expiresAt,
+        })
+        .where('id', '=', endpoint.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { endpoint: toEndpoint(row), secret, previousSecretExpiresAt: expiresAt };
     },
 
     async listEndpoints(scope, db) {
