@@ -17,7 +17,7 @@ import type { PaymentRow } from '../payments/model.js';
 import type { PaymentService } from '../payments/service.js';
 import { paymentMovements, settlementCsv, settlementReport } from '../payments/settlement.js';
 import { DEFAULT_ROLL_OVERLAP_HOURS, type WebhookService } from '../payments/webhooks.js';
-import type { SharedStore } from '../store/store.js';
+import type { SharedDb, SharedStore } from '../store/store.js';
 import { fill, formatMoney, type Locale } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
 import { ModeSelect, Table, When } from './components.js';
@@ -607,91 +607,78 @@ export function merchantPages(deps: MerchantPagesDeps) {
       },
     );
 
-    app.post(
-      '/console/webhooks/:endpointId/disable',
-      {
-        schema: {
-          hide: true,
-          params: Type.Object({ endpointId: Id }),
-          body: Type.Object({ csrf: Type.Optional(Csrf) }),
+    /**
+     * A form's change to one of the merchant's endpoints, whichever mode it is in: `change` runs in
+     * each mode until one finds the endpoint, the change is audited, and `answer` replies; 404 when
+     * neither mode has it.
+     */
+    function endpointAction<T>(
+      path: string,
+      action: string,
+      details: Record<string, unknown>,
+      change: (scope: Scope, endpointId: string, trx: SharedDb) => Promise<T | undefined>,
+      answer: (reply: FastifyReply, session: MerchantSession, livemode: boolean, result: T) => unknown,
+    ) {
+      app.post(
+        `/console/webhooks/:endpointId/${path}`,
+        {
+          schema: {
+            hide: true,
+            params: Type.Object({ endpointId: Id }),
+            body: Type.Object({ csrf: Type.Optional(Csrf) }),
+          },
         },
-      },
-      async (request, reply) => {
-        const session = await merchantSession(request, reply, 'webhooks.manage', {
-          token: request.body.csrf,
-        });
-        if (!session) return reply;
-        const { endpointId } = request.params;
-        const disabled = await deps.store.transaction(async (trx) => {
-          for (const livemode of MODES) {
-            if (
-              await deps.webhooks.disableEndpoint(
-                { merchantId: session.merchantId, livemode },
-                endpointId,
-                trx,
-              )
-            ) {
+        async (request, reply) => {
+          const session = await merchantSession(request, reply, 'webhooks.manage', {
+            token: request.body.csrf,
+          });
+          if (!session) return reply;
+          const { endpointId } = request.params;
+          const changed = await deps.store.transaction(async (trx) => {
+            for (const livemode of MODES) {
+              const result = await change({ merchantId: session.merchantId, livemode }, endpointId, trx);
+              if (result === undefined) continue;
               await deps.audit.append(
                 {
                   ...byPerson(session.signedIn, request),
-                  action: 'webhook_endpoint.disable',
+                  action,
                   target: { type: 'webhook_endpoint', id: endpointId },
-                  details: { livemode },
+                  details: { livemode, ...details },
                 },
                 trx,
               );
-              return livemode;
+              return { livemode, result };
             }
-          }
-          return undefined;
-        });
-        if (disabled === undefined) return notFound(request, reply);
-        return reply.redirect(
-          `/console/webhooks?lang=${session.locale}&mode=${disabled ? 'live' : 'test'}`,
-          303,
-        );
-      },
+            return undefined;
+          });
+          if (!changed) return notFound(request, reply);
+          return answer(reply, session, changed.livemode, changed.result);
+        },
+      );
+    }
+
+    endpointAction(
+      'disable',
+      'webhook_endpoint.disable',
+      {},
+      async (scope, endpointId, trx) =>
+        (await deps.webhooks.disableEndpoint(scope, endpointId, trx)) || undefined,
+      (reply, session, livemode) =>
+        reply.redirect(`/console/webhooks?lang=${session.locale}&mode=${livemode ? 'live' : 'test'}`, 303),
     );
 
-    app.post(
-      '/console/webhooks/:endpointId/roll-secret',
-      {
-        schema: {
-          hide: true,
-          params: Type.Object({ endpointId: Id }),
-          body: Type.Object({ csrf: Type.Optional(Csrf) }),
-        },
-      },
-      async (request, reply) => {
-        const session = await merchantSession(request, reply, 'webhooks.manage', {
-          token: request.body.csrf,
-        });
-        if (!session) return reply;
-        const { endpointId } = request.params;
-        const rolled = await deps.store.transaction(async (trx) => {
-          for (const livemode of MODES) {
-            const scope = { merchantId: session.merchantId, livemode };
-            const result = await deps.webhooks.rollSecret(scope, endpointId, DEFAULT_ROLL_OVERLAP_HOURS, trx);
-            if (!result) continue;
-            await deps.audit.append(
-              {
-                ...byPerson(session.signedIn, request),
-                action: 'webhook_endpoint.roll_secret',
-                target: { type: 'webhook_endpoint', id: endpointId },
-                details: { livemode, overlap_hours: DEFAULT_ROLL_OVERLAP_HOURS },
-              },
-              trx,
-            );
-            return { ...result, livemode };
-          }
-          return undefined;
-        });
-        if (!rolled) return notFound(request, reply);
-        return webhooksPage(request, reply, session, rolled.livemode, {
+    // A new signing secret, shown once; the old one keeps signing for a day.
+    endpointAction(
+      'roll-secret',
+      'webhook_endpoint.roll_secret',
+      { overlap_hours: DEFAULT_ROLL_OVERLAP_HOURS },
+      (scope, endpointId, trx) =>
+        deps.webhooks.rollSecret(scope, endpointId, DEFAULT_ROLL_OVERLAP_HOURS, trx),
+      (reply, session, livemode, rolled) =>
+        webhooksPage(reply.request, reply, session, livemode, {
           secret: rolled.secret,
           previousUntil: rolled.previousSecretExpiresAt,
-        });
-      },
+        }),
     );
 
     app.get(
