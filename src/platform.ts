@@ -33,6 +33,7 @@ import { createObservatoryService, type ObservatoryService } from './observatory
 import { createReturnSigner } from './payments/checkout/return-token.js';
 import { checkoutRoutes } from './payments/checkout/routes.js';
 import { createEventLog, type EventLog } from './payments/events.js';
+import { type KeyLifetime, purgeLapsedKeys } from './payments/idempotency.js';
 import { sealStoredPaymentData } from './payments/personal-data.js';
 import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
@@ -88,8 +89,8 @@ export interface Platform {
   baseUrl(): string;
   /**
    * Starts the background workers: outbox delivery, re-screening, the observatory's roll-up,
-   * transaction monitoring, the expiry of uncaptured holds. `listen` does when configured to;
-   * `tijara worker` does without listening.
+   * transaction monitoring, the expiry of uncaptured holds and of Idempotency-Keys. `listen` does
+   * when configured to; `tijara worker` does without listening.
    */
   startWorkers(): void;
   /** Starts the workers (when configured) and listens; resolves with the bound port. */
@@ -304,6 +305,10 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     baseUrl,
     ...(options.screening ? { screening: options.screening } : {}),
   });
+  const idempotencyKeys: KeyLifetime = {
+    now: () => clock.now(),
+    keepMs: config.idempotencyHours * 60 * 60 * 1000,
+  };
   await services.switch.reload();
   await services.screening.load();
 
@@ -339,6 +344,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       authenticate: merchantAuthentication(services.merchants) as never,
       payPageUrl: (id) => `${baseUrl()}/pay/${id}`,
       audit: services.audit,
+      idempotencyKeys,
     }),
   );
 
@@ -399,6 +405,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       onboarding: services.onboarding,
       authenticate: merchantAuthentication(services.merchants) as never,
       now: () => clock.now(),
+      idempotencyKeys,
     }),
   );
   await server.register(
@@ -472,6 +479,17 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     stops.push(services.risk.startScheduledScan(60 * 1000));
     // Holds not captured in time are released within a minute of their deadline.
     stops.push(services.payments.startScheduledExpiry(60 * 1000));
+    // Lapsed Idempotency-Keys, and the answers stored with them, go within ten minutes.
+    stops.push(
+      repeatEvery(10 * 60 * 1000, () =>
+        purgeLapsedKeys(store, idempotencyKeys).then(
+          (purged) => {
+            if (purged > 0) logger.info({ purged }, 'lapsed idempotency keys deleted');
+          },
+          (error) => logger.error({ err: error }, 'deleting lapsed idempotency keys failed'),
+        ),
+      ),
+    );
     sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
       logger.error(
         { err: error },

@@ -201,6 +201,14 @@ export const settings = {
     fallback: () => 7,
     parse: integerIn(1, 30),
   }),
+  idempotencyHours: setting({
+    env: 'TIJARA_IDEMPOTENCY_HOURS',
+    description:
+      'Hours an Idempotency-Key and its stored answer are kept: a retry within them gets the answer again; after, the key is new',
+    shownDefault: '24',
+    fallback: () => 24,
+    parse: integerIn(1, 720),
+  }),
   demo: setting({
     env: 'TIJARA_DEMO',
     description:

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
 import { Problem } from '../core/problem.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { holdUpdate } from '../store/write-at-commit.js';
@@ -22,7 +23,11 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  * A stored response is sealed whole by the vault: it may carry personal data (a customer's e-mail,
  * an applicant's identity) that law 09-08 wants encrypted at rest. Its jsonb holds `{ "sealed": … }`.
  */
-export function createIdempotency(store: SharedStore, vault: AnswerVault) {
+export function createIdempotency(
+  store: SharedStore,
+  vault: AnswerVault,
+  keys: KeyLifetime = DEFAULT_KEY_LIFETIME,
+) {
   return async function idempotent(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -58,17 +63,18 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
         )
         .digest('hex');
       const db = ownTables<PaymentTables>(trx);
+      const now = keys.now();
+      const fresh = { request_hash: requestHash, response_status: 0, response_body: 'null', created_at: now };
+      // A lapsed key, not yet deleted by the workers, is claimed afresh as if it were new.
       const claimed = await db
         .insertInto('idempotency_keys')
-        .values({
-          merchant_id: scope.merchantId,
-          livemode: scope.livemode,
-          key,
-          request_hash: requestHash,
-          response_status: 0,
-          response_body: 'null',
-        })
-        .onConflict((oc) => oc.columns(['merchant_id', 'livemode', 'key']).doNothing())
+        .values({ merchant_id: scope.merchantId, livemode: scope.livemode, key, ...fresh })
+        .onConflict((oc) =>
+          oc
+            .columns(['merchant_id', 'livemode', 'key'])
+            .doUpdateSet(fresh)
+            .where('idempotency_keys.created_at', '<=', lapsedBefore(keys, now)),
+        )
         .returning('key')
         .executeTakeFirst();
       if (!claimed) {
@@ -108,6 +114,44 @@ export function createIdempotency(store: SharedStore, vault: AnswerVault) {
 }
 
 type AnswerVault = Pick<VaultService, 'sealSecret' | 'openSecret'>;
+
+/** How long a key and its answer are kept (TIJARA_IDEMPOTENCY_HOURS), by which clock. */
+export interface KeyLifetime {
+  now: () => Date;
+  keepMs: number;
+}
+
+export const DEFAULT_KEY_LIFETIME: KeyLifetime = { now: () => new Date(), keepMs: 24 * 60 * 60 * 1000 };
+
+/** Keys claimed at or before this moment have lapsed. */
+const lapsedBefore = (keys: KeyLifetime, now = keys.now()) => new Date(now.getTime() - keys.keepMs);
+
+/** Lapsed keys are deleted this many at a time, each batch its own transaction. */
+const PURGE_BATCH = 5_000;
+
+/**
+ * Deletes the keys that have lapsed, with their stored answers (and the console forms' one-time
+ * tokens, which share the table): what the workers run every few minutes. Says how many.
+ */
+export async function purgeLapsedKeys(store: SharedStore, keys: KeyLifetime): Promise<number> {
+  const before = lapsedBefore(keys);
+  let purged = 0;
+  for (;;) {
+    const { rows } = await sql<{ deleted: number }>`
+      with lapsed as (
+        select merchant_id, livemode, key from idempotency_keys where created_at <= ${before} limit ${PURGE_BATCH}
+      ), deleted as (
+        delete from idempotency_keys k using lapsed
+         where (k.merchant_id, k.livemode, k.key) = (lapsed.merchant_id, lapsed.livemode, lapsed.key)
+           and k.created_at <= ${before}
+        returning 1
+      )
+      select count(*)::int as deleted from deleted`.execute(store.db);
+    const deleted = Number(rows[0]?.deleted ?? 0);
+    purged += deleted;
+    if (deleted < PURGE_BATCH) return purged;
+  }
+}
 
 /** A stored answer as its jsonb column holds it: `{ "sealed": … }`, the whole body sealed by the vault. */
 export async function sealAnswer(vault: AnswerVault, body: unknown, db?: SharedDb): Promise<string> {

@@ -10,7 +10,7 @@ import type { SharedDb, SharedStore } from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
 import { paymentProblems } from './errors.js';
 import { type EventLog, eventJson, type Scope } from './events.js';
-import { createIdempotency, type Outcome, outcomeOf } from './idempotency.js';
+import { createIdempotency, type KeyLifetime, type Outcome, outcomeOf } from './idempotency.js';
 import { paymentJson, refundJson } from './model.js';
 import {
   Amount,
@@ -43,6 +43,8 @@ export interface PaymentRoutesDeps {
   authenticate: (request: never, reply: never) => Promise<void>;
   payPageUrl: (paymentId: string) => string;
   audit: Pick<AuditLog, 'append'>;
+  /** How long Idempotency-Keys are kept (24 hours by the system clock when not given). */
+  idempotencyKeys?: KeyLifetime;
 }
 
 const secured = { security: [{ secretKey: [] }] };
@@ -80,7 +82,7 @@ function cardInput(card: {
 }
 
 export function paymentRoutes(deps: PaymentRoutesDeps) {
-  const idempotent = createIdempotency(deps.store, deps.vault);
+  const idempotent = createIdempotency(deps.store, deps.vault, deps.idempotencyKeys);
   const toPayment = (row: Parameters<typeof paymentJson>[0]) =>
     paymentJson(row, { payPageUrl: deps.payPageUrl });
   const scopeOf = (request: Parameters<typeof callerOf>[0]): Scope => {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Problem } from '../../core/problem.js';
 import type { App } from '../../http/server.js';
-import { createIdempotency } from '../../payments/idempotency.js';
+import { createIdempotency, type KeyLifetime } from '../../payments/idempotency.js';
 import type { SharedStore } from '../../store/store.js';
 import type { VaultService } from '../../vault/service.js';
 import { callerOf } from '../auth.js';
@@ -20,6 +20,8 @@ export interface OnboardingRoutesDeps {
   onboarding: OnboardingService;
   authenticate: (request: never, reply: never) => Promise<void>;
   now: () => Date;
+  /** How long Idempotency-Keys are kept (24 hours when not given). */
+  idempotencyKeys?: KeyLifetime;
 }
 
 const secured = { security: [{ secretKey: [] }] };
@@ -172,7 +174,7 @@ export async function readUpload(
 /** The merchant's onboarding API: file the application, follow it, upload documents, answer questions. */
 export function onboardingApiRoutes(deps: OnboardingRoutesDeps) {
   const { onboarding } = deps;
-  const idempotent = createIdempotency(deps.store, deps.vault);
+  const idempotent = createIdempotency(deps.store, deps.vault, deps.idempotencyKeys);
   const current = async (merchantId: string) => {
     const file = await onboarding.currentFile(merchantId);
     if (!file?.application)
