@@ -25,10 +25,13 @@ export function pgliteTemplate(): Blob | undefined {
 }
 
 /**
- * A fresh, migrated database for this test file: an in-memory PGlite, or on PostgreSQL a new database
- * copied from the template `npm test` migrated once. Closed (and dropped) when the file ends.
+ * A fresh database for this test file: on PostgreSQL a new database copied from the template `npm
+ * test` migrated once, or with `empty` one with no tables at all (a migration's own test). On PGlite
+ * the store makes it in memory, so there is nothing to create. Dropped with `drop`.
  */
-export async function testDatabase(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
+export async function testDatabase(
+  options: { empty?: boolean } = {},
+): Promise<{ url: string | undefined; drop(): Promise<void> }> {
   if (testDbKind === 'pglite') return { url: undefined, drop: async () => {} };
   const adminUrl = process.env.TIJARA_TEST_PG_ADMIN_URL;
   const template = process.env.TIJARA_TEST_PG_TEMPLATE;
@@ -40,7 +43,7 @@ export async function testDatabase(): Promise<{ url: string | undefined; drop():
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        await admin.query(`create database ${name} template ${template}`);
+        await admin.query(`create database ${name} template ${options.empty ? 'template0' : template}`);
         break;
       } catch (error) {
         // Two files copying the template at the same moment: PostgreSQL asks one to wait its turn.

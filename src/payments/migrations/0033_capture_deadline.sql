@@ -13,4 +13,8 @@ alter table payments
   add column capture_before timestamptz,
   add column cancellation_reason text;
 
+-- Holds placed before this migration lapse too: seven days (the default window) after their
+-- authorization, the payment's last change. Any already older go at the workers' first pass.
+update payments set capture_before = updated_at + interval '7 days' where status = 'requires_capture';
+
 create index payments_capture_due on payments (capture_before) where capture_before is not null;
