@@ -802,3 +802,93 @@ describe('input PostgreSQL cannot store', () => {
     assert.equal(after.body.card, null);
   });
 });
+
+describe('created and confirmed in one call', () => {
+  const oneCall = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    atlas.post<Payment & { capture_before: string | null }>(
+      '/v1/payments',
+      { amount: 7_500, currency: 'MAD', ...body },
+      headers,
+    );
+
+  test('"confirm": true with a card pays at once, as create then confirm would', async () => {
+    const before = (await cardholderBalance('5555555555554444'))!;
+    const paid = await oneCall({ confirm: true, card: card('5555555555554444'), order_reference: 'ONE-1' });
+    assert.equal(paid.status, 201, JSON.stringify(paid.body));
+    assert.equal(paid.body.status, 'succeeded');
+    assert.equal(paid.body.amount_captured, 7_500);
+    assert.equal(paid.body.card?.last4, '4444');
+    assert.deepEqual((await atlas.get<Payment>(`/v1/payments/${paid.body.id}`)).body, paid.body);
+    assert.equal(await cardholderBalance('5555555555554444'), before - 7_500n);
+    const events = await atlas.get<{ data: { type: string; data: { object: { id: string } } }[] }>(
+      '/v1/events?limit=10',
+    );
+    assert.deepEqual(
+      events.body.data.filter((e) => e.data.object.id === paid.body.id).map((e) => e.type),
+      ['payment.succeeded'],
+    );
+    const settlement = await atlas.get<{ reconciled: boolean }>(
+      `/v1/settlements/${moroccanDate(clock.now())}`,
+    );
+    assert.equal(settlement.body.reconciled, true);
+  });
+
+  test('a hold, a decline and a 3-D Secure card come out as their confirm would', async () => {
+    const held = await oneCall({ confirm: true, capture_method: 'manual', card: card('5555555555554444') });
+    assert.equal(held.body.status, 'requires_capture');
+    assert.ok(held.body.capture_before);
+    assert.equal(
+      (await atlas.post<Payment>(`/v1/payments/${held.body.id}/capture`)).body.status,
+      'succeeded',
+    );
+
+    const declined = await oneCall({ confirm: true, card: card('4111110000000054') });
+    assert.equal(declined.status, 201);
+    assert.equal(declined.body.status, 'failed');
+    assert.equal(declined.body.decline?.code, '51');
+    // A failed payment may be confirmed again with another card.
+    const retried = await atlas.post<Payment>(`/v1/payments/${declined.body.id}/confirm`, {
+      card: card('5555555555554444'),
+    });
+    assert.equal(retried.body.status, 'succeeded');
+
+    const challenged = await oneCall({ confirm: true, card: card('4188880000000076') });
+    assert.equal(challenged.body.status, 'requires_action');
+    assert.match(challenged.body.next_action?.url ?? '', new RegExp(`/pay/${challenged.body.id}$`));
+  });
+
+  test('the same Idempotency-Key pays once; a card without "confirm", or "confirm" without one, is refused', async () => {
+    const before = (await cardholderBalance('5555555555554444'))!;
+    const key = { 'idempotency-key': `one-call-${Date.now()}` };
+    const body = { confirm: true, card: card('5555555555554444'), order_reference: 'ONE-IDEM' };
+    const [first, second] = await Promise.all([oneCall(body, key), oneCall(body, key)]);
+    assert.equal(first.body.id, second.body.id);
+    assert.equal(await cardholderBalance('5555555555554444'), before - 7_500n);
+
+    const count = async () =>
+      (await atlas.get<{ data: unknown[] }>('/v1/payments?order_reference=ONE-BAD')).body.data.length;
+    for (const bad of [
+      { order_reference: 'ONE-BAD', card: card('5555555555554444') },
+      { order_reference: 'ONE-BAD', confirm: true },
+      { order_reference: 'ONE-BAD', confirm: true, card: card('5555555555554444'), token: 'tok_x' },
+    ]) {
+      const refused = await oneCall(bad);
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    }
+    assert.equal(await count(), 0, 'nothing was created');
+  });
+
+  test('it is one transaction, and the payment is written once: no insert then update', async () => {
+    await oneCall({ confirm: true, card: card('4111111111111111') });
+    listening = [];
+    const paid = await oneCall({ confirm: true, card: card('4111111111111111') });
+    const sent = listening.filter(([statement]) => !statement.includes('"merchant_api_keys"'));
+    listening = undefined;
+    assert.equal(paid.body.status, 'succeeded');
+    const statements = sent.map(([statement]) => statement);
+    assert.equal(statements.filter((s) => s === 'begin').length, 1, statements.join('\n'));
+    assert.equal(statements.filter((s) => s === 'commit').length, 1, statements.join('\n'));
+    assert.ok(!statements.some((s) => s.startsWith('update "payments"')), 'the payment is written once');
+  });
+});

@@ -29,7 +29,7 @@ import {
   RefundBody,
   RefundSchema,
 } from './schemas.js';
-import type { CardInput, PaymentService } from './service.js';
+import type { CardInput, PaymentMethod, PaymentService } from './service.js';
 import { settlementCsv, settlementJson, settlementReport } from './settlement.js';
 import { DEFAULT_ROLL_OVERLAP_HOURS, type WebhookService } from './webhooks.js';
 
@@ -79,6 +79,14 @@ function cardInput(card: {
     cvc: card.cvc,
     holderName: card.holder_name ?? null,
   };
+}
+
+/** The card or the token a confirmation names: exactly one of them. */
+function paymentMethodOf(body: { card?: Parameters<typeof cardInput>[0]; token?: string }): PaymentMethod {
+  if ((body.card === undefined) === (body.token === undefined)) {
+    throw new Problem(400, 'invalid_request', 'Invalid request', 'send either card or token');
+  }
+  return body.card ? { card: cardInput(body.card) } : { token: body.token! };
 }
 
 export function paymentRoutes(deps: PaymentRoutesDeps) {
@@ -169,34 +177,42 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       async (request, reply) => {
         const caller = callerOf(request);
         const body = request.body;
+        const input = {
+          amount: BigInt(body.amount),
+          currency: body.currency,
+          captureMethod: body.capture_method ?? 'automatic',
+          description: body.description ?? null,
+          orderReference: body.order_reference ?? null,
+          customerEmail: body.customer_email ?? null,
+          metadata: body.metadata ?? {},
+          returnUrl: body.return_url ?? null,
+        } as const;
+        const method = body.confirm ? paymentMethodOf(body) : undefined;
+        if (!body.confirm && (body.card || body.token)) {
+          throw new Problem(
+            400,
+            'invalid_request',
+            'Invalid request',
+            'a card or token here needs "confirm": true (or send it to /confirm later)',
+          );
+        }
         return change(
           request,
           reply,
           {
-            action: 'payment.create',
+            action: method ? 'payment.create_and_confirm' : 'payment.create',
             target: (payment) => ({ type: 'payment', id: payment?.id ?? '' }),
             group: [],
             // A new payment and its audit record: rows nobody else locks, so creations need not wait
-            // for a group of confirmations to commit.
-            lane: 'payments.create',
+            // for a group of confirmations to commit. One confirmed at once locks what a confirm does.
+            ...(method ? {} : { lane: 'payments.create' }),
             toJson: toPayment,
             status: 201,
           },
           (trx) =>
-            deps.payments.create(
-              caller,
-              {
-                amount: BigInt(body.amount),
-                currency: body.currency,
-                captureMethod: body.capture_method ?? 'automatic',
-                description: body.description ?? null,
-                orderReference: body.order_reference ?? null,
-                customerEmail: body.customer_email ?? null,
-                metadata: body.metadata ?? {},
-                returnUrl: body.return_url ?? null,
-              },
-              trx,
-            ),
+            method
+              ? deps.payments.createAndConfirm(caller, input, method, trx)
+              : deps.payments.create(caller, input, trx),
         );
       },
     );
@@ -214,11 +230,7 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
         },
       },
       async (request, reply) => {
-        const { card, token } = request.body;
-        if ((card === undefined) === (token === undefined)) {
-          throw new Problem(400, 'invalid_request', 'Invalid request', 'send either card or token');
-        }
-        const method = card ? { card: cardInput(card) } : { token: token! };
+        const method = paymentMethodOf(request.body);
         return change(
           request,
           reply,

@@ -102,28 +102,6 @@ export const Pagination = {
   ),
 };
 
-export const NewPaymentBody = Type.Object(
-  {
-    amount: Amount('in minor units: 12345 is 123.45 MAD'),
-    currency: Currency,
-    capture_method: Type.Optional(
-      Type.Union([Type.Literal('automatic'), Type.Literal('manual')], { default: 'automatic' }),
-    ),
-    description: Type.Optional(Type.String({ maxLength: 1000 })),
-    order_reference: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    customer_email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-    metadata: Type.Optional(
-      Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
-        maxProperties: 50,
-        description:
-          'Your own keys and values, kept in clear: references, never personal data (use customer_email, which is sealed).',
-      }),
-    ),
-    return_url: Type.Optional(Type.String({ format: 'uri', maxLength: 2000 })),
-  },
-  { additionalProperties: false },
-);
-
 export const CardBody = Type.Object(
   {
     number: Type.String({
@@ -142,12 +120,43 @@ export const CardBody = Type.Object(
   { additionalProperties: false },
 );
 
+const CardToken = Type.String({
+  pattern: '^tok_',
+  maxLength: 64,
+  description: 'a card token from POST /v1/tokens',
+});
+
 export const ConfirmBody = Type.Object(
+  { card: Type.Optional(CardBody), token: Type.Optional(CardToken) },
+  { additionalProperties: false },
+);
+
+export const NewPaymentBody = Type.Object(
   {
-    card: Type.Optional(CardBody),
-    token: Type.Optional(
-      Type.String({ pattern: '^tok_', maxLength: 64, description: 'a card token from POST /v1/tokens' }),
+    amount: Amount('in minor units: 12345 is 123.45 MAD'),
+    currency: Currency,
+    capture_method: Type.Optional(
+      Type.Union([Type.Literal('automatic'), Type.Literal('manual')], { default: 'automatic' }),
     ),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    order_reference: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    customer_email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+    metadata: Type.Optional(
+      Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
+        maxProperties: 50,
+        description:
+          'Your own keys and values, kept in clear: references, never personal data (use customer_email, which is sealed).',
+      }),
+    ),
+    return_url: Type.Optional(Type.String({ format: 'uri', maxLength: 2000 })),
+    confirm: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: confirm at once with the card or token given here, as POST /v1/payments/{id}/confirm would (one call instead of two)',
+      }),
+    ),
+    card: Type.Optional(CardBody),
+    token: Type.Optional(CardToken),
   },
   { additionalProperties: false },
 );

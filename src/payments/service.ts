@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { CurrencyCode, MinorUnits } from '../core/money.js';
-import type { Problem } from '../core/problem.js';
+import { Problem } from '../core/problem.js';
 import { declineMessage, type ResponseCode } from '../core/response-codes.js';
 import { repeatEvery } from '../core/schedule.js';
 import { isLedgerError } from '../ledger/errors.js';
@@ -77,6 +77,13 @@ export interface PaymentFilters {
 export interface PaymentService {
   create(caller: Caller, input: NewPayment, db: SharedDb): Promise<PaymentRow | Problem>;
   confirm(caller: Caller, id: string, method: PaymentMethod, db: SharedDb): Promise<PaymentRow | Problem>;
+  /** Creates the payment and confirms it in the same transaction (the API's `confirm: true`). */
+  createAndConfirm(
+    caller: Caller,
+    input: NewPayment,
+    method: PaymentMethod,
+    db: SharedDb,
+  ): Promise<PaymentRow | Problem>;
   /** Resumes a payment after 3-D Secure: authorizes it when authentication succeeded, fails it otherwise. */
   completeAuthentication(id: string, result: ThreeDSecure, db: SharedDb): Promise<PaymentRow | Problem>;
   capture(
@@ -169,6 +176,8 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
   const tables = (db?: SharedDb) => ownTables<PaymentTables>(db ?? deps.store.db);
   const scopeOf = (caller: Caller): Scope => ({ merchantId: caller.merchant.id, livemode: caller.livemode });
   const hooks: PaymentHook[] = [];
+  /** Payments being created and confirmed in one call, by id, as they stand until their insert. */
+  const unwritten = new Map<string, PaymentRow>();
   // Only where a round trip costs both processes a wake-up. On PGlite it is a call in this thread:
   // nothing to save, and shorter groups of confirms are only smaller ones (docs/performance.md).
   const justCreated = deps.store.kind === 'postgres' ? new JustCreated() : undefined;
@@ -207,19 +216,24 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     moved?: Insertable<PaymentTables['payment_movements']>,
   ): Promise<PaymentRow> {
     const updated: PaymentRow = { ...payment, ...changes, updated_at: clock.now() };
-    const { three_d_secure, ...columns } = changes;
-    await holdUpdate(
-      tables(db),
-      'payments',
-      {
-        ...columns,
-        ...(three_d_secure === undefined
-          ? {}
-          : { three_d_secure: three_d_secure && JSON.stringify(three_d_secure) }),
-        updated_at: updated.updated_at,
-      },
-      { id: payment.id },
-    );
+    if (unwritten.has(payment.id)) {
+      // Created in this very call: the insert, held last, writes it as it ends up.
+      unwritten.set(payment.id, updated);
+    } else {
+      const { three_d_secure, ...columns } = changes;
+      await holdUpdate(
+        tables(db),
+        'payments',
+        {
+          ...columns,
+          ...(three_d_secure === undefined
+            ? {}
+            : { three_d_secure: three_d_secure && JSON.stringify(three_d_secure) }),
+          updated_at: updated.updated_at,
+        },
+        { id: payment.id },
+      );
+    }
     if (moved) await holdInsert(tables(db), 'payment_movements', moved);
     return updated;
   }
@@ -472,58 +486,85 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     };
   }
 
+  /** A new payment as create makes it, or why the merchant cannot make it. */
+  function newPayment(caller: Caller, input: NewPayment): PaymentRow | Problem {
+    if (input.currency !== caller.merchant.currency) {
+      return paymentProblems.currencyNotAccepted(input.currency, caller.merchant.currency);
+    }
+    const now = clock.now();
+    return {
+      id: newId('pay'),
+      merchant_id: caller.merchant.id,
+      livemode: caller.livemode,
+      status: 'requires_payment_method',
+      amount: input.amount,
+      currency: input.currency,
+      amount_capturable: 0n,
+      amount_captured: 0n,
+      amount_refunded: 0n,
+      fee: 0n,
+      capture_method: input.captureMethod ?? 'automatic',
+      description: input.description ?? null,
+      order_reference: input.orderReference ?? null,
+      customer_email: input.customerEmail ?? null,
+      metadata: input.metadata ?? {},
+      return_url: input.returnUrl ?? null,
+      card_token: null,
+      card_bin: null,
+      card_last4: null,
+      card_brand: null,
+      card_country: null,
+      card_exp_month: null,
+      card_exp_year: null,
+      issuer_id: null,
+      switch_authorization_id: null,
+      auth_code: null,
+      decline_code: null,
+      decline_message: null,
+      three_d_secure: null,
+      attempts: 0,
+      capture_before: null,
+      cancellation_reason: null,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  /**
+   * Every column is known here, so the row goes out with the commit: creating a payment is then one
+   * statement with its audit record, not four.
+   */
+  async function holdPaymentInsert(db: SharedDb, payment: PaymentRow) {
+    await holdInsert(tables(db), 'payments', {
+      ...payment,
+      customer_email: await personal.seal(payment.customer_email, db),
+      metadata: JSON.stringify(payment.metadata),
+      three_d_secure: payment.three_d_secure && JSON.stringify(payment.three_d_secure),
+    });
+  }
+
   const service: PaymentService = {
     async create(caller, input, db) {
-      if (input.currency !== caller.merchant.currency) {
-        return paymentProblems.currencyNotAccepted(input.currency, caller.merchant.currency);
-      }
-      const now = clock.now();
-      const payment: PaymentRow = {
-        id: newId('pay'),
-        merchant_id: caller.merchant.id,
-        livemode: caller.livemode,
-        status: 'requires_payment_method',
-        amount: input.amount,
-        currency: input.currency,
-        amount_capturable: 0n,
-        amount_captured: 0n,
-        amount_refunded: 0n,
-        fee: 0n,
-        capture_method: input.captureMethod ?? 'automatic',
-        description: input.description ?? null,
-        order_reference: input.orderReference ?? null,
-        customer_email: input.customerEmail ?? null,
-        metadata: input.metadata ?? {},
-        return_url: input.returnUrl ?? null,
-        card_token: null,
-        card_bin: null,
-        card_last4: null,
-        card_brand: null,
-        card_country: null,
-        card_exp_month: null,
-        card_exp_year: null,
-        issuer_id: null,
-        switch_authorization_id: null,
-        auth_code: null,
-        decline_code: null,
-        decline_message: null,
-        three_d_secure: null,
-        attempts: 0,
-        capture_before: null,
-        cancellation_reason: null,
-        created_at: now,
-        updated_at: now,
-      };
-      // Every column is known here, so the row goes out with the commit: creating a payment is then
-      // one statement with its audit record, not four.
-      await holdInsert(tables(db), 'payments', {
-        ...payment,
-        customer_email: await personal.seal(payment.customer_email, db),
-        metadata: JSON.stringify(payment.metadata),
-        three_d_secure: null,
-      });
+      const payment = newPayment(caller, input);
+      if (payment instanceof Problem) return payment;
+      await holdPaymentInsert(db, payment);
       justCreated?.remember(payment);
       return payment;
+    },
+
+    async createAndConfirm(caller, input, method, db) {
+      const payment = newPayment(caller, input);
+      if (payment instanceof Problem) return payment;
+      // Confirmed before it is written: its changes go into the one insert, not into an update that
+      // would have to wait for the insert (write-at-commit.ts).
+      unwritten.set(payment.id, payment);
+      try {
+        const outcome = await confirmLocked(caller, payment, method, db);
+        await holdPaymentInsert(db, unwritten.get(payment.id)!);
+        return outcome;
+      } finally {
+        unwritten.delete(payment.id);
+      }
     },
 
     async confirm(caller, id, method, db) {
