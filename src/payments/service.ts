@@ -560,6 +560,8 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       unwritten.set(payment.id, payment);
       try {
         const outcome = await confirmLocked(caller, payment, method, db);
+        // Refused before anything was done (a mistyped card, an unknown token): nothing is created.
+        if (outcome instanceof Problem) return outcome;
         await holdPaymentInsert(db, unwritten.get(payment.id)!);
         return outcome;
       } finally {
