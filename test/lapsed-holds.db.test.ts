@@ -62,6 +62,11 @@ describe('lapsed holds', () => {
     assert.equal(captured.body.capture_before, null);
 
     clock.advance(1_000);
+    // At the deadline, before the workers come round, the hold can no longer be captured.
+    const atDeadline = await atlas.post(`/v1/payments/${lapsing.id}/capture`);
+    assert.equal(atDeadline.status, 409);
+    assert.equal(atDeadline.body.code, 'authorization_expired');
+    assert.equal((await atlas.get<Payment>(`/v1/payments/${lapsing.id}`)).body.status, 'requires_capture');
     assert.equal(await payments.expireLapsedHolds(), 1);
     assert.equal(await payments.expireLapsedHolds(), 0, 'a second pass finds nothing left');
 

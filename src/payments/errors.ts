@@ -15,6 +15,13 @@ export const paymentProblems = {
     code: 'invalid_card_number' | 'invalid_expiry' | 'invalid_cvc' | 'unsupported_card',
     detail: string,
   ) => new Problem(400, code, 'Invalid card', detail),
+  holdLapsed: (id: string, at: Date) =>
+    new Problem(
+      409,
+      'authorization_expired',
+      'Authorization expired',
+      `the hold of payment ${id} lapsed at ${at.toISOString()}; it is being canceled and cannot be captured`,
+    ),
   amountTooLarge: (detail: string) => new Problem(422, 'amount_too_large', 'Amount too large', detail),
   currencyNotAccepted: (currency: string, accepted: string) =>
     new Problem(

@@ -625,6 +625,9 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       if (!payment) return paymentProblems.notFound('payment', id);
       if (payment.status !== 'requires_capture')
         return paymentProblems.invalidState(id, payment.status, 'be captured');
+      // Past its deadline a hold is the workers' to cancel, even in the minute before they come round.
+      if (payment.capture_before && payment.capture_before <= clock.now())
+        return paymentProblems.holdLapsed(id, payment.capture_before);
       const captured = amount ?? payment.amount_capturable;
       if (captured <= 0n || captured > payment.amount_capturable) {
         return paymentProblems.amountTooLarge(`at most ${payment.amount_capturable} can be captured`);
