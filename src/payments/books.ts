@@ -16,6 +16,17 @@ const mode = (livemode: boolean) => (livemode ? 'live' : 'test');
  */
 export function createGatewayBooks(ledger: LedgerService, store: SharedStore) {
   const accountId = createAccountResolver(ledger, store);
+  // Only the payable may go negative: refunds can outrun a day's sales; nothing is owed before capture.
+  const merchantAccount =
+    (part: 'pending' | 'payable') =>
+    (db: SharedDb, livemode: boolean, currency: CurrencyCode, merchantId: string, paymentId: string) =>
+      accountId(db, {
+        code: shardCode(merchantAccountCode(merchantId, livemode, currency, part), paymentId),
+        name: `${merchantId} ${part}`,
+        type: 'liability',
+        currency,
+        ...(part === 'payable' ? { mayGoNegative: true } : {}),
+      });
   return {
     cardHolds: (db: SharedDb, livemode: boolean, currency: CurrencyCode, paymentId: string) =>
       accountId(db, {
@@ -45,33 +56,8 @@ export function createGatewayBooks(ledger: LedgerService, store: SharedStore) {
         type: 'revenue',
         currency,
       }),
-    merchantPending: (
-      db: SharedDb,
-      livemode: boolean,
-      currency: CurrencyCode,
-      merchantId: string,
-      paymentId: string,
-    ) =>
-      accountId(db, {
-        code: shardCode(merchantAccountCode(merchantId, livemode, currency, 'pending'), paymentId),
-        name: `${merchantId} pending`,
-        type: 'liability',
-        currency,
-      }),
-    merchantPayable: (
-      db: SharedDb,
-      livemode: boolean,
-      currency: CurrencyCode,
-      merchantId: string,
-      paymentId: string,
-    ) =>
-      accountId(db, {
-        code: shardCode(merchantAccountCode(merchantId, livemode, currency, 'payable'), paymentId),
-        name: `${merchantId} payable`,
-        type: 'liability',
-        currency,
-        mayGoNegative: true,
-      }),
+    merchantPending: merchantAccount('pending'),
+    merchantPayable: merchantAccount('payable'),
   };
 }
 
