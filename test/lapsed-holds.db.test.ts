@@ -133,6 +133,28 @@ describe('lapsed holds', () => {
     assert.equal(await payments.expireLapsedHolds(), 0);
   });
 
+  test('a hold that cannot be released is logged and left for the next pass; the others lapse', async () => {
+    clock.set(new Date('2027-11-01T09:00:00Z'));
+    const broken = await hold();
+    const fine = await hold();
+    // The network's record of the authorization says it was already released (a bug, or a hand edit).
+    const { switch_authorization_id: authorizationId } = await platform.store.db
+      .selectFrom('payments')
+      .select('switch_authorization_id')
+      .where('id', '=', broken.id)
+      .executeTakeFirstOrThrow();
+    await platform.store.db
+      .updateTable('switch_authorizations')
+      .set({ status: 'released' })
+      .where('id', '=', authorizationId!)
+      .execute();
+    clock.advance(8 * DAY);
+    assert.equal(await payments.expireLapsedHolds(), 1);
+    assert.equal((await atlas.get<Payment>(`/v1/payments/${fine.id}`)).body.status, 'canceled');
+    assert.equal((await atlas.get<Payment>(`/v1/payments/${broken.id}`)).body.status, 'requires_capture');
+    assert.equal(await payments.expireLapsedHolds(), 0, 'tried again, still refused, and the pass ends');
+  });
+
   test('holds lapse in batches until none is left', async () => {
     clock.set(new Date('2027-10-01T09:00:00Z'));
     const held = [];

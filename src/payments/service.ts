@@ -678,19 +678,28 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
           .orderBy('capture_before')
           .limit(EXPIRY_BATCH)
           .execute();
+        let progressed = false;
         for (const { id } of due) {
           // One transaction a payment: a crash loses at most the one under way, which the next pass
           // finds again. Another worker's pass, or the merchant's capture, may have come first.
-          const lapsed = await deps.store.transaction(async (trx) => {
-            const payment = await opened((await trx.executeQuery(lockingRead(id, trx))).rows[0], trx);
-            if (payment?.status !== 'requires_capture' || !payment.capture_before) return false;
-            if (payment.capture_before > now) return false;
-            await cancelLocked(trx, payment, 'automatic');
-            return true;
-          });
+          const lapsed = await deps.store
+            .transaction(async (trx) => {
+              const payment = await opened((await trx.executeQuery(lockingRead(id, trx))).rows[0], trx);
+              if (payment?.status !== 'requires_capture' || !payment.capture_before) return false;
+              if (payment.capture_before > now) return false;
+              await cancelLocked(trx, payment, 'automatic');
+              return true;
+            })
+            .catch((error: unknown) => {
+              // One payment that cannot be canceled must not hold up the others; the next pass tries again.
+              deps.logger?.error({ err: error, paymentId: id }, 'canceling a lapsed authorization failed');
+              return undefined;
+            });
+          if (lapsed !== undefined) progressed = true;
           if (lapsed) expired++;
         }
-        if (due.length < EXPIRY_BATCH) return expired;
+        // A full batch of payments that all failed would only come back the same: wait for the next pass.
+        if (due.length < EXPIRY_BATCH || !progressed) return expired;
       }
     },
 
