@@ -69,6 +69,52 @@ describe('merchant console actions', () => {
     assert.equal((await recordsOf('payment.refund')).length, 1);
   });
 
+  test('the owner captures part of one hold and releases another, audited; the accountant may do neither', async () => {
+    const hold = async (orderReference: string) => {
+      const created = await atlas.post<{ id: string }>('/v1/payments', {
+        amount: 50_000,
+        currency: 'MAD',
+        order_reference: orderReference,
+        capture_method: 'manual',
+      });
+      await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('4111111111111111') });
+      return created.body.id;
+    };
+    const deposit = await hold('ACT-HOLD-1');
+    const booking = await hold('ACT-HOLD-2');
+    const status = async (id: string) =>
+      (await atlas.get<{ status: string; amount_captured: number }>(`/v1/payments/${id}`)).body;
+
+    const accountant = await signIn('accountant@atlas-voyages.example', demoPassword('accountant'));
+    assert.doesNotMatch((await accountant.get(`/console/payments/${deposit}?lang=en`)).text, /\/capture\?/);
+    assert.equal((await accountant.submit(`/console/payments/${deposit}/capture`, {})).status, 403);
+    await accountant.get(`/console/payments/${deposit}?lang=en`);
+    assert.equal((await accountant.submit(`/console/payments/${deposit}/release`, {})).status, 403);
+
+    const owner = await signIn('owner@atlas-voyages.example', demoPassword('owner'));
+    const page = await owner.get(`/console/payments/${deposit}?lang=en`);
+    assert.match(page.text, /Held on the card: [^<]*500\.00/);
+    const tooMuch = await owner.submit(`/console/payments/${deposit}/capture?lang=en`, { amount: '600.00' });
+    assert.match((await owner.get(tooMuch.location!)).text, /id="hold-error"[^>]*>Refused: amount_too_large/);
+    const captured = await owner.submit(`/console/payments/${deposit}/capture?lang=en`, { amount: '350.00' });
+    assert.equal(captured.status, 303);
+    assert.match((await owner.get(captured.location!)).text, /id="hold-done"[^>]*>Captured\./);
+    assert.deepEqual(await status(deposit), {
+      ...(await status(deposit)),
+      status: 'succeeded',
+      amount_captured: 35_000,
+    });
+    assert.equal((await recordsOf('payment.capture'))[0]?.targetId, deposit);
+
+    await owner.get(`/console/payments/${booking}?lang=en`);
+    const released = await owner.submit(`/console/payments/${booking}/release?lang=en`);
+    assert.match((await owner.get(released.location!)).text, /id="hold-done"/);
+    assert.equal((await status(booking)).status, 'canceled');
+    assert.equal((await recordsOf('payment.cancel'))[0]?.targetId, booking);
+    // Once captured or released, the page offers neither again.
+    assert.doesNotMatch((await owner.get(`/console/payments/${booking}?lang=en`)).text, /\/release\?/);
+  });
+
   test('an accountant reads payments and settlements but may not refund or manage keys', async () => {
     const paymentId = await paidPayment('ACT-2');
     const accountant = await signIn('accountant@atlas-voyages.example', demoPassword('accountant'));

@@ -9,6 +9,7 @@ import { Problem } from '../core/problem.js';
 import { isCalendarDate, moroccanDate } from '../core/time.js';
 import type { App } from '../http/server.js';
 import type { LedgerService } from '../ledger/service.js';
+import type { Merchant } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import type { EventLog } from '../payments/events.js';
 import { EVENT_TYPES, type Scope } from '../payments/events.js';
@@ -109,7 +110,13 @@ export function merchantPages(deps: MerchantPagesDeps) {
     reply: FastifyReply,
     session: MerchantSession,
     found: { payment: PaymentRow; scope: Scope },
-    notice: { refundError?: string | undefined; refunded?: boolean; revealPurpose?: string | undefined },
+    notice: {
+      refundError?: string | undefined;
+      refunded?: boolean;
+      holdError?: string | undefined;
+      held?: 'captured' | 'released' | undefined;
+      revealPurpose?: string | undefined;
+    },
   ) {
     const { signedIn, locale } = session;
     const { payment, scope } = found;
@@ -127,7 +134,9 @@ export function merchantPages(deps: MerchantPagesDeps) {
       email = payment.customer_email;
     }
     const refundable = payment.amount_captured - payment.amount_refunded;
-    const mayRefund = can(signedIn.user, signedIn.organisation, 'payments.refund') && refundable > 0n;
+    const movesMoney = can(signedIn.user, signedIn.organisation, 'payments.refund');
+    const mayRefund = movesMoney && refundable > 0n;
+    const mayCapture = movesMoney && payment.status === 'requires_capture';
     return sendPage(
       reply,
       <ConsolePage
@@ -139,6 +148,16 @@ export function merchantPages(deps: MerchantPagesDeps) {
         {notice.refunded ? (
           <p class="note" role="status" id="refund-done">
             {t.refundDone}
+          </p>
+        ) : null}
+        {notice.held ? (
+          <p class="note" role="status" id="hold-done">
+            {notice.held === 'captured' ? t.captureDone : t.releaseDone}
+          </p>
+        ) : null}
+        {notice.holdError ? (
+          <p class="field-error" role="alert" id="hold-error">
+            {fill(t.holdRefused, { detail: notice.holdError })}
           </p>
         ) : null}
         {notice.refundError ? (
@@ -283,6 +302,23 @@ export function merchantPages(deps: MerchantPagesDeps) {
             </tr>
           )}
         />
+        {mayCapture ? (
+          <>
+            <form method="post" action={`/console/payments/${payment.id}/capture?lang=${locale}`}>
+              <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+              <p>{fill(t.heldLeft, { amount: money(payment.amount_capturable) })}</p>
+              <div class="field">
+                <label for="capture-amount">{t.captureAmount}</label>
+                <input id="capture-amount" name="amount" inputmode="decimal" dir="ltr" />
+              </div>
+              <button type="submit">{t.capture}</button>
+            </form>
+            <form method="post" action={`/console/payments/${payment.id}/release?lang=${locale}`}>
+              <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
+              <button type="submit">{t.release}</button>
+            </form>
+          </>
+        ) : null}
         {mayRefund ? (
           <form method="post" action={`/console/payments/${payment.id}/refund?lang=${locale}`}>
             <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
@@ -467,69 +503,129 @@ export function merchantPages(deps: MerchantPagesDeps) {
         if (!session) return reply;
         const found = await ownPayment(session.merchantId, request.params.paymentId);
         if (!found) return notFound(request, reply);
-        const q = request.query as { purpose?: string; refund_error?: string; refunded?: string };
+        const q = request.query as Partial<
+          Record<
+            | 'purpose'
+            | 'refund_error'
+            | 'refunded'
+            | 'capture_error'
+            | 'release_error'
+            | 'captured'
+            | 'released',
+            string
+          >
+        >;
         return paymentPage(request, reply, session, found, {
           refundError: q.refund_error?.slice(0, 100),
           refunded: q.refunded === '1',
+          holdError: (q.capture_error ?? q.release_error)?.slice(0, 100),
+          held: q.captured === '1' ? 'captured' : q.released === '1' ? 'released' : undefined,
           revealPurpose: q.purpose,
         });
       },
     );
 
-    app.post(
-      '/console/payments/:paymentId/refund',
-      {
-        schema: {
-          hide: true,
-          params: Type.Object({ paymentId: Id }),
-          body: Type.Object({
-            csrf: Type.Optional(Csrf),
-            amount: Type.Optional(Type.String({ maxLength: 30 })),
-            reason: Type.Optional(Type.String({ maxLength: 200 })),
-          }),
+    /**
+     * A form that moves a payment's money (refund, capture, release of a hold): the owner's, in the
+     * payment's mode. `act` runs in one transaction with its audit record; the page then says how it
+     * went (`<done>=1`, or `<path>_error=<problem code>`). An amount, when the form has one, is typed
+     * in the payment's currency; empty means all there is.
+     */
+    function moneyAction(
+      path: 'refund' | 'capture' | 'release',
+      done: 'refunded' | 'captured' | 'released',
+      act: (
+        payment: PaymentRow,
+        caller: { merchant: Merchant; livemode: boolean },
+        form: { amount: bigint | undefined; reason: string | null },
+        trx: SharedDb,
+      ) => Promise<
+        Problem | { action: string; target: { type: string; id: string }; details: Record<string, unknown> }
+      >,
+    ) {
+      app.post(
+        `/console/payments/:paymentId/${path}`,
+        {
+          schema: {
+            hide: true,
+            params: Type.Object({ paymentId: Id }),
+            body: Type.Object({
+              csrf: Type.Optional(Csrf),
+              amount: Type.Optional(Type.String({ maxLength: 30 })),
+              reason: Type.Optional(Type.String({ maxLength: 200 })),
+            }),
+          },
         },
-      },
-      async (request, reply) => {
-        const session = await merchantSession(request, reply, 'payments.refund', {
-          token: request.body.csrf,
-        });
-        if (!session) return reply;
-        const found = await ownPayment(session.merchantId, request.params.paymentId);
-        const merchant = await deps.merchants.getMerchant(session.merchantId);
-        if (!found || !merchant) return notFound(request, reply);
-        const { payment, scope } = found;
-        const back = (query: string) =>
-          reply.redirect(`/console/payments/${payment.id}?lang=${session.locale}&${query}`, 303);
-        const amountText = request.body.amount?.trim() ?? '';
-        const currency = isCurrencyCode(payment.currency) ? currencies[payment.currency] : undefined;
-        const amount = amountText && currency ? parseDecimalAmount(amountText, currency) : undefined;
-        if (amountText && amount === undefined) return back('refund_error=invalid_amount');
-        const outcome = await deps.store.transaction(async (trx) => {
-          const refund = await deps.payments.refund(
-            { merchant, livemode: scope.livemode },
-            {
-              paymentId: payment.id,
-              ...(amount === undefined ? {} : { amount }),
-              reason: request.body.reason?.trim() || null,
-            },
-            trx,
-          );
-          if (refund instanceof Problem) return refund;
-          await deps.audit.append(
-            {
-              ...byPerson(session.signedIn, request),
-              action: 'payment.refund',
-              target: { type: 'refund', id: refund.id },
-              details: { payment: payment.id, amount: refund.amount, currency: refund.currency },
-            },
-            trx,
-          );
-          return refund;
-        });
-        if (outcome instanceof Problem) return back(`refund_error=${encodeURIComponent(outcome.code)}`);
-        return back('refunded=1');
-      },
-    );
+        async (request, reply) => {
+          const session = await merchantSession(request, reply, 'payments.refund', {
+            token: request.body.csrf,
+          });
+          if (!session) return reply;
+          const found = await ownPayment(session.merchantId, request.params.paymentId);
+          const merchant = await deps.merchants.getMerchant(session.merchantId);
+          if (!found || !merchant) return notFound(request, reply);
+          const { payment, scope } = found;
+          const back = (query: string) =>
+            reply.redirect(`/console/payments/${payment.id}?lang=${session.locale}&${query}`, 303);
+          const amountText = request.body.amount?.trim() ?? '';
+          const currency = isCurrencyCode(payment.currency) ? currencies[payment.currency] : undefined;
+          const amount = amountText && currency ? parseDecimalAmount(amountText, currency) : undefined;
+          if (amountText && amount === undefined) return back(`${path}_error=invalid_amount`);
+          const outcome = await deps.store.transaction(async (trx) => {
+            const done = await act(
+              payment,
+              { merchant, livemode: scope.livemode },
+              { amount, reason: request.body.reason?.trim() || null },
+              trx,
+            );
+            if (done instanceof Problem) return done;
+            await deps.audit.append({ ...byPerson(session.signedIn, request), ...done }, trx);
+            return done;
+          });
+          if (outcome instanceof Problem) return back(`${path}_error=${encodeURIComponent(outcome.code)}`);
+          return back(`${done}=1`);
+        },
+      );
+    }
+
+    moneyAction('refund', 'refunded', async (payment, caller, form, trx) => {
+      const refund = await deps.payments.refund(
+        caller,
+        {
+          paymentId: payment.id,
+          ...(form.amount === undefined ? {} : { amount: form.amount }),
+          reason: form.reason,
+        },
+        trx,
+      );
+      if (refund instanceof Problem) return refund;
+      return {
+        action: 'payment.refund',
+        target: { type: 'refund', id: refund.id },
+        details: { payment: payment.id, amount: refund.amount, currency: refund.currency },
+      };
+    });
+
+    // A hold (manual capture: a deposit, a booking) is captured, in full or in part, or released.
+    moneyAction('capture', 'captured', async (payment, caller, form, trx) => {
+      const captured = await deps.payments.capture(caller, payment.id, form.amount, trx);
+      if (captured instanceof Problem) return captured;
+      return {
+        action: 'payment.capture',
+        target: { type: 'payment', id: payment.id },
+        details: { amount: captured.amount_captured, currency: captured.currency },
+      };
+    });
+
+    moneyAction('release', 'released', async (payment, caller, _form, trx) => {
+      const canceled = await deps.payments.cancel(caller, payment.id, null, trx);
+      if (canceled instanceof Problem) return canceled;
+      return {
+        action: 'payment.cancel',
+        target: { type: 'payment', id: payment.id },
+        details: { released: payment.amount_capturable, currency: payment.currency },
+      };
+    });
 
     app.get(
       '/console/refunds/:refundId',
