@@ -13,6 +13,7 @@ import type { Locale } from '../web/i18n.js';
 import { fill } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
 import { authorityMessages } from './authority-messages.js';
+import { PostButton } from './components.js';
 import { byPerson, type ConsoleKit, csrfRefused, notFound, refusalPage } from './context.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
@@ -123,14 +124,16 @@ export function authorityPages(deps: AuthorityPagesDeps) {
                   <td>
                     {u.disabledAt || u.id === signedIn.user.id ? null : (
                       <div class="row">
-                        <form method="post" action={`/console/users/${u.id}/disable?lang=${locale}`}>
-                          <input type="hidden" name="csrf" value={csrf} />
-                          <button type="submit">{t.disable}</button>
-                        </form>
-                        <form method="post" action={`/console/users/${u.id}/password-reset?lang=${locale}`}>
-                          <input type="hidden" name="csrf" value={csrf} />
-                          <button type="submit">{t.resetPassword}</button>
-                        </form>
+                        <PostButton
+                          action={`/console/users/${u.id}/disable?lang=${locale}`}
+                          csrf={csrf}
+                          label={t.disable}
+                        />
+                        <PostButton
+                          action={`/console/users/${u.id}/password-reset?lang=${locale}`}
+                          csrf={csrf}
+                          label={t.resetPassword}
+                        />
                       </div>
                     )}
                   </td>

@@ -9,6 +9,16 @@ export function When(props: { at: Date }) {
   );
 }
 
+/** A form that is one button: an action on one thing (disable, revoke, release), with the CSRF token. */
+export function PostButton(props: { action: string; csrf: string; label: string }) {
+  return (
+    <form method="post" action={props.action}>
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <button type="submit">{props.label}</button>
+    </form>
+  );
+}
+
 /** The rows under their column headings, or one sentence when there is none. */
 export function Table<T>(props: {
   rows: readonly T[];

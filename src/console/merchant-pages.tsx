@@ -21,7 +21,7 @@ import { DEFAULT_ROLL_OVERLAP_HOURS, type WebhookService } from '../payments/web
 import type { SharedDb, SharedStore } from '../store/store.js';
 import { fill, formatMoney, type Locale } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
-import { ModeSelect, Table, When } from './components.js';
+import { ModeSelect, PostButton, Table, When } from './components.js';
 import { byPerson, type ConsoleKit, csrfRefused, notFound } from './context.js';
 import { merchantMessages } from './merchant-messages.js';
 import { consoleMessages } from './messages.js';
@@ -313,10 +313,11 @@ export function merchantPages(deps: MerchantPagesDeps) {
               </div>
               <button type="submit">{t.capture}</button>
             </form>
-            <form method="post" action={`/console/payments/${payment.id}/release?lang=${locale}`}>
-              <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
-              <button type="submit">{t.release}</button>
-            </form>
+            <PostButton
+              action={`/console/payments/${payment.id}/release?lang=${locale}`}
+              csrf={signedIn.session.csrfToken}
+              label={t.release}
+            />
           </>
         ) : null}
         {mayRefund ? (
@@ -391,14 +392,16 @@ export function merchantPages(deps: MerchantPagesDeps) {
                 <When at={e.createdAt} />
               </td>
               <td>
-                <form method="post" action={`/console/webhooks/${e.id}/roll-secret?lang=${locale}`}>
-                  <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
-                  <button type="submit">{t.rollSecret}</button>
-                </form>
-                <form method="post" action={`/console/webhooks/${e.id}/disable?lang=${locale}`}>
-                  <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
-                  <button type="submit">{t.disable}</button>
-                </form>
+                <PostButton
+                  action={`/console/webhooks/${e.id}/roll-secret?lang=${locale}`}
+                  csrf={signedIn.session.csrfToken}
+                  label={t.rollSecret}
+                />
+                <PostButton
+                  action={`/console/webhooks/${e.id}/disable?lang=${locale}`}
+                  csrf={signedIn.session.csrfToken}
+                  label={t.disable}
+                />
               </td>
             </tr>
           )}
@@ -470,10 +473,11 @@ export function merchantPages(deps: MerchantPagesDeps) {
               <td class="key-status">{k.revokedAt ? t.revoked : t.active}</td>
               <td>
                 {k.revokedAt ? null : (
-                  <form method="post" action={`/console/keys/${k.id}/revoke?lang=${locale}`}>
-                    <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
-                    <button type="submit">{t.revoke}</button>
-                  </form>
+                  <PostButton
+                    action={`/console/keys/${k.id}/revoke?lang=${locale}`}
+                    csrf={signedIn.session.csrfToken}
+                    label={t.revoke}
+                  />
                 )}
               </td>
             </tr>
