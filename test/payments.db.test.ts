@@ -8,6 +8,7 @@ import { moroccanDate } from '../src/core/time.js';
 import { DEFAULT_DAILY_LIMIT } from '../src/issuer/service.js';
 import { KEYED_PLANS } from '../src/store/held-rows.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
+import { columnsHoldingText } from './support/store.js';
 
 type Payment = {
   id: string;
@@ -892,5 +893,70 @@ describe('created and confirmed in one call', () => {
     assert.equal(statements.filter((s) => s === 'begin').length, 1, statements.join('\n'));
     assert.equal(statements.filter((s) => s === 'commit').length, 1, statements.join('\n'));
     assert.ok(!statements.some((s) => s.startsWith('update "payments"')), 'the payment is written once');
+  });
+});
+
+describe('changing a payment', () => {
+  type Detailed = Payment & {
+    description: string | null;
+    order_reference: string | null;
+    customer_email: string | null;
+    metadata: Record<string, string>;
+  };
+
+  test('before it is authorized the amount may change, and the confirm charges the new one', async () => {
+    const created = await atlas.post<Detailed>('/v1/payments', { amount: 10_000, currency: 'MAD' });
+    const changed = await atlas.post<Detailed>(`/v1/payments/${created.body.id}`, { amount: 12_500 });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.amount, 12_500);
+    const before = (await cardholderBalance('5555555555554444'))!;
+    const paid = await atlas.post<Detailed>(`/v1/payments/${created.body.id}/confirm`, {
+      card: card('5555555555554444'),
+    });
+    assert.equal(paid.body.amount_captured, 12_500);
+    assert.equal(await cardholderBalance('5555555555554444'), before - 12_500n);
+
+    const late = await atlas.post(`/v1/payments/${created.body.id}`, { amount: 1 });
+    assert.equal(late.status, 409);
+    assert.equal((await atlas.get<Detailed>(`/v1/payments/${created.body.id}`)).body.amount, 12_500);
+  });
+
+  test('description, order reference, e-mail and metadata change at any time; metadata merges', async () => {
+    const created = await atlas.post<Detailed>('/v1/payments', {
+      amount: 3_000,
+      currency: 'MAD',
+      description: 'Vol',
+      metadata: { cart: 'c-1', agent: 'web' },
+    });
+    await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('5555555555554444') });
+    const email = `changed.${Date.now()}@example.ma`;
+    const changed = await atlas.post<Detailed>(`/v1/payments/${created.body.id}`, {
+      description: '',
+      order_reference: 'CMD-UPD-1',
+      customer_email: email,
+      metadata: { agent: '', ticket: 'T-9' },
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.description, null);
+    assert.equal(changed.body.order_reference, 'CMD-UPD-1');
+    assert.equal(changed.body.customer_email, email);
+    assert.deepEqual(changed.body.metadata, { cart: 'c-1', ticket: 'T-9' });
+    assert.deepEqual((await atlas.get<Detailed>(`/v1/payments/${created.body.id}`)).body, changed.body);
+    // The e-mail is sealed at rest, as at creation (law 09-08).
+    assert.deepEqual(await columnsHoldingText(platform.store.db, email), []);
+  });
+
+  test("an empty change, another merchant's payment and too much metadata are refused, changing nothing", async () => {
+    const created = await atlas.post<Detailed>('/v1/payments', { amount: 3_000, currency: 'MAD' });
+    assert.equal((await atlas.post(`/v1/payments/${created.body.id}`, {})).status, 400);
+    assert.equal((await marrakech.post(`/v1/payments/${created.body.id}`, { description: 'x' })).status, 404);
+    const many = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v']));
+    assert.equal((await atlas.post(`/v1/payments/${created.body.id}`, { metadata: many })).status, 200);
+    const more = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`m${i}`, 'v']));
+    const tooMany = await atlas.post(`/v1/payments/${created.body.id}`, { metadata: more });
+    assert.equal(tooMany.status, 422);
+    const after = (await atlas.get<Detailed>(`/v1/payments/${created.body.id}`)).body;
+    assert.equal(Object.keys(after.metadata).length, 30);
+    assert.equal(after.description, null);
   });
 });

@@ -22,6 +22,13 @@ export const paymentProblems = {
       'Authorization expired',
       `the hold of payment ${id} lapsed at ${at.toISOString()}; it is being canceled and cannot be captured`,
     ),
+  tooMuchMetadata: (max: number) =>
+    new Problem(
+      422,
+      'too_much_metadata',
+      'Too much metadata',
+      `a payment holds at most ${max} metadata keys`,
+    ),
   amountTooLarge: (detail: string) => new Problem(422, 'amount_too_large', 'Amount too large', detail),
   currencyNotAccepted: (currency: string, accepted: string) =>
     new Problem(

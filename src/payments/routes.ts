@@ -28,6 +28,7 @@ import {
   PaymentStatus,
   RefundBody,
   RefundSchema,
+  UpdatePaymentBody,
 } from './schemas.js';
 import type { CardInput, PaymentMethod, PaymentService } from './service.js';
 import { settlementCsv, settlementJson, settlementReport } from './settlement.js';
@@ -309,6 +310,50 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
               trx,
             ),
         ),
+    );
+
+    app.post(
+      '/v1/payments/:id',
+      {
+        schema: {
+          tags: ['payments'],
+          summary:
+            "Change a payment's description, order reference, customer e-mail, metadata, or (before authorization) amount",
+          ...secured,
+          params: Id,
+          body: UpdatePaymentBody,
+          response: { 200: PaymentSchema },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const cleared = (text: string | undefined) => (text === undefined ? undefined : text || null);
+        return change(
+          request,
+          reply,
+          {
+            action: 'payment.update',
+            target: () => ({ type: 'payment', id: request.params.id }),
+            group: [paymentKey(request.params.id)],
+            toJson: toPayment,
+          },
+          (trx) =>
+            deps.payments.updateDetails(
+              callerOf(request),
+              request.params.id,
+              {
+                ...(body.amount === undefined ? {} : { amount: BigInt(body.amount) }),
+                ...(body.description === undefined ? {} : { description: cleared(body.description) }),
+                ...(body.order_reference === undefined
+                  ? {}
+                  : { orderReference: cleared(body.order_reference) }),
+                ...(body.customer_email === undefined ? {} : { customerEmail: cleared(body.customer_email) }),
+                ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+              },
+              trx,
+            ),
+        );
+      },
     );
 
     app.get(

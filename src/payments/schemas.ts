@@ -161,6 +161,26 @@ export const NewPaymentBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const UpdatePaymentBody = Type.Object(
+  {
+    amount: Type.Optional(Amount('only before the payment is authorized')),
+    description: Type.Optional(Type.String({ maxLength: 1000, description: '"" clears it' })),
+    order_reference: Type.Optional(Type.String({ maxLength: 100, description: '"" clears it' })),
+    customer_email: Type.Optional(
+      Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Literal('')], {
+        description: '"" clears it',
+      }),
+    ),
+    metadata: Type.Optional(
+      Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
+        maxProperties: 50,
+        description: 'merged into what the payment has; a key set to "" is removed',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 export const CaptureBody = Type.Union([
   Type.Object(
     { amount: Type.Optional(Amount('at most amount_capturable; the rest is released')) },

@@ -63,6 +63,18 @@ export interface CardInput {
 
 export type PaymentMethod = { card: CardInput } | { token: string };
 
+/** What a merchant may change on a payment after creating it (updateDetails). */
+export interface PaymentDetails {
+  amount?: MinorUnits;
+  description?: string | null;
+  orderReference?: string | null;
+  customerEmail?: string | null;
+  metadata?: Record<string, string>;
+}
+
+/** The most metadata keys a payment holds, as at creation. */
+export const MAX_METADATA_KEYS = 50;
+
 export interface PaymentFilters {
   limit: number;
   startingAfter?: string;
@@ -96,6 +108,17 @@ export interface PaymentService {
     caller: Caller,
     id: string,
     reason: CancellationReason | null,
+    db: SharedDb,
+  ): Promise<PaymentRow | Problem>;
+  /**
+   * Changes what the merchant said about a payment: its description, order reference, customer e-mail
+   * and metadata (merged; a key set to "" is removed) at any time, its amount only before it is
+   * authorized.
+   */
+  updateDetails(
+    caller: Caller,
+    id: string,
+    changes: PaymentDetails,
     db: SharedDb,
   ): Promise<PaymentRow | Problem>;
   /**
@@ -158,7 +181,7 @@ export const DEFAULT_CAPTURE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 const EXPIRY_BATCH = 100;
 
 /** What the service changes on a payment after its creation. */
-type PaymentChanges = Partial<Omit<PaymentRow, 'id' | 'metadata' | 'created_at' | 'updated_at'>>;
+type PaymentChanges = Partial<Omit<PaymentRow, 'id' | 'created_at' | 'updated_at'>>;
 
 const CONFIRMABLE = new Set(['requires_payment_method', 'failed']);
 const CANCELABLE = new Set(['requires_payment_method', 'requires_action', 'requires_capture', 'failed']);
@@ -215,12 +238,16 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
     changes: PaymentChanges,
     moved?: Insertable<PaymentTables['payment_movements']>,
   ): Promise<PaymentRow> {
-    const updated: PaymentRow = { ...payment, ...changes, updated_at: clock.now() };
+    // Strictly later than the last change, even within one millisecond (or a test's stopped clock): a
+    // confirm that speculated on the row this process created trusts updated_at to tell (just-created.ts).
+    const now = clock.now();
+    const updatedAt = now > payment.updated_at ? now : new Date(payment.updated_at.getTime() + 1);
+    const updated: PaymentRow = { ...payment, ...changes, updated_at: updatedAt };
     if (unwritten.has(payment.id)) {
       // Created in this very call: the insert, held last, writes it as it ends up.
       unwritten.set(payment.id, updated);
     } else {
-      const { three_d_secure, ...columns } = changes;
+      const { three_d_secure, metadata, customer_email, ...columns } = changes;
       await holdUpdate(
         tables(db),
         'payments',
@@ -229,6 +256,10 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
           ...(three_d_secure === undefined
             ? {}
             : { three_d_secure: three_d_secure && JSON.stringify(three_d_secure) }),
+          ...(metadata === undefined ? {} : { metadata: JSON.stringify(metadata) }),
+          ...(customer_email === undefined
+            ? {}
+            : { customer_email: await personal.seal(customer_email, db) }),
           updated_at: updated.updated_at,
         },
         { id: payment.id },
@@ -712,6 +743,26 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
           (error) => deps.logger?.error({ err: error }, 'canceling lapsed authorizations failed'),
         ),
       );
+    },
+
+    async updateDetails(caller, id, details, db) {
+      const payment = await lockPayment(scopeOf(caller), id, db);
+      if (!payment) return paymentProblems.notFound('payment', id);
+      if (details.amount !== undefined && !CONFIRMABLE.has(payment.status))
+        return paymentProblems.invalidState(id, payment.status, 'change its amount once authorized');
+      const changes: PaymentChanges = {};
+      if (details.amount !== undefined) changes.amount = details.amount;
+      if (details.description !== undefined) changes.description = details.description;
+      if (details.orderReference !== undefined) changes.order_reference = details.orderReference;
+      if (details.customerEmail !== undefined) changes.customer_email = details.customerEmail;
+      if (details.metadata !== undefined) {
+        const merged = { ...payment.metadata, ...details.metadata };
+        for (const [key, value] of Object.entries(details.metadata)) if (value === '') delete merged[key];
+        if (Object.keys(merged).length > MAX_METADATA_KEYS)
+          return paymentProblems.tooMuchMetadata(MAX_METADATA_KEYS);
+        changes.metadata = merged;
+      }
+      return update(db, payment, changes);
     },
 
     async refund(caller, input, db) {
