@@ -161,6 +161,26 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
     );
   }
 
+  /** A change to the one payment its path names: audited under its id, and kept apart from other calls on it. */
+  function changePayment(
+    request: Parameters<typeof change>[0] & { params: { id: string } },
+    reply: Parameters<typeof change>[1],
+    action: string,
+    run: (trx: SharedDb) => Promise<Parameters<typeof toPayment>[0] | Problem>,
+  ) {
+    return change(
+      request,
+      reply,
+      {
+        action,
+        target: () => ({ type: 'payment', id: request.params.id }),
+        group: [paymentKey(request.params.id)],
+        toJson: toPayment,
+      },
+      run,
+    );
+  }
+
   return async (app: App) => {
     app.addHook('preHandler', deps.authenticate as never);
 
@@ -232,16 +252,8 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) => {
         const method = paymentMethodOf(request.body);
-        return change(
-          request,
-          reply,
-          {
-            action: 'payment.confirm',
-            target: () => ({ type: 'payment', id: request.params.id }),
-            group: [paymentKey(request.params.id)],
-            toJson: toPayment,
-          },
-          (trx) => deps.payments.confirm(callerOf(request), request.params.id, method, trx),
+        return changePayment(request, reply, 'payment.confirm', (trx) =>
+          deps.payments.confirm(callerOf(request), request.params.id, method, trx),
         );
       },
     );
@@ -260,22 +272,13 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) => {
         const amount = request.body?.amount;
-        return change(
-          request,
-          reply,
-          {
-            action: 'payment.capture',
-            target: () => ({ type: 'payment', id: request.params.id }),
-            group: [paymentKey(request.params.id)],
-            toJson: toPayment,
-          },
-          (trx) =>
-            deps.payments.capture(
-              callerOf(request),
-              request.params.id,
-              amount === undefined ? undefined : BigInt(amount),
-              trx,
-            ),
+        return changePayment(request, reply, 'payment.capture', (trx) =>
+          deps.payments.capture(
+            callerOf(request),
+            request.params.id,
+            amount === undefined ? undefined : BigInt(amount),
+            trx,
+          ),
         );
       },
     );
@@ -293,22 +296,13 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
         },
       },
       async (request, reply) =>
-        change(
-          request,
-          reply,
-          {
-            action: 'payment.cancel',
-            target: () => ({ type: 'payment', id: request.params.id }),
-            group: [paymentKey(request.params.id)],
-            toJson: toPayment,
-          },
-          (trx) =>
-            deps.payments.cancel(
-              callerOf(request),
-              request.params.id,
-              request.body?.cancellation_reason ?? null,
-              trx,
-            ),
+        changePayment(request, reply, 'payment.cancel', (trx) =>
+          deps.payments.cancel(
+            callerOf(request),
+            request.params.id,
+            request.body?.cancellation_reason ?? null,
+            trx,
+          ),
         ),
     );
 
@@ -328,30 +322,21 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       async (request, reply) => {
         const body = request.body;
         const cleared = (text: string | undefined) => (text === undefined ? undefined : text || null);
-        return change(
-          request,
-          reply,
-          {
-            action: 'payment.update',
-            target: () => ({ type: 'payment', id: request.params.id }),
-            group: [paymentKey(request.params.id)],
-            toJson: toPayment,
-          },
-          (trx) =>
-            deps.payments.updateDetails(
-              callerOf(request),
-              request.params.id,
-              {
-                ...(body.amount === undefined ? {} : { amount: BigInt(body.amount) }),
-                ...(body.description === undefined ? {} : { description: cleared(body.description) }),
-                ...(body.order_reference === undefined
-                  ? {}
-                  : { orderReference: cleared(body.order_reference) }),
-                ...(body.customer_email === undefined ? {} : { customerEmail: cleared(body.customer_email) }),
-                ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
-              },
-              trx,
-            ),
+        return changePayment(request, reply, 'payment.update', (trx) =>
+          deps.payments.updateDetails(
+            callerOf(request),
+            request.params.id,
+            {
+              ...(body.amount === undefined ? {} : { amount: BigInt(body.amount) }),
+              ...(body.description === undefined ? {} : { description: cleared(body.description) }),
+              ...(body.order_reference === undefined
+                ? {}
+                : { orderReference: cleared(body.order_reference) }),
+              ...(body.customer_email === undefined ? {} : { customerEmail: cleared(body.customer_email) }),
+              ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+            },
+            trx,
+          ),
         );
       },
     );
