@@ -126,7 +126,7 @@ export const DEFAULT_KEY_LIFETIME: KeyLifetime = { now: () => new Date(), keepMs
 /** Keys claimed at or before this moment have lapsed. */
 const lapsedBefore = (keys: KeyLifetime, now = keys.now()) => new Date(now.getTime() - keys.keepMs);
 
-/** Lapsed keys are deleted this many at a time, each batch its own transaction. */
+/** Lapsed keys are deleted this many at a time, a statement (and so a transaction) each batch. */
 const PURGE_BATCH = 5_000;
 
 /**

@@ -18,6 +18,9 @@ export function isPaymentStatus(value: string): value is PaymentStatus {
 
 export type CaptureMethod = 'automatic' | 'manual';
 
+/** The most metadata keys a payment holds, however they were given (at creation, then merged). */
+export const MAX_METADATA_KEYS = 50;
+
 /** Why a merchant cancels a payment (Stripe's reasons), as the cancel call may say. */
 export const REQUESTED_CANCELLATION_REASONS = [
   'duplicate',

@@ -207,7 +207,7 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
           customerEmail: body.customer_email ?? null,
           metadata: body.metadata ?? {},
           returnUrl: body.return_url ?? null,
-        } as const;
+        };
         const method = body.confirm ? paymentMethodOf(body) : undefined;
         if (!body.confirm && (body.card || body.token)) {
           throw new Problem(
@@ -321,19 +321,18 @@ export function paymentRoutes(deps: PaymentRoutesDeps) {
       },
       async (request, reply) => {
         const body = request.body;
+        // Absent: unchanged; "": cleared.
         const cleared = (text: string | undefined) => (text === undefined ? undefined : text || null);
         return changePayment(request, reply, 'payment.update', (trx) =>
           deps.payments.updateDetails(
             callerOf(request),
             request.params.id,
             {
-              ...(body.amount === undefined ? {} : { amount: BigInt(body.amount) }),
-              ...(body.description === undefined ? {} : { description: cleared(body.description) }),
-              ...(body.order_reference === undefined
-                ? {}
-                : { orderReference: cleared(body.order_reference) }),
-              ...(body.customer_email === undefined ? {} : { customerEmail: cleared(body.customer_email) }),
-              ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+              amount: body.amount === undefined ? undefined : BigInt(body.amount),
+              description: cleared(body.description),
+              orderReference: cleared(body.order_reference),
+              customerEmail: cleared(body.customer_email),
+              metadata: body.metadata,
             },
             trx,
           ),

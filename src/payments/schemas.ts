@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { EXPIRY_YEARS } from '../core/card.js';
-import { PAYMENT_STATUSES, REQUESTED_CANCELLATION_REASONS } from './model.js';
+import { MAX_METADATA_KEYS, PAYMENT_STATUSES, REQUESTED_CANCELLATION_REASONS } from './model.js';
 
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -131,6 +131,13 @@ export const ConfirmBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A payment's metadata as a request gives it: short keys, values, and not too many of them. */
+const Metadata = (description: string) =>
+  Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
+    maxProperties: MAX_METADATA_KEYS,
+    description,
+  });
+
 export const NewPaymentBody = Type.Object(
   {
     amount: Amount('in minor units: 12345 is 123.45 MAD'),
@@ -142,11 +149,9 @@ export const NewPaymentBody = Type.Object(
     order_reference: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     customer_email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
     metadata: Type.Optional(
-      Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
-        maxProperties: 50,
-        description:
-          'Your own keys and values, kept in clear: references, never personal data (use customer_email, which is sealed).',
-      }),
+      Metadata(
+        'Your own keys and values, kept in clear: references, never personal data (use customer_email, which is sealed).',
+      ),
     ),
     return_url: Type.Optional(Type.String({ format: 'uri', maxLength: 2000 })),
     confirm: Type.Optional(
@@ -171,12 +176,7 @@ export const UpdatePaymentBody = Type.Object(
         description: '"" clears it',
       }),
     ),
-    metadata: Type.Optional(
-      Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
-        maxProperties: 50,
-        description: 'merged into what the payment has; a key set to "" is removed',
-      }),
-    ),
+    metadata: Type.Optional(Metadata('merged into what the payment has; a key set to "" is removed')),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -27,6 +27,7 @@ import { JustCreated, PaymentChanged, unchangedSince } from './just-created.js';
 import {
   type CancellationReason,
   type CaptureMethod,
+  MAX_METADATA_KEYS,
   type PaymentRow,
   type PaymentTables,
   paymentJson,
@@ -71,9 +72,6 @@ export interface PaymentDetails {
   customerEmail?: string | null;
   metadata?: Record<string, string>;
 }
-
-/** The most metadata keys a payment holds, as at creation. */
-export const MAX_METADATA_KEYS = 50;
 
 export interface PaymentFilters {
   limit: number;
@@ -176,7 +174,7 @@ export interface PaymentDeps {
   logger?: Logger;
 }
 
-export const DEFAULT_CAPTURE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+const DEFAULT_CAPTURE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 /** Lapsed holds are cancelled this many at a time, each in its own transaction. */
 const EXPIRY_BATCH = 100;
 
