@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/service.js';
 import { isCurrencyCode } from '../core/money.js';
 import { Problem } from '../core/problem.js';
 import { isCalendarDate } from '../core/time.js';
+import { Nullable } from '../http/schemas.js';
 import type { App } from '../http/server.js';
 import type { LedgerService } from '../ledger/service.js';
 import { callerOf } from '../merchants/auth.js';
@@ -22,7 +23,6 @@ import {
   Id,
   listOf,
   NewPaymentBody,
-  Nullable,
   Pagination,
   PaymentSchema,
   PaymentStatus,

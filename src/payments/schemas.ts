@@ -1,9 +1,8 @@
 import { Type } from 'typebox';
 import { EXPIRY_YEARS } from '../core/card.js';
+import { Nullable } from '../http/schemas.js';
 import { MAX_METADATA_KEYS, PAYMENT_STATUSES, REQUESTED_CANCELLATION_REASONS } from './model.js';
 
-export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 export const Amount = (description: string) =>
   Type.Integer({ minimum: 1, maximum: 99_999_999_999, description });
 

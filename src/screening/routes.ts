@@ -7,6 +7,7 @@ import {
   supervisorOnly,
 } from '../auth/org-keys.js';
 import { Problem } from '../core/problem.js';
+import { Nullable } from '../http/schemas.js';
 import type { App } from '../http/server.js';
 import type { HitRecord } from './model.js';
 import type { ScreeningHit } from './port.js';
@@ -17,8 +18,6 @@ export interface ScreeningRoutesDeps {
   organisationKeys: OrganisationKeys;
 }
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 const secured = {
   security: [{ secretKey: [] }],
   description:

@@ -1,5 +1,10 @@
 import { Resolver } from 'node:dns/promises';
-import { describeError, fetchFromSite, type SiteCheckConfig, withTimeout } from './site.js';
+import {
+  describeError,
+  fetchFromSite,
+  type SiteCheckConfig,
+  withTimeout,
+} from '../../../core/site-client.js';
 import type { Check, CheckOutcome } from './types.js';
 
 export const WELL_KNOWN_PATH = '/.well-known/tijara-verification.txt';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, test } from 'node:test';
 import { localDns, localSites, testCertificates } from '../../../../test/support/onboarding.js';
+import { fetchFromSite, type SiteCheckConfig } from '../../../core/site-client.js';
 import type { ApplicationRow } from '../model.js';
 import { domainControlCheck, verificationValue, WELL_KNOWN_PATH } from './domain-control.js';
-import { fetchFromSite, type SiteCheckConfig } from './site.js';
 import { tlsCheck } from './tls.js';
 
 // Real servers on this machine: an HTTP and an HTTPS site (test CA and self-signed), and a DNS server.

@@ -1,4 +1,4 @@
-import { describeError, fetchFromSite, type SiteCheckConfig } from './site.js';
+import { describeError, fetchFromSite, type SiteCheckConfig } from '../../../core/site-client.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** Each site answers over HTTPS with a certificate valid for its name, from a trusted authority, in date. */

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
-import type { Config } from '../../../core/config.js';
-import { isPublicAddress } from '../../../core/network.js';
+import type { Config } from './config.js';
+import { isPublicAddress } from './network.js';
 
 /** How the site checks reach merchants' web sites. Every call has a short timeout. */
 export interface SiteCheckConfig {
@@ -46,7 +46,7 @@ const MAX_BODY = 4096;
  * whose answer must be a public address: an applicant's domain must not make Tijara call into its own
  * network. The connection then goes to that very address, so the name cannot change in between.
  */
-async function addressOf(host: string, config: SiteCheckConfig): Promise<string> {
+export async function addressOf(host: string, config: SiteCheckConfig): Promise<string> {
   const fixed = config.hosts?.[host];
   if (fixed) return fixed;
   const found = await withTimeout(lookup(host), config.timeoutMs, `DNS lookup of ${host}`);
