@@ -15,13 +15,13 @@ import { type Clock, systemClock } from './core/clock.js';
 import { type Config, publicUrl } from './core/config.js';
 import type { Logger } from './core/logger.js';
 import { repeatEvery } from './core/schedule.js';
+import { siteCheckConfigOf } from './core/site-client.js';
 import { healthRoutes } from './http/health.js';
 import { type App, createServer } from './http/server.js';
 import { type AccessControlServer, createAccessControlServer } from './issuer/acs.js';
 import { createIssuerService, type IssuerService } from './issuer/service.js';
 import { createLedgerService, type LedgerService } from './ledger/service.js';
 import { merchantAuthentication } from './merchants/auth.js';
-import { siteCheckConfigOf } from './merchants/onboarding/checks/site.js';
 import { onboardingConsoleRoutes } from './merchants/onboarding/console-routes.js';
 import { merchantConsoleGate } from './merchants/onboarding/gate.js';
 import { onboardingApiRoutes } from './merchants/onboarding/routes.js';
@@ -54,6 +54,9 @@ import { createSwitchService, type SwitchService } from './switch/service.js';
 import { type Keyring, keyringFromKeys, loadKeyring } from './vault/keyring.js';
 import { personalData } from './vault/personal-data.js';
 import { createVaultService, type VaultService } from './vault/service.js';
+import { watchConsoleRoutes } from './watch/console-routes.js';
+import { watchRoutes } from './watch/routes.js';
+import { createWatchService, type NewSite, type WatchService } from './watch/service.js';
 import { assetRoutes } from './web/assets.js';
 
 export interface Services {
@@ -75,6 +78,7 @@ export interface Services {
   screening: ScreeningService;
   observatory: ObservatoryService;
   risk: RiskService;
+  watch: WatchService;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -259,7 +263,16 @@ export function createServices(deps: {
     clock,
     logger: logger.child({ module: 'risk' }),
   });
+  const watch = createWatchService({
+    store,
+    audit,
+    clock,
+    network: siteCheckConfigOf(deps.config),
+    registeredSites: () => registeredWebSites(merchants, bills),
+    logger: logger.child({ module: 'watch' }),
+  });
   return {
+    watch,
     auth,
     observatory,
     risk,
@@ -279,6 +292,20 @@ export function createServices(deps: {
     audit,
     bills,
   };
+}
+
+/** The web sites merchants gave, billers' as theirs: what the authority watches without being asked. */
+async function registeredWebSites(
+  merchants: Pick<MerchantService, 'websites'>,
+  bills: Pick<BillService, 'listBillers'>,
+): Promise<NewSite[]> {
+  const billers = new Set((await bills.listBillers()).map((biller) => biller.merchantId));
+  return (await merchants.websites()).map((site) => ({
+    url: site.website,
+    label: site.name,
+    ownerKind: billers.has(site.merchantId) ? 'biller' : 'merchant',
+    ownerId: site.merchantId,
+  }));
 }
 
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
@@ -431,6 +458,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await server.register(
     riskConsoleRoutes({ risk: services.risk, auth: services.auth, merchants: services.merchants, store }),
   );
+  await server.register(watchRoutes({ watch: services.watch, organisationKeys: services.organisationKeys }));
+  await server.register(watchConsoleRoutes({ watch: services.watch, auth: services.auth, store }));
 
   // What runs beside the requests. Each duty is started at most once and stopped by stop().
   const stops: (() => void | Promise<void>)[] = [];
@@ -477,6 +506,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     stops.push(services.observatory.startScheduledRollUp(15 * 60 * 1000));
     // Transaction monitoring reads the last minutes of the network's journal each minute.
     stops.push(services.risk.startScheduledScan(60 * 1000));
+    // Watched web sites are visited when their interval comes round; due ones are looked for each 30 s.
+    stops.push(services.watch.startScheduledChecks(30 * 1000));
     // Holds not captured in time are released within a minute of their deadline.
     stops.push(services.payments.startScheduledExpiry(60 * 1000));
     // Lapsed Idempotency-Keys, and the answers stored with them, go within ten minutes.

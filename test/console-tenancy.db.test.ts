@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { demoPassword } from '../src/auth/seed.js';
 import { consoleRouteTable } from '../src/console/context.js';
-import { ConsoleClient } from './console-client.js';
+import { ConsoleClient, demoCode } from './console-client.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 // Merchant A is Atlas Voyages (its owner signs in); merchant B is Marrakech Auto Location.
@@ -52,8 +52,9 @@ const merchantB: Record<string, string> = {
   keyId: bKey.apiKey.id,
 };
 /**
- * Parameters of pages that are not a merchant's: cards, organisations, people, one-time links, and the
- * authority's review cases (a case, its screening hits and documents, the merchant it suspends).
+ * Parameters of pages that are not a merchant's: cards, organisations, people, one-time links, the
+ * authority's review cases (a case, its screening hits and documents, the merchant it suspends), its
+ * monitoring alerts and its watched web sites.
  */
 const otherParams: Record<string, string> = {
   id: 'crd_none',
@@ -80,6 +81,8 @@ const anyForm = {
   reason: 'test',
   label: 'x',
   organisation: 'org_none',
+  owner_kind: 'merchant',
+  every_minutes: '5',
 };
 
 /** A multipart upload of a small PDF, with the CSRF token when given. */
@@ -117,6 +120,7 @@ async function snapshot() {
     outbox: (await db.selectFrom('outbox_events').select(db.fn.countAll().as('n')).executeTakeFirstOrThrow())
       .n,
     audit: (await platform.services.audit.list({ limit: 1 }))[0]?.seq,
+    watchedSites: (await platform.services.watch.listSites()).map((s) => [s.id, s.enabled, s.baselineAt]),
   };
 }
 
@@ -186,5 +190,30 @@ describe('console tenancy and CSRF', () => {
     assert.deepEqual(await snapshot(), before);
     // Still signed in: the refusals did not end the session either.
     assert.equal((await owner.get('/console/payments?lang=en')).status, 200);
+  });
+
+  test("the authority's monitoring pages (alerts, watched sites) refuse a merchant's and a bank's people, and change nothing", async () => {
+    const monitoring = routes.filter((r) => /^\/console\/(risk|sites)(\/|$)/.test(r.url));
+    assert.ok(monitoring.length >= 10, `only ${monitoring.length} monitoring routes`);
+    // Signing in is audited: both people sign in before the snapshot.
+    const people = [
+      await new ConsoleClient(baseUrl).signedIn('owner@atlas-voyages.example', demoPassword('owner')),
+      await new ConsoleClient(baseUrl).signedIn(
+        'operator@banque-atlas.example',
+        demoPassword('operator'),
+        demoCode(),
+      ),
+    ];
+    const before = await snapshot();
+    for (const person of people) {
+      const csrf = person.csrf();
+      for (const route of monitoring) {
+        const path = `${fill(route.url, otherParams)}?lang=en`;
+        const response =
+          route.method === 'GET' ? await person.get(path) : await person.post(path, { csrf, ...anyForm });
+        assert.equal(response.status, 403, `${route.method} ${route.url} answered ${response.status}`);
+      }
+    }
+    assert.deepEqual(await snapshot(), before);
   });
 });

@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BrowserContextOptions, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { demoPassword } from '../src/auth/seed.js';
 import { luhnCheckDigit } from '../src/core/card.js';
 import { demoCode } from './console-client.js';
-import { accessibilityViolations, launchBrowser, screenshot, signInThroughForm } from './support/browser.js';
+import {
+  accessibilityViolations,
+  assertRefused,
+  assertSentToSignIn,
+  launchBrowser,
+  screenshot,
+  signedInPages,
+  textOf,
+} from './support/browser.js';
 import { card, testPlatform } from './support/platform.js';
 
 const { platform, baseUrl, api } = await testPlatform();
@@ -48,34 +56,18 @@ const testing = raised.find((a) => a.rule === 'card_testing' && a.subject === at
 const acrossShops = raised.find((a) => a.rule === 'card_across_merchants')!;
 assert.ok(testing && acrossShops, 'the scan raised both alerts');
 
-// The authority's reviewer signs in once (an authenticator code is good once); other contexts reuse the session.
-const signedInContext = await browser.newContext();
-const signInPage = await signedInContext.newPage();
-await signInThroughForm(signInPage, baseUrl, {
+const reviewerPage = await signedInPages(browser, baseUrl, {
   email: 'reviewer@dgssi.example',
   password: demoPassword('reviewer'),
   code: demoCode(),
 });
-await signInPage.waitForURL(/\/console(\/|\?|$)/);
-const reviewerSession = await signedInContext.storageState();
-await signedInContext.close();
 const reviewer = (await auth.findUserByEmail('reviewer@dgssi.example'))!;
 
-/** A page of the signed-in reviewer, in a context of its own, opened at `path`. */
-async function reviewerPage(path: string, options: BrowserContextOptions = {}): Promise<Page> {
-  const context = await browser.newContext({ storageState: reviewerSession, locale: 'fr-MA', ...options });
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}${path}`);
-  return page;
-}
-
 const rowOf = (page: Page, id: string) => page.locator(`#alerts tr[data-alert="${id}"]`);
-const text = async (page: Page, selector: string) =>
-  ((await page.locator(selector).textContent()) ?? '').trim();
 
 test('the reviewer sees the open alerts in French and in Arabic, explained and with their figures', async () => {
   const page = await reviewerPage('/console/risk?lang=fr');
-  assert.equal(await text(page, 'h1'), 'Alertes de surveillance');
+  assert.equal(await textOf(page, 'h1'), 'Alertes de surveillance');
   assert.equal(
     await page
       .locator('nav.console-nav')
@@ -100,7 +92,7 @@ test('the reviewer sees the open alerts in French and in Arabic, explained and w
 
   await page.goto(`${baseUrl}/console/risk?lang=ar`);
   assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
-  assert.equal(await text(page, 'h1'), 'تنبيهات المراقبة');
+  assert.equal(await textOf(page, 'h1'), 'تنبيهات المراقبة');
   assert.match(
     (await rowOf(page, testing.id).textContent()) ?? '',
     /اختبار البطاقات.*Bazar Essaouira.*المحاولات25/,
@@ -128,22 +120,22 @@ test('the reviewer acknowledges then resolves an alert with notes; the page and 
   await rowOf(page, testing.id).getByRole('link', { name: 'Card testing' }).click();
   await page.waitForURL(new RegExp(`/console/risk/${testing.id}`));
   assert.equal(await page.locator('#alert-status').getAttribute('data-status'), 'open');
-  assert.equal(await text(page, '#review'), 'Nobody has reviewed this alert yet.');
-  assert.match(await text(page, '#alert-subject'), new RegExp(`Bazar Essaouira \\(${attacked.id}\\)`));
+  assert.equal(await textOf(page, '#review'), 'Nobody has reviewed this alert yet.');
+  assert.match(await textOf(page, '#alert-subject'), new RegExp(`Bazar Essaouira \\(${attacked.id}\\)`));
 
   await page.getByLabel(/^Note/).fill('Merchant called: its checkout has no rate limit.');
   await page.getByRole('button', { name: 'Acknowledge' }).click();
   await page.waitForURL(new RegExp(`/console/risk/${testing.id}\\?lang=en$`));
   assert.equal(await page.locator('#alert-status').getAttribute('data-status'), 'acknowledged');
-  assert.equal(await text(page, '#review-note'), 'Merchant called: its checkout has no rate limit.');
-  assert.equal(await text(page, '#reviewed-by'), reviewer.name);
+  assert.equal(await textOf(page, '#review-note'), 'Merchant called: its checkout has no rate limit.');
+  assert.equal(await textOf(page, '#reviewed-by'), reviewer.name);
   assert.equal(await page.getByRole('button', { name: 'Acknowledge' }).count(), 0);
 
   await page.getByLabel(/^Note/).fill('Keys rotated, 3-D Secure forced.');
   await page.getByRole('button', { name: 'Resolve' }).click();
   await page.waitForURL(new RegExp(`/console/risk/${testing.id}\\?lang=en$`));
   assert.equal(await page.locator('#alert-status').getAttribute('data-status'), 'resolved');
-  assert.equal(await text(page, '#review-note'), 'Keys rotated, 3-D Secure forced.');
+  assert.equal(await textOf(page, '#review-note'), 'Keys rotated, 3-D Secure forced.');
   await page.locator('#resolved-final').waitFor();
   assert.equal(await page.locator('#review-form').count(), 0);
   assert.deepEqual(await accessibilityViolations(page), []);
@@ -182,7 +174,7 @@ test('without JavaScript: a form sent twice reviews once, and a stale page is to
   await page.getByLabel(/^Note/).fill(fields.note);
   await page.getByRole('button', { name: 'Prendre en charge' }).click();
   await page.waitForURL(new RegExp(`/console/risk/${acrossShops.id}\\?lang=fr$`));
-  assert.equal(await text(page, '#alert-status'), 'Prise en charge');
+  assert.equal(await textOf(page, '#alert-status'), 'Prise en charge');
   // The same form again (a double click, a refresh): back to the alert, nothing reviewed twice.
   const again = await page.request.post(`${baseUrl}/console/risk/${acrossShops.id}/review?lang=fr`, {
     form: fields,
@@ -197,46 +189,29 @@ test('without JavaScript: a form sent twice reviews once, and a stale page is to
   const other = await reviewerPage(`/console/risk/${acrossShops.id}?lang=fr`, options);
   await other.getByRole('button', { name: 'Résoudre' }).click();
   await other.waitForURL(new RegExp(`/console/risk/${acrossShops.id}\\?lang=fr$`));
-  assert.equal(await text(other, '#alert-status'), 'Résolue');
+  assert.equal(await textOf(other, '#alert-status'), 'Résolue');
   const [refused] = await Promise.all([
     page.waitForResponse((r) => r.url().includes('/review')),
     page.getByRole('button', { name: 'Résoudre' }).click(),
   ]);
   assert.equal(refused.status(), 409);
   assert.equal(await page.locator('#refusal').getAttribute('data-code'), 'alert_resolved');
-  assert.match(await text(page, '#refusal'), /^Cette alerte est déjà résolue/);
+  assert.match(await textOf(page, '#refusal'), /^Cette alerte est déjà résolue/);
   assert.deepEqual((await actions()).sort(), ['risk.alert.acknowledged', 'risk.alert.resolved']);
   await screenshot(page, 'risk-review-refused-fr');
   await Promise.all([page.context().close(), other.context().close()]);
 });
 
 test("a merchant's people and authority people without the permission are refused; a visitor is sent to sign-in", async () => {
-  const visitor = await browser.newContext();
-  const anonymous = await visitor.newPage();
-  await anonymous.goto(`${baseUrl}/console/risk/${testing.id}?lang=ar`);
-  await anonymous.waitForURL(/\/console\/sign-in\?lang=ar/);
-  await visitor.close();
-
+  await assertSentToSignIn(browser, `${baseUrl}/console/risk/${testing.id}`);
   for (const person of [
     { email: 'owner@atlas-voyages.example', password: demoPassword('owner') },
     { email: 'analyst@dgssi.example', password: demoPassword('analyst'), code: demoCode() },
-  ]) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await signInThroughForm(page, baseUrl, person);
-    await page.waitForURL(/\/console(\/|\?|$)/);
-    assert.equal(await page.locator('nav.console-nav a[href^="/console/risk"]').count(), 0, person.email);
-    for (const path of ['/console/risk', `/console/risk/${testing.id}`]) {
-      const response = await page.goto(`${baseUrl}${path}?lang=en`);
-      assert.equal(response?.status(), 403, `${person.email} ${path}`);
-      assert.equal(await text(page, 'h1'), 'You may not see this page.');
-      assert.ok(!(await page.content()).includes(attacked.id), `${person.email} ${path}`);
-    }
-    const posted = await page.request.post(`${baseUrl}/console/risk/${acrossShops.id}/review`, {
-      form: { decision: 'acknowledged' },
-      maxRedirects: 0,
+  ])
+    await assertRefused(browser, baseUrl, person, {
+      nav: '/console/risk',
+      pages: ['/console/risk', `/console/risk/${testing.id}`],
+      posts: [`/console/risk/${acrossShops.id}/review`],
+      hidden: attacked.id,
     });
-    assert.equal(posted.status(), 403);
-    await context.close();
-  }
 });

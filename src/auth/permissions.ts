@@ -12,6 +12,7 @@ export type Permission =
   | 'merchants.review'
   | 'merchants.approve_high_risk'
   | 'risk.review'
+  | 'sites.watch'
   | 'audit.read'
   | 'privacy.manage'
   | 'organisations.read'
@@ -24,9 +25,15 @@ export const permissionsByRole: Record<Role, readonly Permission[]> = {
   developer: ['payments.read', 'keys.manage', 'webhooks.manage'],
   accountant: ['payments.read', 'settlements.read'],
   operator: ['cards.read', 'cards.block', 'cards.international'],
-  reviewer: ['merchants.review', 'risk.review', 'organisations.read'],
-  senior_reviewer: ['merchants.review', 'merchants.approve_high_risk', 'risk.review', 'organisations.read'],
-  analyst: ['audit.read', 'organisations.read'],
+  reviewer: ['merchants.review', 'risk.review', 'sites.watch', 'organisations.read'],
+  senior_reviewer: [
+    'merchants.review',
+    'merchants.approve_high_risk',
+    'risk.review',
+    'sites.watch',
+    'organisations.read',
+  ],
+  analyst: ['audit.read', 'sites.watch', 'organisations.read'],
   dpo: ['privacy.manage', 'audit.read', 'organisations.read'],
   admin: ['organisations.read', 'organisations.manage', 'supervision.handover', 'audit.read'],
 };

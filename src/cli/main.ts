@@ -5,6 +5,7 @@ import { importBillsCommand, remittanceCommand } from '../bills/cli.js';
 import { systemClock } from '../core/clock.js';
 import { type Config, ConfigError, loadConfig, publicUrl, type SettingName } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
+import { siteCheckConfigOf } from '../core/site-client.js';
 import { importFiguresCommand, refreshCommand } from '../observatory/cli.js';
 import { createPlatform, keyringFor, openStore, type Platform } from '../platform.js';
 import { importListCommand, rescreenCommand } from '../screening/cli.js';
@@ -14,6 +15,7 @@ import { parseRatesCsv } from '../switch/fx.js';
 import { saveRates } from '../switch/rates.js';
 import { rotateVaultKeys } from '../vault/rotate.js';
 import { createVaultService } from '../vault/service.js';
+import { checkUrlCommand } from '../watch/cli.js';
 import { isSeeded, seedDemoData } from './seed.js';
 
 const EXIT_USAGE = 2;
@@ -245,6 +247,11 @@ async function runListsRescreen(flags: Flags): Promise<void> {
   }
 }
 
+async function runWatchCheck(url: string, flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  process.exitCode = await checkUrlCommand(url, siteCheckConfigOf(config), process.stdout, systemClock.now());
+}
+
 async function runAuditVerify(flags: Flags): Promise<void> {
   const store = openStore(configFrom(flags));
   try {
@@ -394,6 +401,15 @@ export function buildProgram(): Command {
   databaseOptions(
     lists.command('rescreen').description('screen every watched merchant and person against every list now'),
   ).action(runListsRescreen);
+
+  program
+    .command('watch')
+    .description("the supervising authority's watch of web sites")
+    .command('check <url>')
+    .description(
+      'visit a site as the watch does and print what it finds (status, TLS, missing headers); records nothing; exit code 0 when up',
+    )
+    .action(runWatchCheck);
 
   return program;
 }

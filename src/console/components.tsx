@@ -1,5 +1,7 @@
-import type { VNode } from 'preact';
-import type { Locale } from '../web/i18n.js';
+import type { ComponentChildren, VNode } from 'preact';
+import type { Problem } from '../core/problem.js';
+import { formOnce } from '../payments/idempotency.js';
+import { formatMoroccanTime, type Locale } from '../web/i18n.js';
 import { consoleMessages } from './messages.js';
 
 /** A moment as the console shows it: UTC to the second, machine-readable in `datetime`. */
@@ -9,12 +11,84 @@ export function When(props: { at: Date }) {
   );
 }
 
-/** A form that is one button: an action on one thing (disable, revoke, release), with the CSRF token. */
-export function PostButton(props: { action: string; csrf: string; label: string }) {
+/** A moment in the page language, as the clocks in Morocco show it; machine-readable in `datetime`. */
+export function Moment(props: { at: Date; locale: Locale }) {
+  const text = formatMoroccanTime(props.at, props.locale, { dateStyle: 'medium', timeStyle: 'medium' });
+  return <time dateTime={props.at.toISOString()}>{text}</time>;
+}
+
+/** One term of a summary list; `id` and `data-*` attributes go on its description, where tests read them. */
+export function Entry({
+  term,
+  children,
+  ...description
+}: {
+  term: string;
+  children: ComponentChildren;
+  id?: string;
+  [data: `data-${string}`]: string;
+}) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd {...description}>{children}</dd>
+    </div>
+  );
+}
+
+/**
+ * A form that is one button: an action on one thing (disable, revoke, release), with the CSRF token; with
+ * `once`, a one-time token too (formOnce), so that a second click does the action once.
+ */
+export function PostButton(props: { action: string; csrf: string; label: string; once?: boolean }) {
   return (
     <form method="post" action={props.action}>
       <input type="hidden" name="csrf" value={props.csrf} />
+      {props.once ? <input type="hidden" name="once" value={formOnce.issue()} /> : null}
       <button type="submit">{props.label}</button>
+    </form>
+  );
+}
+
+/** Why the service refused an action (read out at once by screen readers), with the way back. */
+export function Refusal(props: { problem: Problem; text: string; back: string; backLabel: string }) {
+  return (
+    <>
+      <p id="refusal" role="alert" data-code={props.problem.code}>
+        {props.text}
+      </p>
+      <p>
+        <a href={props.back}>{props.backLabel}</a>
+      </p>
+    </>
+  );
+}
+
+/** A list's filter of one choice (a status), a GET form that works without JavaScript. */
+export function ChoiceFilter<V extends string>(props: {
+  action: string;
+  locale: Locale;
+  /** The query parameter, and the select's id. */
+  name: string;
+  label: string;
+  choices: readonly { value: V; label: string }[];
+  chosen: V;
+  submit: string;
+}) {
+  return (
+    <form method="get" action={props.action} class="filters">
+      <input type="hidden" name="lang" value={props.locale} />
+      <div class="field">
+        <label for={props.name}>{props.label}</label>
+        <select id={props.name} name={props.name}>
+          {props.choices.map(({ value, label }) => (
+            <option value={value} selected={value === props.chosen} key={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit">{props.submit}</button>
     </form>
   );
 }

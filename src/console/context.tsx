@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEntry } from '../audit/model.js';
 import { sameSecret } from '../auth/credentials.js';
+import { can, type Permission } from '../auth/permissions.js';
 import type { AuthenticatedSession, AuthService } from '../auth/service.js';
+import type { Problem } from '../core/problem.js';
 import type { App } from '../http/server.js';
+import { formOnce } from '../payments/idempotency.js';
+import type { SharedDb } from '../store/store.js';
 import { type Locale, localeOf } from '../web/i18n.js';
 import { Page, sendPage } from '../web/render.js';
 import { consoleMessages } from './messages.js';
@@ -15,6 +19,16 @@ export interface ConsoleKit {
   signedIn(request: FastifyRequest, reply: FastifyReply): Promise<AuthenticatedSession | undefined>;
   localeOf(request: FastifyRequest): Locale;
   forbidden(request: FastifyRequest, reply: FastifyReply): FastifyReply;
+  /**
+   * The signed-in person holding `permission` and, when `csrf` is given, posting our own form's token;
+   * or undefined after the refusal (sign-in, or 403).
+   */
+  permitted(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    permission: Permission,
+    csrf?: { token: unknown },
+  ): Promise<AuthenticatedSession | undefined>;
 }
 
 /** Console pages take their language like every page. */
@@ -33,7 +47,44 @@ export function consoleKit(auth: AuthService): ConsoleKit {
   }
   const forbidden = (request: FastifyRequest, reply: FastifyReply) =>
     refusalPage(request, reply, 403, consoleMessages(localeOf(request)).forbidden);
-  return { auth, signedIn, localeOf, forbidden };
+  async function permitted(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    permission: Permission,
+    csrf?: { token: unknown },
+  ) {
+    const session = await signedIn(request, reply);
+    if (!session) return undefined;
+    const token = typeof csrf?.token === 'string' ? csrf.token : undefined;
+    const allowed =
+      can(session.user, session.organisation, permission) &&
+      (!csrf || auth.checkCsrf(session.session, token));
+    if (allowed) return session;
+    forbidden(request, reply);
+    return undefined;
+  }
+  return { auth, signedIn, localeOf, forbidden, permitted };
+}
+
+/**
+ * False when the form's one-time token (formOnce) was claimed before: a double click or a refresh posted
+ * the form again. Claimed in `db`, the action's transaction, so that the claim and the action commit
+ * together; in the key space of the person's organisation. A form without a well-formed token is a first.
+ */
+export async function firstSubmission(
+  db: SharedDb,
+  signedIn: Pick<AuthenticatedSession, 'organisation'>,
+  form: string,
+  once: unknown,
+): Promise<boolean> {
+  if (typeof once !== 'string' || !formOnce.pattern.test(once)) return true;
+  return formOnce.claim(db, { merchantId: signedIn.organisation.id, livemode: true }, form, once);
+}
+
+/** A refused action in the person's words when the catalogue knows its code (`problem_<code>`), else in the problem's own. */
+export function problemText(t: Readonly<Record<string, string>>, problem: Problem): string {
+  const known = `problem_${problem.code}`;
+  return Object.hasOwn(t, known) ? t[known]! : (problem.detail ?? problem.title);
 }
 
 /** A page that only says why a request was refused, with the refusal's status. */

@@ -61,6 +61,7 @@ export const consoleMessages = defineMessages({
     application: 'Application',
     cases: 'Cases',
     riskAlerts: 'Monitoring alerts',
+    watchedSites: 'Watched web sites',
   },
   fr: {
     signInTitle: 'Connexion à Tijara',
@@ -123,6 +124,7 @@ export const consoleMessages = defineMessages({
     application: 'Dossier',
     cases: 'Dossiers',
     riskAlerts: 'Alertes de surveillance',
+    watchedSites: 'Sites web surveillés',
   },
   ar: {
     signInTitle: 'تسجيل الدخول إلى تجارة',
@@ -184,5 +186,6 @@ export const consoleMessages = defineMessages({
     application: 'الملف',
     cases: 'الملفات',
     riskAlerts: 'تنبيهات المراقبة',
+    watchedSites: 'المواقع المراقبة',
   },
 });

@@ -30,6 +30,7 @@ export function navigationFor(
       { href: '/console/supervision', label: 'supervision', permission: 'supervision.handover' },
       { href: '/console/cases', label: 'cases', permission: 'merchants.review' },
       { href: '/console/risk', label: 'riskAlerts', permission: 'risk.review' },
+      { href: '/console/sites', label: 'watchedSites', permission: 'sites.watch' },
     ];
   return [];
 }

@@ -219,7 +219,8 @@ export const settings = {
   }),
   onboardingTimeoutMs: setting({
     env: 'TIJARA_ONBOARDING_TIMEOUT_MS',
-    description: 'Timeout of each network call of the merchant-vetting checks (DNS, TCP, TLS, answer)',
+    description:
+      'Timeout of each network call of the vetting checks and the web-site watch (DNS, TCP, TLS, answer)',
     shownDefault: '3000',
     fallback: () => 3_000,
     parse: integerIn(1, 60_000),
@@ -242,7 +243,8 @@ export const settings = {
   }),
   onboardingCaFile: setting<string | undefined>({
     env: 'TIJARA_ONBOARDING_CA_FILE',
-    description: "Extra certificate authorities (PEM) the vetting checks trust, besides Node's bundled roots",
+    description:
+      "Extra certificate authorities (PEM) the vetting checks and the web-site watch trust, besides Node's bundled roots",
     shownDefault: '(unset)',
     fallback: () => undefined,
     parse: (raw) => resolve(raw),
@@ -250,7 +252,7 @@ export const settings = {
   onboardingHosts: setting<Record<string, string> | undefined>({
     env: 'TIJARA_ONBOARDING_HOSTS',
     description:
-      'Fixed addresses for some names (`shop.test=127.0.0.1,…`): the only way a vetting check reaches a private address',
+      'Fixed addresses for some names (`shop.test=127.0.0.1,…`): the only way a vetting check or the web-site watch reaches a private address',
     shownDefault: '(unset)',
     fallback: () => undefined,
     parse: (raw) => {
@@ -262,14 +264,14 @@ export const settings = {
   }),
   onboardingHttpPort: setting({
     env: 'TIJARA_ONBOARDING_HTTP_PORT',
-    description: 'Port of the vetting checks on http:// sites',
+    description: 'Port of the vetting checks on http:// sites (and of watched URLs that name none)',
     shownDefault: '80',
     fallback: () => 80,
     parse: integerIn(1, 65535),
   }),
   onboardingHttpsPort: setting({
     env: 'TIJARA_ONBOARDING_HTTPS_PORT',
-    description: 'Port of the vetting checks on https:// sites',
+    description: 'Port of the vetting checks on https:// sites (and of watched URLs that name none)',
     shownDefault: '443',
     fallback: () => 443,
     parse: integerIn(1, 65535),

@@ -29,6 +29,8 @@ export interface MerchantService {
   /** Each merchant's sector, by id (statistics group payments by it); unknown ids are left out. */
   sectorsOf(ids: readonly string[], db?: SharedDb): Promise<Map<string, string>>;
   setStatus(id: string, status: MerchantStatus, db?: SharedDb): Promise<void>;
+  /** The web sites active merchants gave (the supervising authority watches them). */
+  websites(): Promise<{ merchantId: string; name: string; website: string }[]>;
   /** Creates a secret key; the returned `secret` is the only time it exists in clear. */
   createApiKey(
     merchantId: string,
@@ -126,6 +128,17 @@ export function createMerchantService(deps: { store: SharedStore; now?: () => nu
         .where('id', 'in', [...ids])
         .execute();
       return new Map(rows.map((r) => [r.id, r.sector]));
+    },
+
+    async websites() {
+      const rows = await tables()
+        .selectFrom('merchants')
+        .select(['id', 'name', 'website'])
+        .where('status', '=', 'active')
+        .where('website', 'is not', null)
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({ merchantId: row.id, name: row.name, website: row.website! }));
     },
 
     async setStatus(id, status, db) {

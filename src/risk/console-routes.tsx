@@ -1,19 +1,18 @@
 import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { can } from '../auth/permissions.js';
 import type { AuthenticatedSession, AuthService } from '../auth/service.js';
-import { consoleKit, notFound, refusalPage } from '../console/context.js';
+import { Refusal } from '../console/components.js';
+import { consoleKit, firstSubmission, notFound, problemText, refusalPage } from '../console/context.js';
 import { consoleMessages } from '../console/messages.js';
 import { ConsolePage } from '../console/shell.js';
 import { Problem } from '../core/problem.js';
 import type { App } from '../http/server.js';
 import type { MerchantService } from '../merchants/service.js';
-import { formOnce } from '../payments/idempotency.js';
 import type { SharedDb, SharedStore } from '../store/store.js';
 import { localeOf } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
-import { type RiskText, riskMessages } from './messages.js';
+import { riskMessages } from './messages.js';
 import {
   AlertDetail,
   AlertFilterForm,
@@ -38,33 +37,13 @@ const LIST_SIZE = 100;
 const FormBody = Type.Record(Type.String(), Type.String({ maxLength: 2000 }));
 const AlertParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-/** A problem of the review in the person's words when it is a known one, else in the problem's own. */
-function problemText(t: RiskText, problem: Problem): string {
-  const known = `problem_${problem.code}`;
-  return known in t ? t[known as keyof RiskText] : (problem.detail ?? problem.title);
-}
-
 /** The supervising authority's console pages of transaction monitoring: the alerts and their review. */
 export function riskConsoleRoutes(deps: RiskConsoleDeps) {
-  const { signedIn, forbidden } = consoleKit(deps.auth);
+  const { permitted } = consoleKit(deps.auth);
 
-  /**
-   * The signed-in reviewer of alerts (risk.review), and when `csrf` is given, posting our own form's
-   * token; or undefined after the same refusal every authority page gives (sign-in, or 403).
-   */
-  async function reviewerSession(request: FastifyRequest, reply: FastifyReply, csrf?: { token: unknown }) {
-    const session = await signedIn(request, reply);
-    if (!session) return undefined;
-    const token = typeof csrf?.token === 'string' ? csrf.token : undefined;
-    const allowed =
-      can(session.user, session.organisation, 'risk.review') &&
-      (!csrf || deps.auth.checkCsrf(session.session, token));
-    if (!allowed) {
-      forbidden(request, reply);
-      return undefined;
-    }
-    return session;
-  }
+  /** The signed-in reviewer of alerts (risk.review), posting our own form's token when `csrf` is given. */
+  const reviewerSession = (request: FastifyRequest, reply: FastifyReply, csrf?: { token: unknown }) =>
+    permitted(request, reply, 'risk.review', csrf);
 
   /** The names of the merchants the alerts are about (an unknown id keeps no name). */
   async function merchantNames(alerts: readonly RiskAlert[]) {
@@ -97,12 +76,12 @@ export function riskConsoleRoutes(deps: RiskConsoleDeps) {
         title={t.reviewRefused}
         signedIn={session}
       >
-        <p id="refusal" role="alert" data-code={problem.code}>
-          {problemText(t, problem)}
-        </p>
-        <p>
-          <a href={back}>{problem.status === 404 ? t.backToList : t.backToAlert}</a>
-        </p>
+        <Refusal
+          problem={problem}
+          text={problemText(t, problem)}
+          back={back}
+          backLabel={problem.status === 404 ? t.backToList : t.backToAlert}
+        />
       </ConsolePage>,
       { status: problem.status },
     );
@@ -118,12 +97,9 @@ export function riskConsoleRoutes(deps: RiskConsoleDeps) {
     session: AuthenticatedSession,
     review: (db: SharedDb) => Promise<RiskAlert | Problem>,
   ) {
-    return deps.store.transaction(async (trx) => {
-      const scope = { merchantId: session.organisation.id, livemode: true };
-      const first =
-        !once || !formOnce.pattern.test(once) || (await formOnce.claim(trx, scope, 'risk_review', once));
-      return first ? review(trx) : undefined;
-    });
+    return deps.store.transaction(async (trx) =>
+      (await firstSubmission(trx, session, 'risk_review', once)) ? review(trx) : undefined,
+    );
   }
 
   return async (app: App) => {

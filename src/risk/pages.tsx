@@ -1,7 +1,6 @@
-import type { ComponentChildren } from 'preact';
-import { Table } from '../console/components.js';
+import { ChoiceFilter, Entry, Moment, Table } from '../console/components.js';
 import { formOnce } from '../payments/idempotency.js';
-import { fill, formatMoroccanTime, type Locale, numberFormat } from '../web/i18n.js';
+import { fill, type Locale, numberFormat } from '../web/i18n.js';
 import type { RiskText } from './messages.js';
 import type { AlertReview, AlertStatus, RiskAlert } from './service.js';
 
@@ -27,12 +26,6 @@ export function decisionsFor(status: AlertStatus): readonly AlertReview['decisio
 export type MerchantNames = ReadonlyMap<string, string>;
 
 export const alertPath = (id: string, locale: Locale) => `/console/risk/${id}?lang=${locale}`;
-
-/** A moment in the page language, as the clocks in Morocco show it; machine-readable in `datetime`. */
-function Moment(props: { at: Date; locale: Locale }) {
-  const text = formatMoroccanTime(props.at, props.locale, { dateStyle: 'medium', timeStyle: 'medium' });
-  return <time dateTime={props.at.toISOString()}>{text}</time>;
-}
 
 /** The rule in words, with the window its figures cover. */
 const explanation = (t: RiskText, alert: RiskAlert) =>
@@ -70,25 +63,6 @@ const isKnownFigure = (key: string): key is EvidenceKey =>
   (EVIDENCE_ORDER as readonly string[]).includes(key);
 const rank = (key: string) => (isKnownFigure(key) ? EVIDENCE_ORDER.indexOf(key) : EVIDENCE_ORDER.length);
 
-/** One term of a summary list; `id` and `data-*` attributes go on its description, where tests read them. */
-function Entry({
-  term,
-  children,
-  ...description
-}: {
-  term: string;
-  children: ComponentChildren;
-  id?: string;
-  [data: `data-${string}`]: string;
-}) {
-  return (
-    <div>
-      <dt>{term}</dt>
-      <dd {...description}>{children}</dd>
-    </div>
-  );
-}
-
 /** The figures that made the rule fire, each under a readable label; a figure new to this page keeps its key. */
 function Evidence(props: { t: RiskText; locale: Locale; alert: RiskAlert; compact?: boolean }) {
   const { t, locale } = props;
@@ -104,24 +78,19 @@ function Evidence(props: { t: RiskText; locale: Locale; alert: RiskAlert; compac
   );
 }
 
-/** The status choice of the list, a GET form that works without JavaScript. */
+/** The status choice of the list. */
 export function AlertFilterForm(props: { t: RiskText; locale: Locale; filter: AlertFilter }) {
   const { t } = props;
   return (
-    <form method="get" action="/console/risk" class="filters">
-      <input type="hidden" name="lang" value={props.locale} />
-      <div class="field">
-        <label for="status">{t.filterStatus}</label>
-        <select id="status" name="status">
-          {ALERT_FILTERS.map((f) => (
-            <option value={f} selected={f === props.filter} key={f}>
-              {t[`status_${f}`]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <button type="submit">{t.show}</button>
-    </form>
+    <ChoiceFilter
+      action="/console/risk"
+      locale={props.locale}
+      name="status"
+      label={t.filterStatus}
+      choices={ALERT_FILTERS.map((f) => ({ value: f, label: t[`status_${f}`] }))}
+      chosen={props.filter}
+      submit={t.show}
+    />
   );
 }
 

@@ -1,8 +1,9 @@
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
 export const artifactsDir = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
@@ -27,6 +28,66 @@ export async function signInThroughForm(
   await page.getByLabel('Password').fill(person.password);
   if (person.code) await page.getByLabel(/Authenticator code/).fill(person.code);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+type Person = Parameters<typeof signInThroughForm>[2];
+
+/**
+ * Signs the person in once (an authenticator code is good once) and returns a way to open their pages,
+ * each in a browser context of its own (French, as in Morocco, unless the options say) sharing the session.
+ */
+export async function signedInPages(browser: Browser, baseUrl: string, person: Person) {
+  const context = await browser.newContext();
+  await signInThroughForm(await context.newPage(), baseUrl, person);
+  await context.pages()[0]!.waitForURL(/\/console(\/|\?|$)/);
+  const storageState = await context.storageState();
+  await context.close();
+  return async (path: string, options: BrowserContextOptions = {}): Promise<Page> => {
+    const page = await (await browser.newContext({ storageState, locale: 'fr-MA', ...options })).newPage();
+    await page.goto(`${baseUrl}${path}`);
+    return page;
+  };
+}
+
+/** The text of the one element `selector` finds, its white space collapsed as a reader sees it. */
+export const textOf = async (page: Page, selector: string) =>
+  ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+/**
+ * Signs the person in and checks that a section of the console is closed to them: no link to it in the
+ * navigation, its pages answer 403 without showing `hidden`, and its forms (posted empty) 403 too.
+ */
+export async function assertRefused(
+  browser: Browser,
+  baseUrl: string,
+  person: Person,
+  section: { nav: string; pages: string[]; posts: string[]; hidden: string },
+) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInThroughForm(page, baseUrl, person);
+  await page.waitForURL(/\/console(\/|\?|$)/);
+  assert.equal(await page.locator(`nav.console-nav a[href^="${section.nav}"]`).count(), 0, person.email);
+  for (const path of section.pages) {
+    const response = await page.goto(`${baseUrl}${path}?lang=en`);
+    assert.equal(response?.status(), 403, `${person.email} ${path}`);
+    assert.equal(await textOf(page, 'h1'), 'You may not see this page.');
+    assert.ok(!(await page.content()).includes(section.hidden), `${person.email} ${path}`);
+  }
+  for (const path of section.posts) {
+    const posted = await page.request.post(`${baseUrl}${path}`, { form: {}, maxRedirects: 0 });
+    assert.equal(posted.status(), 403, `${person.email} POST ${path}`);
+  }
+  await context.close();
+}
+
+/** A visitor who is not signed in is sent to sign in, in the language they asked for. */
+export async function assertSentToSignIn(browser: Browser, url: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${url}?lang=ar`);
+  await page.waitForURL(/\/console\/sign-in\?lang=ar/);
+  await context.close();
 }
 
 export interface PageOptions {

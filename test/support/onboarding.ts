@@ -138,8 +138,11 @@ export async function consoleSession(baseUrl: string, email: string, password: s
   return { cookie, get, post, csrf };
 }
 
-/** A test CA, a certificate it signs for `names`, and a self-signed one for `selfSignedName` (openssl). */
-export function testCertificates(names: string[], selfSignedName: string) {
+/**
+ * A test CA, a certificate it signs for `names`, and a self-signed one for `selfSignedName` (openssl),
+ * each valid for `days`.
+ */
+export function testCertificates(names: string[], selfSignedName: string, days = 2) {
   const dir = mkdtempSync(join(tmpdir(), 'tijara-tls-'));
   const file = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -153,7 +156,7 @@ export function testCertificates(names: string[], selfSignedName: string) {
     '-out',
     file('ca.pem'),
     '-days',
-    '2',
+    String(days),
     '-subj',
     '/CN=Tijara Test CA',
     '-addext',
@@ -176,7 +179,7 @@ export function testCertificates(names: string[], selfSignedName: string) {
     '-out',
     file('site.pem'),
     '-days',
-    '2',
+    String(days),
     '-extfile',
     file('site.ext'),
   );
@@ -189,7 +192,7 @@ export function testCertificates(names: string[], selfSignedName: string) {
     '-out',
     file('self.pem'),
     '-days',
-    '2',
+    String(days),
     '-subj',
     `/CN=${selfSignedName}`,
     '-addext',

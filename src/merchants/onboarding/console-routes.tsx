@@ -6,7 +6,7 @@ import { sensitiveRead } from '../../audit/sensitive.js';
 import type { AuditLog } from '../../audit/service.js';
 import { can } from '../../auth/permissions.js';
 import type { AuthenticatedSession, AuthService } from '../../auth/service.js';
-import { byPerson, consoleKit, notFound, refusalPage } from '../../console/context.js';
+import { byPerson, consoleKit, notFound, problemText, refusalPage } from '../../console/context.js';
 import { ConsolePage } from '../../console/shell.js';
 import { currencies, parseDecimalAmount } from '../../core/money.js';
 import { Problem } from '../../core/problem.js';
@@ -81,8 +81,7 @@ export function onboardingConsoleRoutes(deps: OnboardingConsoleDeps) {
   function refuseProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem, backTo: string) {
     const locale = localeOf(request);
     const t = onboardingMessages(locale);
-    const known = `problem_${problem.code}` as keyof typeof t;
-    const text = known in t ? t[known] : (problem.detail ?? problem.title);
+    const text = problemText(t, problem);
     return sendPage(
       reply,
       <Page locale={locale} title={text} path={request.url}>
