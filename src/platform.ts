@@ -38,6 +38,9 @@ import { sealStoredPaymentData } from './payments/personal-data.js';
 import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
 import { createWebhookService, type WebhookService } from './payments/webhooks.js';
+import { privacyConsoleRoutes } from './privacy/console-routes.js';
+import { privacyRoutes } from './privacy/routes.js';
+import { createPrivacyService, type PrivacyService } from './privacy/service.js';
 import { riskConsoleRoutes } from './risk/console-routes.js';
 import { riskRoutes } from './risk/routes.js';
 import { createRiskService, type RiskService } from './risk/service.js';
@@ -79,6 +82,7 @@ export interface Services {
   observatory: ObservatoryService;
   risk: RiskService;
   watch: WatchService;
+  privacy: PrivacyService;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -263,6 +267,14 @@ export function createServices(deps: {
     clock,
     logger: logger.child({ module: 'risk' }),
   });
+  const privacy = createPrivacyService({
+    store,
+    personal: personalData(vault),
+    payments,
+    audit,
+    clock,
+    answerDays: deps.config.privacyAnswerDays,
+  });
   const watch = createWatchService({
     store,
     audit,
@@ -272,6 +284,7 @@ export function createServices(deps: {
     logger: logger.child({ module: 'watch' }),
   });
   return {
+    privacy,
     watch,
     auth,
     observatory,
@@ -457,6 +470,28 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await server.register(riskRoutes({ risk: services.risk, organisationKeys: services.organisationKeys }));
   await server.register(
     riskConsoleRoutes({ risk: services.risk, auth: services.auth, merchants: services.merchants, store }),
+  );
+  await server.register(
+    privacyRoutes({
+      privacy: services.privacy,
+      merchants: services.merchants,
+      store,
+      vault: services.vault,
+      authenticate: merchantAuthentication(services.merchants),
+      organisationKeys: services.organisationKeys,
+      idempotencyKeys,
+    }),
+  );
+  await server.register(
+    privacyConsoleRoutes({
+      privacy: services.privacy,
+      auth: services.auth,
+      store,
+      merchants: services.merchants,
+      audit: services.audit,
+      answerDays: config.privacyAnswerDays,
+      now: () => clock.now(),
+    }),
   );
   await server.register(watchRoutes({ watch: services.watch, organisationKeys: services.organisationKeys }));
   await server.register(watchConsoleRoutes({ watch: services.watch, auth: services.auth, store }));

@@ -16,7 +16,8 @@ await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 after(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
 
-// B's payment, refund, webhook endpoint and delivery (through the API, as B would make them), and key.
+// B's payment, refund, webhook endpoint and delivery, privacy request (through the API, as B would make
+// them), and key.
 const payment = await marrakech.post<{ id: string }>('/v1/payments', {
   amount: 90_000,
   currency: 'MAD',
@@ -35,6 +36,11 @@ for (let i = 0; i < 20; i++) {
   if (delivered) break;
   await new Promise((r) => setTimeout(r, 20));
 }
+const privacyRequest = await marrakech.post<{ id: string }>('/v1/privacy_requests', {
+  kind: 'access',
+  email: 'client-b@example.ma',
+});
+assert.equal(privacyRequest.status, 201, JSON.stringify(privacyRequest.body));
 const marrakechId = (await platform.services.merchants.authenticate(demoKeys.marrakech))!.merchant.id;
 const bKey = await platform.services.merchants.createApiKey(marrakechId, false, { label: 'b' });
 const delivery = await db
@@ -50,6 +56,7 @@ const merchantB: Record<string, string> = {
   endpointId: endpoint.body.id,
   deliveryId: delivery.id,
   keyId: bKey.apiKey.id,
+  requestId: privacyRequest.body.id,
 };
 /**
  * Parameters of pages that are not a merchant's: cards, organisations, people, one-time links, the
@@ -83,6 +90,7 @@ const anyForm = {
   organisation: 'org_none',
   owner_kind: 'merchant',
   every_minutes: '5',
+  kind: 'access',
 };
 
 /** A multipart upload of a small PDF, with the CSRF token when given. */
@@ -121,6 +129,9 @@ async function snapshot() {
       .n,
     audit: (await platform.services.audit.list({ limit: 1 }))[0]?.seq,
     watchedSites: (await platform.services.watch.listSites()).map((s) => [s.id, s.enabled, s.baselineAt]),
+    privacyRequests: (
+      await platform.services.privacy.listRequests({ merchantId: marrakechId, livemode: false })
+    ).map((r) => [r.id, r.status, r.answeredAt]),
   };
 }
 
@@ -192,8 +203,8 @@ describe('console tenancy and CSRF', () => {
     assert.equal((await owner.get('/console/payments?lang=en')).status, 200);
   });
 
-  test("the authority's monitoring pages (alerts, watched sites) refuse a merchant's and a bank's people, and change nothing", async () => {
-    const monitoring = routes.filter((r) => /^\/console\/(risk|sites)(\/|$)/.test(r.url));
+  test("the authority's monitoring pages (alerts, watched sites, privacy requests by merchant) refuse a merchant's and a bank's people, and change nothing", async () => {
+    const monitoring = routes.filter((r) => /^\/console\/(risk|sites|data-protection)(\/|$)/.test(r.url));
     assert.ok(monitoring.length >= 10, `only ${monitoring.length} monitoring routes`);
     // Signing in is audited: both people sign in before the snapshot.
     const people = [

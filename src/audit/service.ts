@@ -45,6 +45,8 @@ export interface AuditQuery {
   action?: string;
   actorId?: string;
   targetId?: string;
+  /** Records about any of these targets. */
+  targetIds?: readonly string[];
 }
 
 /** Which records the authority's export covers: `at` from (included) until (excluded). */
@@ -253,6 +255,11 @@ export function createAuditLog(deps: { store: SharedStore; clock: Clock }): Audi
       .$if(query.action !== undefined, (q) => q.where('action', '=', query.action!))
       .$if(query.actorId !== undefined, (q) => q.where('actor_id', '=', query.actorId!))
       .$if(query.targetId !== undefined, (q) => q.where('target_id', '=', query.targetId!))
+      .$if(query.targetIds !== undefined, (q) =>
+        query.targetIds!.length === 0
+          ? q.where(sql<boolean>`false`)
+          : q.where('target_id', 'in', [...query.targetIds!]),
+      )
       .orderBy('seq', 'desc')
       .limit(Math.max(1, Math.min(query.limit, PAGE_SIZE)))
       .execute();

@@ -15,13 +15,21 @@ export type Permission =
   | 'sites.watch'
   | 'audit.read'
   | 'privacy.manage'
+  | 'privacy.requests'
   | 'organisations.read'
   | 'organisations.manage'
   | 'supervision.handover';
 
 /** What each role may do. Scope (this merchant's payments, this bank's cards) is the caller's to apply. */
 export const permissionsByRole: Record<Role, readonly Permission[]> = {
-  owner: ['payments.read', 'payments.refund', 'keys.manage', 'webhooks.manage', 'settlements.read'],
+  owner: [
+    'payments.read',
+    'payments.refund',
+    'keys.manage',
+    'webhooks.manage',
+    'settlements.read',
+    'privacy.requests',
+  ],
   developer: ['payments.read', 'keys.manage', 'webhooks.manage'],
   accountant: ['payments.read', 'settlements.read'],
   operator: ['cards.read', 'cards.block', 'cards.international'],

@@ -37,14 +37,23 @@ export function Entry({
 }
 
 /**
- * A form that is one button: an action on one thing (disable, revoke, release), with the CSRF token; with
- * `once`, a one-time token too (formOnce), so that a second click does the action once.
+ * The hidden fields of a console form: the CSRF token; with `once`, a one-time token too (formOnce), so
+ * that a form sent twice (a double click, a refresh) acts once.
  */
+export function FormTokens(props: { csrf: string; once?: boolean }) {
+  return (
+    <>
+      <input type="hidden" name="csrf" value={props.csrf} />
+      {props.once ? <input type="hidden" name="once" value={formOnce.issue()} /> : null}
+    </>
+  );
+}
+
+/** A form that is one button: an action on one thing (disable, revoke, release), with its tokens. */
 export function PostButton(props: { action: string; csrf: string; label: string; once?: boolean }) {
   return (
     <form method="post" action={props.action}>
-      <input type="hidden" name="csrf" value={props.csrf} />
-      {props.once ? <input type="hidden" name="once" value={formOnce.issue()} /> : null}
+      <FormTokens csrf={props.csrf} once={props.once} />
       <button type="submit">{props.label}</button>
     </form>
   );
@@ -64,7 +73,7 @@ export function Refusal(props: { problem: Problem; text: string; back: string; b
   );
 }
 
-/** A list's filter of one choice (a status), a GET form that works without JavaScript. */
+/** A list's filter: one choice (a status) and any fields given after it; a GET form that works without JavaScript. */
 export function ChoiceFilter<V extends string>(props: {
   action: string;
   locale: Locale;
@@ -74,6 +83,8 @@ export function ChoiceFilter<V extends string>(props: {
   choices: readonly { value: V; label: string }[];
   chosen: V;
   submit: string;
+  /** More fields of the filter (the test / live choice). */
+  children?: ComponentChildren;
 }) {
   return (
     <form method="get" action={props.action} class="filters">
@@ -88,6 +99,7 @@ export function ChoiceFilter<V extends string>(props: {
           ))}
         </select>
       </div>
+      {props.children}
       <button type="submit">{props.submit}</button>
     </form>
   );

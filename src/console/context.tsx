@@ -6,11 +6,21 @@ import { can, type Permission } from '../auth/permissions.js';
 import type { AuthenticatedSession, AuthService } from '../auth/service.js';
 import type { Problem } from '../core/problem.js';
 import type { App } from '../http/server.js';
+import type { Scope } from '../payments/events.js';
 import { formOnce } from '../payments/idempotency.js';
 import type { SharedDb } from '../store/store.js';
 import { type Locale, localeOf } from '../web/i18n.js';
 import { Page, sendPage } from '../web/render.js';
+import { Refusal } from './components.js';
 import { consoleMessages } from './messages.js';
+import { ConsolePage } from './shell.js';
+
+/** A merchant's person on one of the merchant's pages, in the page's language. */
+export interface MerchantSession {
+  signedIn: AuthenticatedSession;
+  merchantId: string;
+  locale: Locale;
+}
 
 /** What every console page module needs from the console: the session, the language, the refusals. */
 export interface ConsoleKit {
@@ -29,6 +39,16 @@ export interface ConsoleKit {
     permission: Permission,
     csrf?: { token: unknown },
   ): Promise<AuthenticatedSession | undefined>;
+  /**
+   * The signed-in person of a merchant holding `permission`, with the merchant's id, after checking our
+   * own form's token when `csrf` is given; or undefined after the refusal (sign-in, or 403).
+   */
+  merchantSession(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    permission: Permission,
+    csrf?: { token: string | undefined },
+  ): Promise<MerchantSession | undefined>;
 }
 
 /** Console pages take their language like every page. */
@@ -63,7 +83,43 @@ export function consoleKit(auth: AuthService): ConsoleKit {
     forbidden(request, reply);
     return undefined;
   }
-  return { auth, signedIn, localeOf, forbidden, permitted };
+  async function merchantSession(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    permission: Permission,
+    csrf?: { token: string | undefined },
+  ) {
+    const session = await signedIn(request, reply);
+    if (!session) return undefined;
+    if (csrf && !auth.checkCsrf(session.session, csrf.token)) {
+      csrfRefused(reply);
+      return undefined;
+    }
+    const merchantId = session.organisation.merchantId;
+    if (!merchantId || !can(session.user, session.organisation, permission)) {
+      forbidden(request, reply);
+      return undefined;
+    }
+    return { signedIn: session, merchantId, locale: localeOf(request) };
+  }
+  return { auth, signedIn, localeOf, forbidden, permitted, merchantSession };
+}
+
+/** A merchant's pages show its test data unless they ask for live data (`?mode=live`). */
+export const modeOf = (request: FastifyRequest): boolean =>
+  (request.query as { mode?: unknown } | undefined)?.mode === 'live';
+
+/** The merchant's thing in whichever mode it lives (test first); another merchant's is simply not found. */
+export async function inEitherMode<T>(
+  merchantId: string,
+  find: (scope: Scope) => Promise<T | undefined>,
+): Promise<{ found: T; scope: Scope } | undefined> {
+  for (const livemode of [false, true]) {
+    const scope = { merchantId, livemode };
+    const found = await find(scope);
+    if (found !== undefined) return { found, scope };
+  }
+  return undefined;
 }
 
 /**
@@ -95,6 +151,33 @@ export function refusalPage(request: FastifyRequest, reply: FastifyReply, status
       <h1>{text}</h1>
     </Page>,
     { status },
+  );
+}
+
+/**
+ * An action on one thing that the service refused (unknown, already done), said plainly with the way
+ * back: to the list when the thing is not found, else to the thing's page, which the language links
+ * lead to as well (not to the POST's URL).
+ */
+export function actionRefused(
+  reply: FastifyReply,
+  page: {
+    locale: Locale;
+    signedIn: AuthenticatedSession;
+    title: string;
+    problem: Problem;
+    text: string;
+    thing: { href: string; label: string };
+    list: { href: string; label: string };
+  },
+) {
+  const back = page.problem.status === 404 ? page.list : page.thing;
+  return sendPage(
+    reply,
+    <ConsolePage locale={page.locale} path={page.thing.href} title={page.title} signedIn={page.signedIn}>
+      <Refusal problem={page.problem} text={page.text} back={back.href} backLabel={back.label} />
+    </ConsolePage>,
+    { status: page.problem.status },
   );
 }
 

@@ -2,8 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { isReadPurpose, READ_PURPOSES, sensitiveRead } from '../audit/sensitive.js';
 import type { AuditLog } from '../audit/service.js';
-import { can, type Permission } from '../auth/permissions.js';
-import type { AuthenticatedSession } from '../auth/service.js';
+import { can } from '../auth/permissions.js';
 import { type CurrencyCode, currencies, isCurrencyCode, parseDecimalAmount } from '../core/money.js';
 import { Problem } from '../core/problem.js';
 import { isCalendarDate, moroccanDate } from '../core/time.js';
@@ -19,10 +18,17 @@ import type { PaymentService } from '../payments/service.js';
 import { paymentMovements, settlementCsv, settlementReport } from '../payments/settlement.js';
 import { DEFAULT_ROLL_OVERLAP_HOURS, type WebhookService } from '../payments/webhooks.js';
 import type { SharedDb, SharedStore } from '../store/store.js';
-import { fill, formatMoney, type Locale } from '../web/i18n.js';
+import { fill, formatMoney } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
-import { ModeSelect, PostButton, Table, When } from './components.js';
-import { byPerson, type ConsoleKit, csrfRefused, notFound } from './context.js';
+import { FormTokens, ModeSelect, PostButton, Table, When } from './components.js';
+import {
+  byPerson,
+  type ConsoleKit,
+  inEitherMode,
+  type MerchantSession,
+  modeOf,
+  notFound,
+} from './context.js';
 import { merchantMessages } from './merchant-messages.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
@@ -38,15 +44,8 @@ export interface MerchantPagesDeps {
   audit: AuditLog;
 }
 
-const MODES = [false, true] as const;
 const Csrf = Type.String({ maxLength: 200 });
 const Id = Type.String({ maxLength: 64 });
-
-interface MerchantSession {
-  signedIn: AuthenticatedSession;
-  merchantId: string;
-  locale: Locale;
-}
 
 /** "a•••@example.ma": enough to recognise a customer, not to contact them. */
 export function maskEmail(email: string): string {
@@ -54,55 +53,22 @@ export function maskEmail(email: string): string {
   return at <= 0 ? '•••' : `${email[0]}•••${email.slice(at)}`;
 }
 
-function modeOf(request: FastifyRequest): boolean {
-  return (request.query as { mode?: string }).mode === 'live';
-}
-
 /** A merchant's own pages: one payment and its refund, webhooks, API keys, settlement reports. */
 export function merchantPages(deps: MerchantPagesDeps) {
   const { kit } = deps;
-
-  /** The signed-in merchant person holding the permission; otherwise the refusal is sent and undefined returned. */
-  async function merchantSession(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    permission: Permission,
-    csrf?: { token: string | undefined },
-  ): Promise<MerchantSession | undefined> {
-    const signedIn = await kit.signedIn(request, reply);
-    if (!signedIn) return undefined;
-    if (csrf && !kit.auth.checkCsrf(signedIn.session, csrf.token)) {
-      csrfRefused(reply);
-      return undefined;
-    }
-    const merchantId = signedIn.organisation.merchantId;
-    if (!merchantId || !can(signedIn.user, signedIn.organisation, permission)) {
-      kit.forbidden(request, reply);
-      return undefined;
-    }
-    return { signedIn, merchantId, locale: kit.localeOf(request) };
-  }
+  const { merchantSession } = kit;
 
   /** The merchant's payment in whichever mode it lives; another merchant's is simply not found. */
   async function ownPayment(merchantId: string, id: string) {
-    for (const livemode of MODES) {
-      const scope = { merchantId, livemode };
-      const payment = await deps.payments.get(scope, id);
-      if (payment) return { payment, scope };
-    }
-    return undefined;
+    const own = await inEitherMode(merchantId, (scope) => deps.payments.get(scope, id));
+    return own && { payment: own.found, scope: own.scope };
   }
 
   async function ownEndpoint(merchantId: string, id: string) {
-    for (const livemode of MODES) {
-      const scope = { merchantId, livemode };
-      const deliveries = await deps.webhooks.listDeliveries(scope, id, 100);
-      if (deliveries) {
-        const endpoint = (await deps.webhooks.listEndpoints(scope)).find((e) => e.id === id);
-        return { scope, deliveries, endpoint };
-      }
-    }
-    return undefined;
+    const own = await inEitherMode(merchantId, (scope) => deps.webhooks.listDeliveries(scope, id, 100));
+    if (!own) return undefined;
+    const endpoint = (await deps.webhooks.listEndpoints(own.scope)).find((e) => e.id === id);
+    return { scope: own.scope, deliveries: own.found, endpoint };
   }
 
   async function paymentPage(
@@ -485,8 +451,7 @@ export function merchantPages(deps: MerchantPagesDeps) {
         />
         <h2>{t.createKey}</h2>
         <form method="post" action={`/console/keys?lang=${locale}`}>
-          <input type="hidden" name="csrf" value={signedIn.session.csrfToken} />
-          <input type="hidden" name="once" value={formOnce.issue()} />
+          <FormTokens csrf={signedIn.session.csrfToken} once />
           <div class="field">
             <label for="label">{t.keyLabel}</label>
             <input id="label" name="label" maxlength={100} />
@@ -637,15 +602,11 @@ export function merchantPages(deps: MerchantPagesDeps) {
       async (request, reply) => {
         const session = await merchantSession(request, reply, 'payments.read');
         if (!session) return reply;
-        for (const livemode of MODES) {
-          const refund = await deps.payments.getRefund(
-            { merchantId: session.merchantId, livemode },
-            request.params.refundId,
-          );
-          if (refund)
-            return reply.redirect(`/console/payments/${refund.payment_id}?lang=${session.locale}`, 303);
-        }
-        return notFound(request, reply);
+        const own = await inEitherMode(session.merchantId, (scope) =>
+          deps.payments.getRefund(scope, request.params.refundId),
+        );
+        if (!own) return notFound(request, reply);
+        return reply.redirect(`/console/payments/${own.found.payment_id}?lang=${session.locale}`, 303);
       },
     );
 
@@ -735,21 +696,19 @@ export function merchantPages(deps: MerchantPagesDeps) {
           if (!session) return reply;
           const { endpointId } = request.params;
           const changed = await deps.store.transaction(async (trx) => {
-            for (const livemode of MODES) {
-              const result = await change({ merchantId: session.merchantId, livemode }, endpointId, trx);
-              if (result === undefined) continue;
-              await deps.audit.append(
-                {
-                  ...byPerson(session.signedIn, request),
-                  action,
-                  target: { type: 'webhook_endpoint', id: endpointId },
-                  details: { livemode, ...details },
-                },
-                trx,
-              );
-              return { livemode, result };
-            }
-            return undefined;
+            const own = await inEitherMode(session.merchantId, (scope) => change(scope, endpointId, trx));
+            if (!own) return undefined;
+            const { livemode } = own.scope;
+            await deps.audit.append(
+              {
+                ...byPerson(session.signedIn, request),
+                action,
+                target: { type: 'webhook_endpoint', id: endpointId },
+                details: { livemode, ...details },
+              },
+              trx,
+            );
+            return { livemode, result: own.found };
           });
           if (!changed) return notFound(request, reply);
           return answer(reply, session, changed.livemode, changed.result);

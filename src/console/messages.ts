@@ -62,6 +62,8 @@ export const consoleMessages = defineMessages({
     cases: 'Cases',
     riskAlerts: 'Monitoring alerts',
     watchedSites: 'Watched web sites',
+    privacyRequests: 'Privacy requests',
+    dataProtection: 'Privacy requests by merchant',
   },
   fr: {
     signInTitle: 'Connexion à Tijara',
@@ -125,6 +127,8 @@ export const consoleMessages = defineMessages({
     cases: 'Dossiers',
     riskAlerts: 'Alertes de surveillance',
     watchedSites: 'Sites web surveillés',
+    privacyRequests: 'Demandes sur les données personnelles',
+    dataProtection: 'Demandes sur les données personnelles, par marchand',
   },
   ar: {
     signInTitle: 'تسجيل الدخول إلى تجارة',
@@ -187,5 +191,7 @@ export const consoleMessages = defineMessages({
     cases: 'الملفات',
     riskAlerts: 'تنبيهات المراقبة',
     watchedSites: 'المواقع المراقبة',
+    privacyRequests: 'طلبات المعطيات الشخصية',
+    dataProtection: 'طلبات المعطيات الشخصية حسب التاجر',
   },
 });

@@ -20,6 +20,7 @@ export function navigationFor(
       { href: '/console/webhooks', label: 'webhooks', permission: 'webhooks.manage' },
       { href: '/console/keys', label: 'apiKeys', permission: 'keys.manage' },
       { href: '/console/settlements', label: 'settlements', permission: 'settlements.read' },
+      { href: '/console/privacy', label: 'privacyRequests', permission: 'privacy.requests' },
       { href: '/console/application', label: 'application' },
     ];
   if (kind === 'bank') return [{ href: '/console/cards', label: 'cards' }];
@@ -31,6 +32,7 @@ export function navigationFor(
       { href: '/console/cases', label: 'cases', permission: 'merchants.review' },
       { href: '/console/risk', label: 'riskAlerts', permission: 'risk.review' },
       { href: '/console/sites', label: 'watchedSites', permission: 'sites.watch' },
+      { href: '/console/data-protection', label: 'dataProtection', permission: 'privacy.manage' },
     ];
   return [];
 }

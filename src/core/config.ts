@@ -201,6 +201,14 @@ export const settings = {
     fallback: () => 7,
     parse: integerIn(1, 30),
   }),
+  privacyAnswerDays: setting({
+    env: 'TIJARA_PRIVACY_ANSWER_DAYS',
+    description:
+      "Days a merchant has to answer a person's request to see, correct or object to their data (law 09-08)",
+    shownDefault: '30',
+    fallback: () => 30,
+    parse: integerIn(1, 90),
+  }),
   idempotencyHours: setting({
     env: 'TIJARA_IDEMPOTENCY_HOURS',
     description:

@@ -21,6 +21,7 @@ import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
 import { type ActivityLine, liveActivity } from './activity.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
+import { paymentsOfCustomer, rewriteEventEmails } from './customer-data.js';
 import { paymentProblems } from './errors.js';
 import { type EventLog, type EventType, isOwnedBy, ownedBy, type Scope } from './events.js';
 import { JustCreated, PaymentChanged, unchangedSince } from './just-created.js';
@@ -119,6 +120,21 @@ export interface PaymentService {
     changes: PaymentDetails,
     db: SharedDb,
   ): Promise<PaymentRow | Problem>;
+  /**
+   * Law 09-08: the merchant's payments whose customer e-mail is this one (case aside), oldest first.
+   * Reads every payment of the merchant that has an e-mail (customer-data.ts).
+   */
+  paymentsOfCustomer(scope: Scope, email: string, db?: SharedDb): Promise<PaymentRow[]>;
+  /**
+   * Replaces the customer's e-mail on these payments of the caller, and in their events; null erases
+   * it. Says how many payments changed.
+   */
+  rewriteCustomerEmail(
+    caller: Caller,
+    ids: readonly string[],
+    email: string | null,
+    db: SharedDb,
+  ): Promise<number>;
   /**
    * Cancels the payments whose hold lapsed uncaptured (capture_before passed), each in its own
    * transaction, releasing the hold at the issuer: what the workers run each minute. Says how many.
@@ -761,6 +777,28 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
         changes.metadata = merged;
       }
       return update(db, payment, changes);
+    },
+
+    async paymentsOfCustomer(scope, email, db) {
+      return paymentsOfCustomer(
+        db ?? deps.store.db,
+        personal,
+        scope,
+        email,
+        async (row) => (await opened(row, db))!,
+      );
+    },
+
+    async rewriteCustomerEmail(caller, ids, email, db) {
+      let changed = 0;
+      for (const id of ids) {
+        const payment = await lockPayment(scopeOf(caller), id, db);
+        if (!payment) continue;
+        await update(db, payment, { customer_email: email });
+        changed++;
+      }
+      await rewriteEventEmails(db, personal, scopeOf(caller), ids, email);
+      return changed;
     },
 
     async refund(caller, input, db) {

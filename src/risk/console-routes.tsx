@@ -2,8 +2,14 @@ import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuthenticatedSession, AuthService } from '../auth/service.js';
-import { Refusal } from '../console/components.js';
-import { consoleKit, firstSubmission, notFound, problemText, refusalPage } from '../console/context.js';
+import {
+  actionRefused,
+  consoleKit,
+  firstSubmission,
+  notFound,
+  problemText,
+  refusalPage,
+} from '../console/context.js';
 import { consoleMessages } from '../console/messages.js';
 import { ConsolePage } from '../console/shell.js';
 import { Problem } from '../core/problem.js';
@@ -66,25 +72,15 @@ export function riskConsoleRoutes(deps: RiskConsoleDeps) {
   ) {
     const locale = localeOf(request);
     const t = riskMessages(locale);
-    const back = problem.status === 404 ? `/console/risk?lang=${locale}` : alertPath(alertId, locale);
-    return sendPage(
-      reply,
-      // The language links lead to the alert's page, not to this POST's URL.
-      <ConsolePage
-        locale={locale}
-        path={alertPath(alertId, locale)}
-        title={t.reviewRefused}
-        signedIn={session}
-      >
-        <Refusal
-          problem={problem}
-          text={problemText(t, problem)}
-          back={back}
-          backLabel={problem.status === 404 ? t.backToList : t.backToAlert}
-        />
-      </ConsolePage>,
-      { status: problem.status },
-    );
+    return actionRefused(reply, {
+      locale,
+      signedIn: session,
+      title: t.reviewRefused,
+      problem,
+      text: problemText(t, problem),
+      thing: { href: alertPath(alertId, locale), label: t.backToAlert },
+      list: { href: `/console/risk?lang=${locale}`, label: t.backToList },
+    });
   }
 
   /**

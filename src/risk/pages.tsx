@@ -1,5 +1,4 @@
-import { ChoiceFilter, Entry, Moment, Table } from '../console/components.js';
-import { formOnce } from '../payments/idempotency.js';
+import { ChoiceFilter, Entry, FormTokens, Moment, Table } from '../console/components.js';
 import { fill, type Locale, numberFormat } from '../web/i18n.js';
 import type { RiskText } from './messages.js';
 import type { AlertReview, AlertStatus, RiskAlert } from './service.js';
@@ -167,8 +166,7 @@ function ReviewForm(props: { t: RiskText; locale: Locale; csrf: string; alert: R
     <section>
       <h2>{t.decide}</h2>
       <form method="post" action={`/console/risk/${alert.id}/review?lang=${props.locale}`} id="review-form">
-        <input type="hidden" name="csrf" value={props.csrf} />
-        <input type="hidden" name="once" value={formOnce.issue()} />
+        <FormTokens csrf={props.csrf} once />
         <div class="field">
           <label for="note">{t.reviewNote}</label>
           <textarea id="note" name="note" rows={3} maxlength={2000} aria-describedby="decision-help" />

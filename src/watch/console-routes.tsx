@@ -2,8 +2,14 @@ import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuthenticatedSession, AuthService } from '../auth/service.js';
-import { Refusal } from '../console/components.js';
-import { byPerson, consoleKit, firstSubmission, notFound, problemText } from '../console/context.js';
+import {
+  actionRefused,
+  byPerson,
+  consoleKit,
+  firstSubmission,
+  notFound,
+  problemText,
+} from '../console/context.js';
 import { consoleMessages } from '../console/messages.js';
 import { ConsolePage } from '../console/shell.js';
 import { Problem } from '../core/problem.js';
@@ -106,7 +112,7 @@ export function watchConsoleRoutes(deps: WatchConsoleDeps) {
   }
 
   /** An action the service refused (unknown site, nothing to accept), said plainly with the way back. */
-  function actionRefused(
+  function refused(
     request: FastifyRequest,
     reply: FastifyReply,
     session: AuthenticatedSession,
@@ -115,20 +121,15 @@ export function watchConsoleRoutes(deps: WatchConsoleDeps) {
   ) {
     const locale = localeOf(request);
     const t = watchMessages(locale);
-    const gone = problem.status === 404;
-    return sendPage(
-      reply,
-      // The language links lead to the site's page, not to this POST's URL.
-      <ConsolePage locale={locale} path={sitePath(siteId, locale)} title={t.actionRefused} signedIn={session}>
-        <Refusal
-          problem={problem}
-          text={problemText(t, problem)}
-          back={gone ? `/console/sites?lang=${locale}` : sitePath(siteId, locale)}
-          backLabel={gone ? t.backToList : t.backToSite}
-        />
-      </ConsolePage>,
-      { status: problem.status },
-    );
+    return actionRefused(reply, {
+      locale,
+      signedIn: session,
+      title: t.actionRefused,
+      problem,
+      text: problemText(t, problem),
+      thing: { href: sitePath(siteId, locale), label: t.backToSite },
+      list: { href: `/console/sites?lang=${locale}`, label: t.backToList },
+    });
   }
 
   return async (app: App) => {
@@ -216,7 +217,7 @@ export function watchConsoleRoutes(deps: WatchConsoleDeps) {
           // first, and an action that then fails leaves a page to load again for a fresh form.
           const first = await firstSubmission(deps.store.db, session, `site_${name}`, request.body.once);
           const done = first ? await act(deps.watch, id, byPerson(session, request)) : undefined;
-          if (done instanceof Problem) return actionRefused(request, reply, session, id, done);
+          if (done instanceof Problem) return refused(request, reply, session, id, done);
           return reply.redirect(sitePath(id, localeOf(request)), 303);
         },
       );

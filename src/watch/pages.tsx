@@ -1,5 +1,4 @@
-import { ChoiceFilter, Entry, Moment, PostButton, Table } from '../console/components.js';
-import { formOnce } from '../payments/idempotency.js';
+import { ChoiceFilter, Entry, FormTokens, Moment, PostButton, Table } from '../console/components.js';
 import { FormError } from '../web/fields.js';
 import { fill, type Locale, numberFormat } from '../web/i18n.js';
 import type { WatchText } from './messages.js';
@@ -137,8 +136,7 @@ export function AddSiteForm(props: {
       <h2>{t.addSite}</h2>
       <form method="post" action={`/console/sites?lang=${props.locale}`} id="add-site-form">
         <FormError id="add-error" message={props.error} />
-        <input type="hidden" name="csrf" value={props.csrf} />
-        <input type="hidden" name="once" value={formOnce.issue()} />
+        <FormTokens csrf={props.csrf} once />
         <div class="field">
           <label for="url">{t.addUrl}</label>
           <input

@@ -1,4 +1,4 @@
-import { formOnce } from '../../payments/idempotency.js';
+import { FormTokens } from '../../console/components.js';
 import { fill, formatMoney, type Locale } from '../../web/i18n.js';
 import { verificationValue } from './checks/domain-control.js';
 import type { OnboardingText } from './messages.js';
@@ -320,8 +320,7 @@ export function ApplicationStatusView(props: {
             </>
           ) : props.isOwner ? (
             <form method="post" action={`/console/application/live-key?lang=${locale}`}>
-              <input type="hidden" name="csrf" value={props.csrf} />
-              <input type="hidden" name="once" value={formOnce.issue()} />
+              <FormTokens csrf={props.csrf} once />
               <button type="submit">{t.createLiveKey}</button>
             </form>
           ) : null}

@@ -1,0 +1,60 @@
+import { sql } from 'kysely';
+import type { SharedDb } from '../store/store.js';
+import type { PersonalData } from '../vault/personal-data.js';
+import type { Scope } from './events.js';
+import type { PaymentRow } from './model.js';
+
+/** Payments read per round while looking for a customer's. */
+const SEARCH_BATCH = 500;
+
+/** How two e-mail addresses are compared: as people type them, case and surrounding spaces aside. */
+export const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * The merchant's payments whose customer e-mail is `email`, oldest first. E-mails are sealed with a
+ * fresh nonce each, so no index can find one: every payment of the merchant that has an e-mail is read
+ * and opened, a batch at a time. That is a data-subject request's cost, paid rarely, rather than a
+ * searchable fingerprint of every customer's address kept beside each payment.
+ */
+export async function paymentsOfCustomer(
+  db: SharedDb,
+  personal: PersonalData,
+  scope: Scope,
+  email: string,
+  open: (row: PaymentRow) => Promise<PaymentRow>,
+): Promise<PaymentRow[]> {
+  const found: PaymentRow[] = [];
+  let after = '';
+  for (;;) {
+    const { rows } = await sql<PaymentRow>`
+      select * from payments
+      where merchant_id = ${scope.merchantId} and livemode = ${scope.livemode}
+        and customer_email is not null and id > ${after}
+      order by id limit ${SEARCH_BATCH}`.execute(db);
+    for (const row of rows) {
+      const address = await personal.open(row.customer_email, db);
+      if (address !== null && sameEmail(address, email)) found.push(await open(row));
+    }
+    if (rows.length < SEARCH_BATCH) return found;
+    after = rows.at(-1)!.id;
+  }
+}
+
+/**
+ * Writes the customer's e-mail (sealed) into the stored events of these payments, or takes it out
+ * (null): the events API and webhook replays would otherwise go on showing the old address.
+ */
+export async function rewriteEventEmails(
+  db: SharedDb,
+  personal: PersonalData,
+  scope: Scope,
+  paymentIds: readonly string[],
+  email: string | null,
+): Promise<void> {
+  if (paymentIds.length === 0) return;
+  const value = email === null ? sql`'null'::jsonb` : sql`to_jsonb(${await personal.seal(email, db)}::text)`;
+  await sql`
+    update events set data = jsonb_set(data, '{customer_email}', ${value})
+    where merchant_id = ${scope.merchantId} and livemode = ${scope.livemode}
+      and object_id = any(${[...paymentIds]}::text[]) and data ? 'customer_email'`.execute(db);
+}

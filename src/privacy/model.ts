@@ -1,0 +1,67 @@
+/**
+ * Law 09-08's rights of the person whose data is held: to know what is held and who read it (access,
+ * art. 7), to have it corrected (rectification, art. 8), and to object to its processing (art. 9).
+ */
+export const REQUEST_KINDS = ['access', 'rectification', 'objection'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+export type RequestStatus = 'open' | 'answered';
+
+/** A payment as a person's copy of their data shows it (in the API's spelling: it is handed on as is). */
+export interface PaymentRecord {
+  id: string;
+  created_at: string;
+  /** In minor units (centimes). */
+  amount: number;
+  currency: string;
+  status: string;
+  description: string | null;
+  order_reference: string | null;
+  card: string | null;
+}
+
+/** A reading of the person's data by someone at the merchant, with the purpose they gave. */
+export interface DataReading {
+  at: string;
+  payment: string;
+  data: string;
+  purpose: string;
+}
+
+export type Answer =
+  | { kind: 'access'; email: string; payments: PaymentRecord[]; readings: DataReading[] }
+  | { kind: 'rectification'; corrected_payments: string[] }
+  | { kind: 'objection'; erased_from: string[] };
+
+export interface PrivacyRequest {
+  id: string;
+  merchantId: string;
+  livemode: boolean;
+  kind: RequestKind;
+  /** The person's e-mail address as they gave it (sealed at rest). */
+  email: string;
+  /** Rectification: the address their records should carry instead. */
+  correctedEmail: string | null;
+  note: string | null;
+  status: RequestStatus;
+  receivedAt: Date;
+  /** The date by which it must be answered. */
+  dueAt: Date;
+  answeredAt: Date | null;
+  /** How many payments the answer covered. */
+  records: number | null;
+  answer: Answer | null;
+  createdAt: Date;
+}
+
+/** The authority's view of one merchant's requests: dates and counts, no personal data. */
+export interface MerchantRequestFigures {
+  merchantId: string;
+  open: number;
+  /** Open past their due date. */
+  overdue: number;
+  answered: number;
+  /** Answered after their due date. */
+  answeredLate: number;
+  /** The oldest open request's due date. */
+  nextDueAt: Date | null;
+}

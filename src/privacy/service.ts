@@ -1,0 +1,329 @@
+import type { ColumnType, Selectable } from 'kysely';
+import type { AuditActor } from '../audit/model.js';
+import type { AuditLog } from '../audit/service.js';
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import { toJsonAmount } from '../core/money.js';
+import { type Problem, problems } from '../core/problem.js';
+import type { Scope } from '../payments/events.js';
+import type { PaymentRow } from '../payments/model.js';
+import type { Caller, PaymentService } from '../payments/service.js';
+import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
+import type { PersonalData } from '../vault/personal-data.js';
+import {
+  type Answer,
+  type DataReading,
+  type MerchantRequestFigures,
+  type PaymentRecord,
+  type PrivacyRequest,
+  REQUEST_KINDS,
+  type RequestKind,
+  type RequestStatus,
+} from './model.js';
+
+interface PrivacyTables {
+  privacy_requests: {
+    id: string;
+    merchant_id: string;
+    livemode: boolean;
+    kind: string;
+    subject_email: string;
+    corrected_email: string | null;
+    note: string | null;
+    status: ColumnType<string, string | undefined, string>;
+    received_at: Date;
+    due_at: Date;
+    answered_at: Date | null;
+    records: number | null;
+    answer: string | null;
+    created_at: Date;
+  };
+}
+type RequestRow = Selectable<PrivacyTables['privacy_requests']>;
+
+export interface NewRequest {
+  kind: RequestKind;
+  email: string;
+  correctedEmail?: string | null;
+  note?: string | null;
+  /** When the merchant received it (a letter, an e-mail); now when absent. Not in the future. */
+  receivedAt?: Date;
+}
+
+/** Who acts, for the audit trail. */
+export interface PrivacyActor {
+  actor: AuditActor;
+  ip?: string | null;
+  requestId?: string | null;
+}
+
+export interface PrivacyService {
+  /** Records a request a person made to the merchant (audited); it is due `answerDays` after receipt. */
+  fileRequest(
+    caller: Caller,
+    input: NewRequest,
+    by: PrivacyActor,
+    db?: SharedDb,
+  ): Promise<PrivacyRequest | Problem>;
+  /**
+   * Answers the request: finds the person's payments by their e-mail, then gives the copy of their
+   * data and who read it (access), corrects the address on them (rectification) or erases it
+   * (objection), in one transaction, audited. 409 when it is answered already.
+   */
+  answerRequest(
+    caller: Caller,
+    id: string,
+    by: PrivacyActor,
+    db?: SharedDb,
+  ): Promise<PrivacyRequest | Problem>;
+  getRequest(scope: Scope, id: string): Promise<PrivacyRequest | undefined>;
+  /** The merchant's requests, newest first. */
+  listRequests(scope: Scope, filter?: { status?: RequestStatus; limit?: number }): Promise<PrivacyRequest[]>;
+  /** For the supervising authority: each merchant's live requests, by dates and counts only. */
+  figures(): Promise<MerchantRequestFigures[]>;
+}
+
+export interface PrivacyDeps {
+  store: SharedStore;
+  personal: PersonalData;
+  payments: Pick<PaymentService, 'paymentsOfCustomer' | 'rewriteCustomerEmail'>;
+  audit: Pick<AuditLog, 'append' | 'list'>;
+  clock: Clock;
+  /** Days a merchant has to answer a request. */
+  answerDays: number;
+}
+
+/** Readings of the person's data an access answer lists, at most. */
+const MAX_READINGS = 1_000;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** A field of the request refused: named in the detail for people, and in `field` for programs (and the console's form). */
+const refused = (field: string, why: string) => problems.badRequest(`${field}: ${why}`, { field });
+
+function validEmail(field: string, value: string | null | undefined): Problem | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value.length > 254 || !EMAIL.test(value.trim()))
+    return refused(field, `"${value}" is not an e-mail address`);
+  return undefined;
+}
+
+function recordOf(payment: PaymentRow): PaymentRecord {
+  return {
+    id: payment.id,
+    created_at: payment.created_at.toISOString(),
+    amount: toJsonAmount(payment.amount),
+    currency: payment.currency,
+    status: payment.status,
+    description: payment.description,
+    order_reference: payment.order_reference,
+    card: payment.card_last4 ? `${payment.card_brand ?? 'card'} …${payment.card_last4}` : null,
+  };
+}
+
+export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
+  const { store, personal, clock } = deps;
+  const tables = (db?: SharedDb) => ownTables<PrivacyTables>(db ?? store.db);
+  const scopeOf = (caller: Caller): Scope => ({ merchantId: caller.merchant.id, livemode: caller.livemode });
+
+  async function requestOf(row: RequestRow, db?: SharedDb): Promise<PrivacyRequest> {
+    const answer = await personal.open(row.answer, db);
+    return {
+      id: row.id,
+      merchantId: row.merchant_id,
+      livemode: row.livemode,
+      kind: row.kind as RequestKind,
+      email: (await personal.open(row.subject_email, db))!,
+      correctedEmail: await personal.open(row.corrected_email, db),
+      note: await personal.open(row.note, db),
+      status: row.status as RequestStatus,
+      receivedAt: row.received_at,
+      dueAt: row.due_at,
+      answeredAt: row.answered_at,
+      records: row.records,
+      answer: answer === null ? null : (JSON.parse(answer) as Answer),
+      createdAt: row.created_at,
+    };
+  }
+
+  /** Who at the merchant read the person's data on these payments, and why (the console logs each reveal). */
+  async function readingsOf(paymentIds: string[], db: SharedDb): Promise<DataReading[]> {
+    const records = await deps.audit.list(
+      { limit: MAX_READINGS, action: 'data.read', targetIds: paymentIds },
+      db,
+    );
+    return records.map((record) => ({
+      at: record.at.toISOString(),
+      payment: record.targetId!,
+      data: String(record.details.data ?? ''),
+      purpose: String(record.details.purpose ?? ''),
+    }));
+  }
+
+  async function answerOf(caller: Caller, request: PrivacyRequest, db: SharedDb) {
+    const payments = await deps.payments.paymentsOfCustomer(scopeOf(caller), request.email, db);
+    const ids = payments.map((payment) => payment.id);
+    let answer: Answer;
+    if (request.kind === 'access') {
+      answer = {
+        kind: 'access',
+        email: request.email,
+        payments: payments.map(recordOf),
+        readings: await readingsOf(ids, db),
+      };
+    } else if (request.kind === 'rectification') {
+      await deps.payments.rewriteCustomerEmail(caller, ids, request.correctedEmail!.trim(), db);
+      answer = { kind: 'rectification', corrected_payments: ids };
+    } else {
+      await deps.payments.rewriteCustomerEmail(caller, ids, null, db);
+      answer = { kind: 'objection', erased_from: ids };
+    }
+    return { answer, records: ids.length };
+  }
+
+  const service: PrivacyService = {
+    async fileRequest(caller, input, by, db) {
+      if (!REQUEST_KINDS.includes(input.kind)) return refused('kind', `one of ${REQUEST_KINDS.join(', ')}`);
+      const invalid = validEmail('email', input.email) ?? validEmail('corrected_email', input.correctedEmail);
+      if (invalid) return invalid;
+      if ((input.kind === 'rectification') !== Boolean(input.correctedEmail))
+        return refused('corrected_email', 'required for a rectification, and only for one');
+      if (input.note && input.note.length > 2000) return refused('note', 'at most 2000 characters');
+      const now = clock.now();
+      const receivedAt = input.receivedAt ?? now;
+      if (Number.isNaN(receivedAt.getTime()) || receivedAt > now)
+        return refused('received_at', 'a date that is not in the future');
+      const run = async (trx: SharedDb) => {
+        const row = await tables(trx)
+          .insertInto('privacy_requests')
+          .values({
+            id: newId('dsr', now.getTime()),
+            merchant_id: caller.merchant.id,
+            livemode: caller.livemode,
+            kind: input.kind,
+            subject_email: (await personal.seal(input.email.trim(), trx))!,
+            corrected_email: await personal.seal(input.correctedEmail?.trim() ?? null, trx),
+            note: await personal.seal(input.note || null, trx),
+            received_at: receivedAt,
+            due_at: new Date(receivedAt.getTime() + deps.answerDays * 86_400_000),
+            created_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await deps.audit.append(
+          {
+            actor: by.actor,
+            action: 'privacy.request.file',
+            target: { type: 'privacy_request', id: row.id },
+            details: { merchant: caller.merchant.id, livemode: caller.livemode, kind: input.kind },
+            ip: by.ip ?? null,
+            requestId: by.requestId ?? null,
+          },
+          trx,
+        );
+        return requestOf(row, trx);
+      };
+      return db?.isTransaction ? run(db) : store.transaction(run);
+    },
+
+    async answerRequest(caller, id, by, db) {
+      const run = async (trx: SharedDb): Promise<PrivacyRequest | Problem> => {
+        const row = await tables(trx)
+          .selectFrom('privacy_requests')
+          .selectAll()
+          .where('id', '=', id)
+          .where('merchant_id', '=', caller.merchant.id)
+          .where('livemode', '=', caller.livemode)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!row) return problems.notFound(`privacy request ${id}`);
+        if (row.status === 'answered')
+          return problems.conflict('request_answered', `privacy request ${id} is answered already`);
+        const { answer, records } = await answerOf(caller, await requestOf(row, trx), trx);
+        const answeredAt = clock.now();
+        const answered = await tables(trx)
+          .updateTable('privacy_requests')
+          .set({
+            status: 'answered',
+            answered_at: answeredAt,
+            records,
+            answer: await personal.seal(JSON.stringify(answer), trx),
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await deps.audit.append(
+          {
+            actor: by.actor,
+            action: 'privacy.request.answer',
+            target: { type: 'privacy_request', id },
+            details: { kind: row.kind, records, late: answeredAt > row.due_at },
+            ip: by.ip ?? null,
+            requestId: by.requestId ?? null,
+          },
+          trx,
+        );
+        return requestOf(answered, trx);
+      };
+      return db?.isTransaction ? run(db) : store.transaction(run);
+    },
+
+    async getRequest(scope, id) {
+      const row = await tables()
+        .selectFrom('privacy_requests')
+        .selectAll()
+        .where('id', '=', id)
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .executeTakeFirst();
+      return row && requestOf(row);
+    },
+
+    async listRequests(scope, filter = {}) {
+      const rows = await tables()
+        .selectFrom('privacy_requests')
+        .selectAll()
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status!))
+        .orderBy('id', 'desc')
+        .limit(filter.limit ?? 100)
+        .execute();
+      return Promise.all(rows.map((row) => requestOf(row)));
+    },
+
+    async figures() {
+      const now = clock.now();
+      const rows = await tables()
+        .selectFrom('privacy_requests')
+        .select((eb) => [
+          'merchant_id',
+          eb.fn.countAll<string>().filterWhere('status', '=', 'open').as('open'),
+          eb.fn
+            .countAll<string>()
+            .filterWhere('status', '=', 'open')
+            .filterWhere('due_at', '<', now)
+            .as('overdue'),
+          eb.fn.countAll<string>().filterWhere('status', '=', 'answered').as('answered'),
+          eb.fn
+            .countAll<string>()
+            .filterWhere('status', '=', 'answered')
+            .filterWhere((w) => w('answered_at', '>', w.ref('due_at')))
+            .as('answered_late'),
+          eb.fn.min('due_at').filterWhere('status', '=', 'open').as('next_due_at'),
+        ])
+        .where('livemode', '=', true)
+        .groupBy('merchant_id')
+        .orderBy('merchant_id')
+        .execute();
+      return rows.map((row) => ({
+        merchantId: row.merchant_id,
+        open: Number(row.open),
+        overdue: Number(row.overdue),
+        answered: Number(row.answered),
+        answeredLate: Number(row.answered_late),
+        nextDueAt: row.next_due_at ?? null,
+      }));
+    },
+  };
+  return service;
+}
