@@ -274,6 +274,8 @@ export function createServices(deps: {
     audit,
     clock,
     answerDays: deps.config.privacyAnswerDays,
+    retentionDays: deps.config.personalDataRetentionDays,
+    logger: logger.child({ module: 'privacy' }),
   });
   const watch = createWatchService({
     store,
@@ -543,6 +545,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     stops.push(services.risk.startScheduledScan(60 * 1000));
     // Watched web sites are visited when their interval comes round; due ones are looked for each 30 s.
     stops.push(services.watch.startScheduledChecks(30 * 1000));
+    // Customers' e-mails past their retention (when one is set) go within the hour.
+    stops.push(services.privacy.startRetention(60 * 60 * 1000));
     // Holds not captured in time are released within a minute of their deadline.
     stops.push(services.payments.startScheduledExpiry(60 * 1000));
     // Lapsed Idempotency-Keys, and the answers stored with them, go within ten minutes.

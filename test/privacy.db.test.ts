@@ -8,8 +8,8 @@ import { ConsoleClient } from './console-client.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 const clock = manualClock(new Date());
-const { platform, baseUrl, api } = await testPlatform({ clock });
-const { audit } = platform.services;
+const { platform, baseUrl, api } = await testPlatform({ clock, config: { personalDataRetentionDays: 365 } });
+const { audit, privacy } = platform.services;
 const { store } = platform;
 const atlas = api(demoKeys.atlas);
 const marrakech = api(demoKeys.marrakech);
@@ -234,6 +234,39 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
     assert.ok(atlasFigures.open >= 2);
     assert.doesNotMatch(JSON.stringify(figures.body), /@/, 'no address reaches the authority');
     assert.equal((await api(demoOrganisationKeys.bank).get('/v1/privacy/figures')).status, 403);
-    clock.advance(0);
+  });
+
+  test('retention: payments older than it lose their e-mail, and their events too; newer ones keep it', async () => {
+    const withEmail = async () =>
+      Number(
+        (
+          await sql<{
+            n: string;
+          }>`select count(*) as n from payments where customer_email is not null`.execute(store.db)
+        ).rows[0]!.n,
+      );
+    // Everything so far was paid today; a year and a day later, a new payment comes.
+    clock.advance(366 * 86_400_000);
+    const old = await withEmail();
+    assert.ok(old >= 2, String(old));
+    const fresh = await paid(atlas, 'samira@example.ma');
+    assert.equal(await privacy.applyRetention(), old);
+    assert.equal(await withEmail(), 1);
+    assert.equal(
+      (await atlas.get<{ customer_email: string }>(`/v1/payments/${fresh}`)).body.customer_email,
+      'samira@example.ma',
+    );
+    assert.equal(
+      (await atlas.get<{ customer_email: null }>(`/v1/payments/${othersAtAtlas[0]}`)).body.customer_email,
+      null,
+    );
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from events where data->>'customer_email' is not null and object_id <> ${fresh}`.execute(
+      store.db,
+    );
+    assert.equal(Number(rows[0]!.n), 0, 'no event of an older payment keeps the address');
+    const [record] = await audit.list({ limit: 1, action: 'privacy.retention.erase' });
+    assert.equal(record?.details.payments, old);
+    assert.equal(await privacy.applyRetention(), 0, 'a second pass finds nothing');
   });
 });

@@ -209,6 +209,14 @@ export const settings = {
     fallback: () => 30,
     parse: integerIn(1, 90),
   }),
+  personalDataRetentionDays: setting<number | undefined>({
+    env: 'TIJARA_PERSONAL_DATA_RETENTION_DAYS',
+    description:
+      "Days a payment keeps its customer's e-mail (law 09-08: no longer than needed); the workers then erase it from the payment and its events. Unset: kept",
+    shownDefault: '(unset)',
+    fallback: () => undefined,
+    parse: integerIn(30, 3650),
+  }),
   idempotencyHours: setting({
     env: 'TIJARA_IDEMPOTENCY_HOURS',
     description:

@@ -58,3 +58,44 @@ export async function rewriteEventEmails(
     where merchant_id = ${scope.merchantId} and livemode = ${scope.livemode}
       and object_id = any(${[...paymentIds]}::text[]) and data ? 'customer_email'`.execute(db);
 }
+
+/** Payments whose e-mail one round of the retention pass erases. */
+export const RETENTION_BATCH = 1_000;
+
+/**
+ * Erases the customer's e-mail from payments created before `cutoff`, and from their events, a batch
+ * at a time, each batch its own transaction; says how many payments it erased from.
+ */
+export async function eraseEmailsCreatedBefore(
+  transaction: <T>(fn: (db: SharedDb) => Promise<T>) => Promise<T>,
+  personal: PersonalData,
+  cutoff: Date,
+): Promise<number> {
+  let erased = 0;
+  for (;;) {
+    const batch = await transaction(async (db) => {
+      const { rows } = await sql<{ id: string; merchant_id: string; livemode: boolean }>`
+        update payments set customer_email = null
+        where id in (
+          select id from payments where customer_email is not null and created_at < ${cutoff}
+          order by created_at limit ${RETENTION_BATCH} for update skip locked
+        )
+        returning id, merchant_id, livemode`.execute(db);
+      for (const [scope, ids] of byScope(rows)) await rewriteEventEmails(db, personal, scope, ids, null);
+      return rows.length;
+    });
+    erased += batch;
+    if (batch < RETENTION_BATCH) return erased;
+  }
+}
+
+function byScope(rows: readonly { id: string; merchant_id: string; livemode: boolean }[]) {
+  const scopes = new Map<string, [Scope, string[]]>();
+  for (const row of rows) {
+    const key = `${row.merchant_id}:${row.livemode}`;
+    const entry = scopes.get(key) ?? [{ merchantId: row.merchant_id, livemode: row.livemode }, []];
+    scopes.set(key, entry);
+    entry[1].push(row.id);
+  }
+  return scopes.values();
+}

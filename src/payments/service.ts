@@ -21,7 +21,7 @@ import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
 import { type ActivityLine, liveActivity } from './activity.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
-import { paymentsOfCustomer, rewriteEventEmails } from './customer-data.js';
+import { eraseEmailsCreatedBefore, paymentsOfCustomer, rewriteEventEmails } from './customer-data.js';
 import { paymentProblems } from './errors.js';
 import { type EventLog, type EventType, isOwnedBy, ownedBy, type Scope } from './events.js';
 import { JustCreated, PaymentChanged, unchangedSince } from './just-created.js';
@@ -135,6 +135,11 @@ export interface PaymentService {
     email: string | null,
     db: SharedDb,
   ): Promise<number>;
+  /**
+   * Law 09-08's retention: erases the customer's e-mail from every payment created before `cutoff`, and
+   * from its events, in batches; says from how many.
+   */
+  eraseCustomerEmailsBefore(cutoff: Date): Promise<number>;
   /**
    * Cancels the payments whose hold lapsed uncaptured (capture_before passed), each in its own
    * transaction, releasing the hold at the issuer: what the workers run each minute. Says how many.
@@ -799,6 +804,10 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       }
       await rewriteEventEmails(db, personal, scopeOf(caller), ids, email);
       return changed;
+    },
+
+    eraseCustomerEmailsBefore(cutoff) {
+      return eraseEmailsCreatedBefore((fn) => deps.store.transaction(fn), personal, cutoff);
     },
 
     async refund(caller, input, db) {

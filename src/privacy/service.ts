@@ -3,8 +3,10 @@ import type { AuditActor } from '../audit/model.js';
 import type { AuditLog } from '../audit/service.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
 import { toJsonAmount } from '../core/money.js';
 import { type Problem, problems } from '../core/problem.js';
+import { repeatEvery } from '../core/schedule.js';
 import type { Scope } from '../payments/events.js';
 import type { PaymentRow } from '../payments/model.js';
 import type { Caller, PaymentService } from '../payments/service.js';
@@ -81,16 +83,26 @@ export interface PrivacyService {
   listRequests(scope: Scope, filter?: { status?: RequestStatus; limit?: number }): Promise<PrivacyRequest[]>;
   /** For the supervising authority: each merchant's live requests, by dates and counts only. */
   figures(): Promise<MerchantRequestFigures[]>;
+  /**
+   * Erases customers' e-mails from payments older than `retentionDays` (and from their events),
+   * audited when it erased any; says from how many payments. Nothing without a retention set.
+   */
+  applyRetention(): Promise<number>;
+  /** applyRetention now, then every `everyMs`; the stop function waits for a running pass. */
+  startRetention(everyMs: number): () => Promise<void>;
 }
 
 export interface PrivacyDeps {
   store: SharedStore;
   personal: PersonalData;
-  payments: Pick<PaymentService, 'paymentsOfCustomer' | 'rewriteCustomerEmail'>;
+  payments: Pick<PaymentService, 'paymentsOfCustomer' | 'rewriteCustomerEmail' | 'eraseCustomerEmailsBefore'>;
   audit: Pick<AuditLog, 'append' | 'list'>;
   clock: Clock;
   /** Days a merchant has to answer a request. */
   answerDays: number;
+  /** Days a payment keeps its customer's e-mail; kept for good when absent. */
+  retentionDays?: number | undefined;
+  logger?: Logger;
 }
 
 /** Readings of the person's data an access answer lists, at most. */
@@ -289,6 +301,30 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
         .limit(filter.limit ?? 100)
         .execute();
       return Promise.all(rows.map((row) => requestOf(row)));
+    },
+
+    async applyRetention() {
+      if (deps.retentionDays === undefined) return 0;
+      const cutoff = new Date(clock.now().getTime() - deps.retentionDays * 86_400_000);
+      const erased = await deps.payments.eraseCustomerEmailsBefore(cutoff);
+      if (erased > 0)
+        await deps.audit.append({
+          actor: { type: 'system', id: 'retention' },
+          action: 'privacy.retention.erase',
+          details: { data: 'payment.customer_email', created_before: cutoff.toISOString(), payments: erased },
+        });
+      return erased;
+    },
+
+    startRetention(everyMs) {
+      return repeatEvery(everyMs, () =>
+        service.applyRetention().then(
+          (erased) => {
+            if (erased > 0) deps.logger?.info({ erased }, "customers' e-mails past their retention erased");
+          },
+          (error) => deps.logger?.error({ err: error }, 'erasing e-mails past their retention failed'),
+        ),
+      );
     },
 
     async figures() {
