@@ -147,3 +147,35 @@ export function ModeSelect(props: { locale: Locale; livemode: boolean }) {
     </div>
   );
 }
+
+/** The status a list's query asks for (`?status=`), one of `statuses`; `fallback` when it names none of them. */
+export function statusAsked<V extends string>(query: unknown, statuses: readonly V[], fallback: V): V {
+  const asked = (query as { status?: unknown } | undefined)?.status;
+  return statuses.find((status) => status === asked) ?? fallback;
+}
+
+/** A list's filter by status, each choice named in the module's catalogue as `status_<value>`. */
+export function StatusFilter<V extends string>(props: {
+  action: string;
+  locale: Locale;
+  t: { filterStatus: string; show: string } & Record<`status_${NoInfer<V>}`, string>;
+  statuses: readonly V[];
+  chosen: V;
+  /** More fields of the same form (a test / live choice). */
+  children?: ComponentChildren;
+}) {
+  const { t } = props;
+  return (
+    <ChoiceFilter
+      action={props.action}
+      locale={props.locale}
+      name="status"
+      label={t.filterStatus}
+      choices={props.statuses.map((value) => ({ value, label: t[`status_${value}` as const] as string }))}
+      chosen={props.chosen}
+      submit={t.show}
+    >
+      {props.children}
+    </ChoiceFilter>
+  );
+}

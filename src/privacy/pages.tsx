@@ -1,11 +1,12 @@
 import { isReadPurpose } from '../audit/sensitive.js';
 import {
-  ChoiceFilter,
   Entry,
   FormTokens,
   ModeSelect,
   Moment,
   PostButton,
+  StatusFilter,
+  statusAsked,
   Table,
 } from '../console/components.js';
 import { merchantMessages } from '../console/merchant-messages.js';
@@ -27,10 +28,7 @@ export type RequestFilter = RequestStatus | 'all';
 const REQUEST_FILTERS: readonly RequestFilter[] = ['all', 'open', 'answered'];
 
 /** The filter a query asks for; every request unless it names a status. */
-export function requestFilterOf(query: unknown): RequestFilter {
-  const asked = (query as { status?: unknown } | undefined)?.status;
-  return REQUEST_FILTERS.find((f) => f === asked) ?? 'all';
-}
+export const requestFilterOf = (query: unknown): RequestFilter => statusAsked(query, REQUEST_FILTERS, 'all');
 
 export const requestPath = (id: string, locale: Locale) => `/console/privacy/${id}?lang=${locale}`;
 export const listPath = (locale: Locale, livemode: boolean) =>
@@ -63,19 +61,16 @@ export function RequestFilterForm(props: {
   filter: RequestFilter;
   livemode: boolean;
 }) {
-  const { t } = props;
   return (
-    <ChoiceFilter
+    <StatusFilter
       action="/console/privacy"
       locale={props.locale}
-      name="status"
-      label={t.filterStatus}
-      choices={REQUEST_FILTERS.map((f) => ({ value: f, label: t[`status_${f}`] }))}
+      t={props.t}
+      statuses={REQUEST_FILTERS}
       chosen={props.filter}
-      submit={t.show}
     >
       <ModeSelect locale={props.locale} livemode={props.livemode} />
-    </ChoiceFilter>
+    </StatusFilter>
   );
 }
 

@@ -1,4 +1,4 @@
-import { ChoiceFilter, Entry, FormTokens, Moment, Table } from '../console/components.js';
+import { Entry, FormTokens, Moment, StatusFilter, statusAsked, Table } from '../console/components.js';
 import { fill, type Locale, numberFormat } from '../web/i18n.js';
 import type { RiskText } from './messages.js';
 import type { AlertReview, AlertStatus, RiskAlert } from './service.js';
@@ -8,10 +8,7 @@ export const ALERT_FILTERS = ['open', 'acknowledged', 'resolved', 'all'] as cons
 export type AlertFilter = (typeof ALERT_FILTERS)[number];
 
 /** The filter a query asks for; open alerts (the ones waiting for someone) unless it names another. */
-export function alertFilterOf(query: unknown): AlertFilter {
-  const asked = (query as { status?: unknown } | undefined)?.status;
-  return ALERT_FILTERS.find((f) => f === asked) ?? 'open';
-}
+export const alertFilterOf = (query: unknown): AlertFilter => statusAsked(query, ALERT_FILTERS, 'open');
 
 export const REVIEW_DECISIONS: readonly AlertReview['decision'][] = ['acknowledged', 'resolved'];
 
@@ -79,16 +76,13 @@ function Evidence(props: { t: RiskText; locale: Locale; alert: RiskAlert; compac
 
 /** The status choice of the list. */
 export function AlertFilterForm(props: { t: RiskText; locale: Locale; filter: AlertFilter }) {
-  const { t } = props;
   return (
-    <ChoiceFilter
+    <StatusFilter
       action="/console/risk"
       locale={props.locale}
-      name="status"
-      label={t.filterStatus}
-      choices={ALERT_FILTERS.map((f) => ({ value: f, label: t[`status_${f}`] }))}
+      t={props.t}
+      statuses={ALERT_FILTERS}
       chosen={props.filter}
-      submit={t.show}
     />
   );
 }

@@ -1,4 +1,12 @@
-import { ChoiceFilter, Entry, FormTokens, Moment, PostButton, Table } from '../console/components.js';
+import {
+  Entry,
+  FormTokens,
+  Moment,
+  PostButton,
+  StatusFilter,
+  statusAsked,
+  Table,
+} from '../console/components.js';
 import { FormError } from '../web/fields.js';
 import { fill, type Locale, numberFormat } from '../web/i18n.js';
 import type { WatchText } from './messages.js';
@@ -20,10 +28,7 @@ export type SiteFilter = SiteStatus | 'all';
 const SITE_FILTERS: readonly SiteFilter[] = ['all', ...SITE_STATUSES];
 
 /** The filter a query asks for; every site unless it names a status. */
-export function siteFilterOf(query: unknown): SiteFilter {
-  const asked = (query as { status?: unknown } | undefined)?.status;
-  return SITE_FILTERS.find((f) => f === asked) ?? 'all';
-}
+export const siteFilterOf = (query: unknown): SiteFilter => statusAsked(query, SITE_FILTERS, 'all');
 
 export const sitePath = (id: string, locale: Locale) => `/console/sites/${id}?lang=${locale}`;
 
@@ -63,16 +68,13 @@ const Address = (props: { url: string }) => <bdi dir="ltr">{props.url}</bdi>;
 
 /** The status choice of the list. */
 export function SiteFilterForm(props: { t: WatchText; locale: Locale; filter: SiteFilter }) {
-  const { t } = props;
   return (
-    <ChoiceFilter
+    <StatusFilter
       action="/console/sites"
       locale={props.locale}
-      name="status"
-      label={t.filterStatus}
-      choices={SITE_FILTERS.map((f) => ({ value: f, label: t[`status_${f}`] }))}
+      t={props.t}
+      statuses={SITE_FILTERS}
       chosen={props.filter}
-      submit={t.show}
     />
   );
 }
