@@ -33,14 +33,6 @@ export async function passwordMatches(passwordHash: string | null, password: str
   return verify(passwordHash, password).catch(() => false);
 }
 
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-
-/** The email as stored (trimmed, lower-case), or undefined when it is not one. */
-export function normaliseEmail(email: string): string | undefined {
-  const normal = email.trim().toLowerCase();
-  return normal.length <= 254 && EMAIL.test(normal) ? normal : undefined;
-}
-
 /** A bearer token: 32 random bytes, base64url (43 characters). */
 export function newToken(): string {
   return randomBytes(32).toString('base64url');

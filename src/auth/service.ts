@@ -1,5 +1,6 @@
 import { type Kysely, sql, type UpdateObject } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import { normaliseEmail } from '../core/email.js';
 import { newId } from '../core/ids.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import {
@@ -7,7 +8,6 @@ import {
   hashPassword,
   lockDuration,
   newToken,
-  normaliseEmail,
   passwordMatches,
   passwordProblem,
   sameSecret,

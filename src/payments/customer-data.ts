@@ -8,7 +8,7 @@ import type { PaymentRow } from './model.js';
 const SEARCH_BATCH = 500;
 
 /** How two e-mail addresses are compared: as people type them, case and surrounding spaces aside. */
-export const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /**
  * The merchant's payments whose customer e-mail is `email`, oldest first. E-mails are sealed with a

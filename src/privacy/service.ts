@@ -2,6 +2,7 @@ import type { ColumnType, Selectable } from 'kysely';
 import type { AuditActor } from '../audit/model.js';
 import type { AuditLog } from '../audit/service.js';
 import type { Clock } from '../core/clock.js';
+import { normaliseEmail } from '../core/email.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { toJsonAmount } from '../core/money.js';
@@ -107,15 +108,13 @@ export interface PrivacyDeps {
 
 /** Readings of the person's data an access answer lists, at most. */
 const MAX_READINGS = 1_000;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** A field of the request refused: named in the detail for people, and in `field` for programs (and the console's form). */
 const refused = (field: string, why: string) => problems.badRequest(`${field}: ${why}`, { field });
 
 function validEmail(field: string, value: string | null | undefined): Problem | undefined {
   if (value === null || value === undefined) return undefined;
-  if (value.length > 254 || !EMAIL.test(value.trim()))
-    return refused(field, `"${value}" is not an e-mail address`);
+  if (normaliseEmail(value) === undefined) return refused(field, `"${value}" is not an e-mail address`);
   return undefined;
 }
 
