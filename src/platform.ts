@@ -271,6 +271,7 @@ export function createServices(deps: {
     store,
     personal: personalData(vault),
     payments,
+    cmi,
     audit,
     clock,
     answerDays: deps.config.privacyAnswerDays,
@@ -545,8 +546,19 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     stops.push(services.risk.startScheduledScan(60 * 1000));
     // Watched web sites are visited when their interval comes round; due ones are looked for each 30 s.
     stops.push(services.watch.startScheduledChecks(30 * 1000));
-    // Customers' e-mails past their retention (when one is set) go within the hour.
+    // Customers' e-mails past their retention (when one is set) go within the hour; so do the addresses
+    // and browsers of console sessions that ended over a day ago.
     stops.push(services.privacy.startRetention(60 * 60 * 1000));
+    stops.push(
+      repeatEvery(60 * 60 * 1000, () =>
+        services.auth.deleteEndedSessions().then(
+          (deleted) => {
+            if (deleted > 0) logger.info({ deleted }, 'ended console sessions deleted');
+          },
+          (error) => logger.error({ err: error }, 'deleting ended console sessions failed'),
+        ),
+      ),
+    );
     // Holds not captured in time are released within a minute of their deadline.
     stops.push(services.payments.startScheduledExpiry(60 * 1000));
     // Lapsed Idempotency-Keys, and the answers stored with them, go within ten minutes.
@@ -603,21 +615,23 @@ const PERSONAL_DATA_SEALED = 'personal_data.sealed';
 
 /**
  * Law 09-08: personal data that an earlier version stored in clear (customers' e-mails, CMI buyers'
- * fields) is sealed in place, once, in the background, by the workers that start first; the mark in
+ * fields, the names on cards, …) is sealed in place, once, in the background, by the workers that start first; the mark in
  * platform_meta is set only when a whole pass is done, so a crash means the next start goes on.
  */
 async function sealStoredPersonalDataOnce(store: SharedStore, services: Services, logger: Logger) {
-  // v2 adds owners' identity numbers and birth dates, watched people's birth dates and bill references.
-  // Every pass skips what is sealed already, so a database marked v1 runs the earlier ones again cheaply.
-  if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v2') return;
+  // v2 adds owners' identity numbers and birth dates, watched people's birth dates and bill references;
+  // v3 the names on cards. Every pass skips what is sealed already, so a database marked with an earlier
+  // version runs the earlier passes again cheaply.
+  if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v3') return;
   const paymentRows = await sealStoredPaymentData(store.db, services.vault);
   const cmiOrders = await services.cmi.sealStoredPersonalData();
   const onboardingOwners = await services.onboarding.sealStoredPersonalData();
   const billRows = await services.bills.sealStoredPersonalData();
   const watchedPeople = await services.screening.sealStoredPersonalData();
-  await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v2');
+  const cardHolderNames = await services.vault.sealStoredHolderNames();
+  await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v3');
   logger.info(
-    { paymentRows, cmiOrders, onboardingOwners, billRows, watchedPeople },
+    { paymentRows, cmiOrders, onboardingOwners, billRows, watchedPeople, cardHolderNames },
     'personal data stored in clear is sealed',
   );
 }

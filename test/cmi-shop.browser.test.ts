@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot } from './support/browser.js';
+import { STORE_KEY, ver3 } from './support/cmi-shop.js';
 import { demoKeys, testPlatform } from './support/platform.js';
 
 const { baseUrl, api } = await testPlatform();
 const browser = await launchBrowser();
-const STORE_KEY = 'TEST1234';
-
-/** CMI's ver3 hash, written out again here from its definition so the test checks the code, not itself. */
-function ver3(fields: Record<string, string>, storeKey: string): string {
-  const escapeValue = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('|', '\\|');
-  const names = Object.keys(fields)
-    .filter((name) => !['hash', 'encoding'].includes(name.toLowerCase()))
-    .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
-  const plain = `${names.map((name) => escapeValue(fields[name]!)).join('|')}|${escapeValue(storeKey)}`;
-  return createHash('sha512').update(plain, 'utf8').digest('base64');
-}
-
 interface Callback {
   oid: string;
   procReturnCode: string;

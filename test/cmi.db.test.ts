@@ -1,34 +1,19 @@
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { isCmiPersonalField } from '../src/cmi/model.js';
 import { Problem } from '../src/core/problem.js';
 import { personalData } from '../src/vault/personal-data.js';
+import { cmiShop, type Fields, hiddenFields, SHOP, STORE_KEY, shopForm, ver3 } from './support/cmi-shop.js';
 import { demoKeys, testPlatform } from './support/platform.js';
-
-type Fields = Record<string, string>;
 
 const { platform, baseUrl } = await testPlatform();
 const caller = await platform.services.merchants.authenticate(demoKeys.atlas);
 assert.ok(caller, 'the Atlas Voyages demo key authenticates');
 const merchant = caller.merchant;
 await platform.services.cmi.seedDemoCmiStore(merchant.id);
-
-const STORE_KEY = 'TEST1234';
-const SHOP = 'https://shop.example.ma';
-
-/** CMI's ver3 hash written again here, independently of src/cmi/hash.ts. */
-function ver3(fields: Fields, storeKey: string): string {
-  const escaped = (value: string) => value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
-  const upper = (name: string) => name.toUpperCase();
-  const names = Object.keys(fields)
-    .filter((name) => !['hash', 'encoding'].includes(name.toLowerCase()))
-    .sort((a, b) => (upper(a) < upper(b) ? -1 : upper(a) > upper(b) ? 1 : 0));
-  const plaintext = [...names.map((name) => escaped(fields[name] ?? '')), escaped(storeKey)].join('|');
-  return createHash('sha512').update(plaintext, 'utf8').digest('base64');
-}
+const { postForm, startOrder, returnToShop } = cmiShop(baseUrl);
 
 /** A shop's callback page over real HTTP: answers from a script, then APPROVED. */
 async function startShop(script: [number, string][] = []) {
@@ -46,48 +31,6 @@ async function startShop(script: [number, string][] = []) {
   return { url: `http://127.0.0.1:${port}/cmi/callback`, received };
 }
 
-let orders = 0;
-
-/** The form a CMI plugin posts, signed with the demo store key. */
-function shopForm(overrides: Fields = {}, storeKey = STORE_KEY): Fields {
-  const fields: Fields = {
-    clientid: '600000001',
-    oid: `CMD-${++orders}-${randomUUID().slice(0, 8)}`,
-    amount: '1250.00',
-    currency: '504',
-    TranType: 'Auth',
-    okUrl: `${SHOP}/cmi/ok`,
-    failUrl: `${SHOP}/cmi/fail`,
-    callbackUrl: 'http://127.0.0.1:9/unused',
-    shopurl: SHOP,
-    lang: 'fr',
-    rnd: randomUUID(),
-    storetype: '3D_PAY_HOSTING',
-    hashAlgorithm: 'ver3',
-    encoding: 'UTF-8',
-    email: 'amina@example.ma',
-    BillToName: 'Amina El Idrissi',
-    ...overrides,
-  };
-  return { ...fields, HASH: ver3(fields, storeKey) };
-}
-
-function postForm(fields: Fields) {
-  return fetch(`${baseUrl}/fim/est3Dgate`, {
-    method: 'POST',
-    body: new URLSearchParams(fields),
-    redirect: 'manual',
-  });
-}
-
-async function startOrder(fields: Fields): Promise<string> {
-  const response = await postForm(fields);
-  assert.equal(response.status, 303, await response.text());
-  const match = /^\/pay\/(pay_[0-9a-z]{26})\?lang=(fr|ar|en)$/.exec(response.headers.get('location') ?? '');
-  assert.ok(match, `redirected to ${response.headers.get('location')}`);
-  return match[1]!;
-}
-
 async function confirm(paymentId: string, number: string) {
   const result = await platform.store.transaction((trx) =>
     platform.services.payments.confirm(
@@ -99,33 +42,6 @@ async function confirm(paymentId: string, number: string) {
   );
   if (result instanceof Problem) assert.fail(`confirm refused: ${result.code}`);
   return result;
-}
-
-const decode = (html: string) =>
-  html
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
-
-/** The hidden inputs of a form, as a browser would post them (preact writes an empty value as bare `value`). */
-const hiddenFields = (html: string): Fields =>
-  Object.fromEntries(
-    [...html.matchAll(/<input type="hidden" name="([^"]*)" value(?:="([^"]*)")?/g)].map((m) => [
-      decode(m[1]!),
-      decode(m[2] ?? ''),
-    ]),
-  );
-
-/** GET /fim/return as the hosted page sends the browser there; the form it posts to the shop. */
-async function returnToShop(paymentId: string) {
-  const response = await fetch(`${baseUrl}/fim/return?payment=${paymentId}&status=whatever`, {
-    redirect: 'manual',
-  });
-  const html = await response.text();
-  const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1];
-  return { response, html, action: action && decode(action), fields: hiddenFields(html) };
 }
 
 const count = async (table: 'payments' | 'cmi_orders') =>

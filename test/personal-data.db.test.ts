@@ -112,6 +112,29 @@ describe('personal data at rest', () => {
     assert.equal(again.kind === 'completed' && again.fields.BillToName, name);
   });
 
+  test('the name on a card is sealed in the vault beside its PAN; one stored in clear earlier is sealed by one pass', async () => {
+    const name = `Amina ${randomUUID().slice(0, 8)}`;
+    const created = await atlas.post<{ id: string }>('/v1/payments', { amount: 9_900, currency: 'MAD' });
+    const confirmed = await atlas.post<{ status: string; card: { token?: string } }>(
+      `/v1/payments/${created.body.id}/confirm`,
+      { card: { ...card('4111111111111111'), holder_name: name } },
+    );
+    assert.equal(confirmed.body.status, 'succeeded', JSON.stringify(confirmed.body));
+    assert.deepEqual(await columnsHolding(name), []);
+    const { rows } = await sql<{ token: string }>`
+      select card_token as token from payments where id = ${created.body.id}`.execute(db);
+    const token = rows[0]!.token;
+    const { vault } = platform.services;
+    assert.equal((await vault.getCard(token))?.holderName, name);
+
+    await sql`update vault_cards set holder_name = ${name} where token = ${token}`.execute(db);
+    assert.deepEqual(await columnsHolding(name), ['vault_cards.holder_name']);
+    assert.equal((await vault.getCard(token))?.holderName, name, 'read as it is');
+    assert.ok((await vault.sealStoredHolderNames()) >= 1);
+    assert.deepEqual(await columnsHolding(name), []);
+    assert.equal((await vault.getCard(token))?.holderName, name);
+  });
+
   test('what an earlier version stored in clear is read as it is, then sealed in place by one pass', async () => {
     const email = `legacy.${randomUUID().slice(0, 8)}@example.ma`;
     const { id, key } = await payWithEmail(email);

@@ -17,6 +17,7 @@ import {
   signedInPages,
   textOf,
 } from './support/browser.js';
+import { cmiShop, shopForm } from './support/cmi-shop.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 const { platform, baseUrl, api } = await testPlatform();
@@ -40,10 +41,21 @@ async function paid(email: string, amount: number, orderReference: string) {
   await atlas.post(`/v1/payments/${created.body.id}/confirm`, { card: card('4111111111111111') });
   return created.body.id;
 }
-// Leila paid Atlas Voyages twice (typing her address two ways); Youssef paid once.
+/** A payment through Atlas's CMI form, as a shop plugin posts it, with the buyer's name and city. */
+async function paidThroughCmi(email: string, oid: string) {
+  await platform.services.cmi.seedDemoCmiStore(atlasId);
+  const id = await cmiShop(baseUrl).startOrder(
+    shopForm({ oid, amount: '310.00', email, BillToName: 'Leila Bennani', BillToCity: 'Fès' }),
+  );
+  await atlas.post(`/v1/payments/${id}/confirm`, { card: card('4111111111111111') });
+  return id;
+}
+// Leila paid Atlas Voyages twice through its API (typing her address two ways) and once through its
+// CMI form; Youssef paid once.
 const leilas = [
   await paid(LEILA, 45_000, 'VOY-1001'),
   await paid('Leila.Bennani@Example.MA', 120_050, 'VOY-1002'),
+  await paidThroughCmi(LEILA, 'CMD-2001'),
 ];
 const youssefs = await paid('youssef@example.ma', 9_900, 'VOY-1003');
 
@@ -90,7 +102,7 @@ const cellsOf = async (page: Page, row: string) =>
 
 let accessId = '';
 
-test('in French the owner records an access request, answers it, sees both payments and the reading of the address, and downloads the answer', async () => {
+test('in French the owner records an access request, answers it, sees her payments, her CMI order and the reading of the address, and downloads the answer', async () => {
   const page = await ownerPage('/console/privacy?lang=fr');
   const t = privacyMessages('fr');
   assert.equal(await textOf(page, 'h1'), 'Demandes sur les données personnelles');
@@ -119,7 +131,7 @@ test('in French the owner records an access request, answers it, sees both payme
 
   await press(page, 'Répondre maintenant');
   assert.equal(await textOf(page, '#request-status'), 'Traitée');
-  assert.equal(await textOf(page, '#request-records'), '2');
+  assert.equal(await textOf(page, '#request-records'), '3');
   assert.equal(await page.getByRole('button', { name: 'Répondre maintenant' }).count(), 0);
   assert.deepEqual(
     await page.locator('#answer-payments tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.payment)),
@@ -136,6 +148,10 @@ test('in French the owner records an access request, answers it, sees both payme
   assert.deepEqual([status, description, order], ['succeeded', 'Séjour à Marrakech', 'VOY-1002']);
   assert.match(cardText!, /1111$/);
   assert.ok(!(await page.content()).includes(youssefs), "another person's payment is not in her answer");
+  const [oid, orderPayment, , kept] = await cellsOf(page, '#answer-cmi-orders tbody tr');
+  assert.deepEqual([oid, orderPayment], ['CMD-2001', leilas[2]]);
+  for (const field of ['BillToName', 'Leila Bennani', 'BillToCity', 'Fès', LEILA])
+    assert.ok(kept!.includes(field), `${kept} shows ${field}`);
   const reading = await cellsOf(page, '#answer-readings tbody tr');
   assert.deepEqual(reading.slice(1), [leilas[0], 'E-mail du client', 'Litige']);
   await screenshot(page, 'privacy-access-answered-fr');
@@ -154,7 +170,12 @@ test('in French the owner records an access request, answers it, sees both payme
     [
       [leilas[0], 45_000],
       [leilas[1], 120_050],
+      [leilas[2], 31_000],
     ],
+  );
+  assert.deepEqual(
+    file.cmi_orders.map((o: { oid: string; fields: Record<string, string> }) => [o.oid, o.fields.BillToName]),
+    [['CMD-2001', 'Leila Bennani']],
   );
   assert.equal(file.readings[0].purpose, 'dispute');
 
@@ -195,6 +216,7 @@ test('in Arabic (right to left) the owner records an objection and sees the paym
     leilas,
   );
   assert.match(await textOf(page, '#answer'), /مُحي البريد من هذه الأداءات وأحداثها/);
+  assert.deepEqual(await page.locator('#changed-cmi-orders li').allTextContents(), ['CMD-2001']);
   await screenshot(page, 'privacy-objection-answered-ar');
   for (const payment of leilas)
     assert.equal(

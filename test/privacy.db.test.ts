@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { demoPassword } from '../src/auth/seed.js';
+import { isCmiPersonalField } from '../src/cmi/model.js';
 import { manualClock } from '../src/core/clock.js';
+import { Problem } from '../src/core/problem.js';
 import { demoOrganisationKeys } from '../src/screening/seed.js';
+import { personalData } from '../src/vault/personal-data.js';
 import { ConsoleClient } from './console-client.js';
+import { cmiShop, type Fields, STORE_KEY, shopForm, ver3 } from './support/cmi-shop.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
 
 const clock = manualClock(new Date());
@@ -39,11 +43,58 @@ async function paid(client: ReturnType<typeof api>, email: string | undefined, a
   return created.body.id;
 }
 
-// Leila paid Atlas Voyages twice (typing her address two ways) and Marrakech Auto once; others paid too.
+const atlasMerchant = (await platform.services.merchants.authenticate(demoKeys.atlas))!.merchant;
+await platform.services.cmi.seedDemoCmiStore(atlasMerchant.id);
+const shop = cmiShop(baseUrl);
+
+/** A payment through Atlas's CMI form (a shop plugin's post), confirmed, its answer kept for the shop. */
+async function paidThroughCmi(buyer: Fields) {
+  const form = shopForm(buyer);
+  const id = await shop.startOrder(form);
+  const confirmed = await store.transaction((trx) =>
+    platform.services.payments.confirm(
+      { merchant: atlasMerchant, livemode: false },
+      id,
+      { card: { number: '4111111111111111', expMonth: 12, expYear: 2030, cvc: '123' } },
+      trx,
+    ),
+  );
+  if (confirmed instanceof Problem) assert.fail(confirmed.code);
+  assert.equal((await platform.services.cmi.completeOrder(id)).kind, 'completed');
+  return { id, oid: form.oid! };
+}
+
+const personal = personalData(platform.services.vault);
+/** A CMI order's fields and the answer kept for the shop, as stored and opened. */
+async function storedOrder(paymentId: string) {
+  const { rows } = await sql<{ fields: Fields; response: Fields; buyer_data_erased_at: Date | null }>`
+    select fields, response, buyer_data_erased_at from cmi_orders where payment_id = ${paymentId}`.execute(
+    store.db,
+  );
+  const row = rows[0]!;
+  return {
+    stored: JSON.stringify([row.fields, row.response]),
+    fields: await personal.openFields(row.fields, isCmiPersonalField),
+    response: await personal.openFields(row.response, isCmiPersonalField),
+    erasedAt: row.buyer_data_erased_at,
+  };
+}
+
+// Leila paid Atlas Voyages twice through the API (typing her address two ways) and once through its
+// CMI form, with her name, city and telephone; Marrakech Auto once. Others paid too.
+const leilaBuyer = {
+  email: 'leila.bennani@example.ma',
+  BillToName: 'Leila Bennani',
+  BillToCity: 'Fès',
+  tel: '+212661000111',
+};
+const leilaOrder = { id: '', oid: '' };
 const leilaAtAtlas = [
   await paid(atlas, 'leila.bennani@example.ma'),
   await paid(atlas, 'Leila.Bennani@Example.MA'),
+  await paidThroughCmi(leilaBuyer).then((order) => Object.assign(leilaOrder, order).id),
 ];
+const youssefOrder = await paidThroughCmi({ email: 'youssef@example.ma', BillToName: 'Youssef Tazi' });
 const leilaAtMarrakech = await paid(marrakech, 'leila.bennani@example.ma');
 const othersAtAtlas = [await paid(atlas, 'youssef@example.ma'), await paid(atlas, undefined)];
 
@@ -87,15 +138,28 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
     const answered = await answer(atlas, filed.body.id);
     assert.equal(answered.status, 200, JSON.stringify(answered.body));
     assert.equal(answered.body.status, 'answered');
-    assert.equal(answered.body.records, 2);
+    assert.equal(answered.body.records, 3);
     const report = answered.body.answer as {
       payments: { id: string; amount: number; card: string }[];
+      cmi_orders: { payment: string; oid: string; created_at: string; fields: Fields }[];
       readings: { at: string; payment: string; purpose: string; data: string }[];
     };
     assert.deepEqual(
       report.payments.map((p) => p.id),
       leilaAtAtlas,
       'her payments at this merchant only, whatever case she typed',
+    );
+    assert.deepEqual(
+      report.cmi_orders,
+      [
+        {
+          payment: leilaOrder.id,
+          oid: leilaOrder.oid,
+          created_at: report.cmi_orders[0]!.created_at,
+          fields: leilaBuyer,
+        },
+      ],
+      'what her CMI order keeps on her, and nothing of the order that is not hers',
     );
     assert.equal(report.payments[0]!.amount, 45_000);
     assert.match(report.payments[0]!.card, /1111$/);
@@ -117,7 +181,7 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
     assert.equal(again.body.code, 'request_answered');
     const trail = await audit.list({ limit: 10, action: 'privacy.request.answer', targetId: filed.body.id });
     assert.equal(trail.length, 1);
-    assert.equal(trail[0]!.details.records, 2);
+    assert.equal(trail[0]!.details.records, 3);
     assert.doesNotMatch(JSON.stringify(trail[0]!.details), /leila/i, 'the trail names no address');
   });
 
@@ -130,7 +194,20 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
     });
     assert.equal(filed.status, 201, JSON.stringify(filed.body));
     const answered = await answer(atlas, filed.body.id);
-    assert.deepEqual(answered.body.answer, { kind: 'rectification', corrected_payments: leilaAtAtlas });
+    assert.deepEqual(answered.body.answer, {
+      kind: 'rectification',
+      corrected_payments: leilaAtAtlas,
+      corrected_cmi_orders: [leilaOrder.oid],
+    });
+    // Her CMI order too, and the answer kept for the shop is signed again for what it now says.
+    const order = await storedOrder(leilaOrder.id);
+    assert.deepEqual(
+      [order.fields.email, order.fields.BillToName, order.response.email],
+      ['leila.alaoui@example.ma', 'Leila Bennani', 'leila.alaoui@example.ma'],
+    );
+    assert.equal(order.response.HASH, ver3(order.response, STORE_KEY));
+    assert.doesNotMatch(order.stored, /leila/i, 'still sealed');
+    assert.equal(order.erasedAt, null);
     for (const id of leilaAtAtlas) {
       const payment = await atlas.get<{ customer_email: string }>(`/v1/payments/${id}`);
       assert.equal(payment.body.customer_email, 'leila.alaoui@example.ma');
@@ -157,7 +234,26 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
   test('objection: her address is erased from her payments and their events', async () => {
     const filed = await file(atlas, { kind: 'objection', email: 'leila.alaoui@example.ma' });
     const answered = await answer(atlas, filed.body.id);
-    assert.deepEqual(answered.body.answer, { kind: 'objection', erased_from: leilaAtAtlas });
+    assert.deepEqual(answered.body.answer, {
+      kind: 'objection',
+      erased_from: leilaAtAtlas,
+      erased_cmi_orders: [leilaOrder.oid],
+    });
+    const order = await storedOrder(leilaOrder.id);
+    assert.deepEqual(
+      Object.keys(order.fields).filter(isCmiPersonalField),
+      [],
+      'nothing of her is left in the order',
+    );
+    assert.deepEqual(Object.keys(order.response).filter(isCmiPersonalField), []);
+    assert.equal(order.fields.oid, leilaOrder.oid, 'the order itself stays');
+    assert.equal(order.response.HASH, ver3(order.response, STORE_KEY));
+    assert.ok(order.erasedAt);
+    assert.equal(
+      (await storedOrder(youssefOrder.id)).fields.BillToName,
+      'Youssef Tazi',
+      'nobody else is touched',
+    );
     for (const id of leilaAtAtlas) {
       assert.equal(
         (await atlas.get<{ customer_email: null }>(`/v1/payments/${id}`)).body.customer_email,
@@ -250,8 +346,13 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
     const old = await withEmail();
     assert.ok(old >= 2, String(old));
     const fresh = await paid(atlas, 'samira@example.ma');
-    assert.equal(await privacy.applyRetention(), old);
-    assert.equal(await withEmail(), 1);
+    const freshOrder = await paidThroughCmi({ email: 'samira@example.ma', BillToName: 'Samira Idrissi' });
+    assert.deepEqual(await privacy.applyRetention(), { payments: old, cmiOrders: 1 });
+    const youssef = await storedOrder(youssefOrder.id);
+    assert.deepEqual(Object.keys(youssef.fields).filter(isCmiPersonalField), [], "Youssef's older order");
+    assert.equal(youssef.response.HASH, ver3(youssef.response, STORE_KEY));
+    assert.equal((await storedOrder(freshOrder.id)).fields.BillToName, 'Samira Idrissi');
+    assert.equal(await withEmail(), 2);
     assert.equal(
       (await atlas.get<{ customer_email: string }>(`/v1/payments/${fresh}`)).body.customer_email,
       'samira@example.ma',
@@ -261,12 +362,16 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
       null,
     );
     const { rows } = await sql<{ n: string }>`
-      select count(*) as n from events where data->>'customer_email' is not null and object_id <> ${fresh}`.execute(
-      store.db,
-    );
+      select count(*) as n from events where data->>'customer_email' is not null
+        and object_id <> all(${[fresh, freshOrder.id]}::text[])`.execute(store.db);
     assert.equal(Number(rows[0]!.n), 0, 'no event of an older payment keeps the address');
     const [record] = await audit.list({ limit: 1, action: 'privacy.retention.erase' });
     assert.equal(record?.details.payments, old);
-    assert.equal(await privacy.applyRetention(), 0, 'a second pass finds nothing');
+    assert.equal(record?.details.cmi_orders, 1);
+    assert.deepEqual(
+      await privacy.applyRetention(),
+      { payments: 0, cmiOrders: 0 },
+      'a second pass finds nothing',
+    );
   });
 });

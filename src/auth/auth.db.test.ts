@@ -330,6 +330,31 @@ describe('sessions', () => {
     assertSignedIn(await signIn(email, 'un-autre-mot-de-passe'));
   });
 
+  test('a session ended over a day ago is deleted with the address it came from; others stay', async () => {
+    const { user, email } = await newPerson('merchant', 'developer');
+    const signedOut = await session(email);
+    assert.equal(await auth.signOut(signedOut.token), true);
+    const live = await session(email);
+    const ids = async () =>
+      (await sql<{ id: string }>`select id from sessions where user_id = ${user.id}`.execute(store.db)).rows
+        .map((r) => r.id)
+        .sort();
+    clock.advance(20 * MINUTE);
+    assert.ok(await auth.authenticateSession(live.token));
+    await auth.deleteEndedSessions();
+    assert.equal((await ids()).length, 2, 'signed out 20 minutes ago: kept for now');
+    for (let hours = 0; hours < 24; hours++) {
+      clock.advance(60 * MINUTE);
+      // Kept alive by its use until its 12 hours are up; then it ends too.
+      await auth.authenticateSession(live.token);
+    }
+    await auth.deleteEndedSessions();
+    assert.deepEqual(await ids(), [sha256(live.token)], 'signed out over a day ago: gone');
+    clock.advance(24 * 60 * MINUTE);
+    await auth.deleteEndedSessions();
+    assert.deepEqual(await ids(), [], 'expired over a day ago: gone');
+  });
+
   test('the CSRF check takes the session’s token and refuses any other', async () => {
     const { email } = await newPerson('merchant', 'owner');
     const mine = await auth.authenticateSession((await session(email)).token);

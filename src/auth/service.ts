@@ -158,10 +158,17 @@ export interface AuthService {
   revokeAllSessions(userId: string, db?: SharedDb): Promise<number>;
   /** Whether a submitted form carries this session's CSRF token. */
   checkCsrf(session: Pick<Session, 'csrfToken'>, token: string | undefined): boolean;
+  /**
+   * Law 09-08: deletes sessions that ended (expired, idle or signed out) over a day ago, with the
+   * address and browser they were opened from; the audit trail keeps the sign-ins. Says how many.
+   */
+  deleteEndedSessions(): Promise<number>;
   can: typeof can;
 }
 
 export const SESSION_IDLE_MS = 30 * 60_000;
+/** How long an ended session's row is kept: a day, for whoever looks into last night's sign-ins. */
+export const ENDED_SESSION_KEPT_MS = 24 * 3_600_000;
 export const SESSION_ABSOLUTE_MS = 12 * 3_600_000;
 // Refreshing last_seen_at at most this often spares a write per request; idle expiry is late by at most this.
 const SESSION_TOUCH_MS = 60_000;
@@ -590,7 +597,24 @@ export function createAuthService(deps: {
     return { user: toUser(user), organisation, session: toSession(row, csrfTokenFor(token)) };
   }
 
+  async function deleteEndedSessions(): Promise<number> {
+    const now = clock.now().getTime();
+    const endedBefore = new Date(now - ENDED_SESSION_KEPT_MS);
+    const result = await tables()
+      .deleteFrom('sessions')
+      .where((eb) =>
+        eb.or([
+          eb('expires_at', '<', endedBefore),
+          eb('revoked_at', '<', endedBefore),
+          eb('last_seen_at', '<', new Date(now - ENDED_SESSION_KEPT_MS - SESSION_IDLE_MS)),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   return {
+    deleteEndedSessions,
     createOrganisation,
     getOrganisation,
     async listOrganisations(kind, db) {

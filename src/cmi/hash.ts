@@ -65,6 +65,11 @@ export function cmiHash(fields: Record<string, string>, storeKey: string): strin
   return createHash('sha512').update(cmiHashPlaintext(fields, storeKey), 'utf8').digest('base64');
 }
 
+/** The fields without their signature, whatever the case of its name. */
+export function withoutHash<T extends Record<string, string>>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => name.toLowerCase() !== 'hash')) as T;
+}
+
 /** The HASH a message carries, whatever the case of its name. */
 export function hashFieldOf(fields: Record<string, string>): string | undefined {
   const name = Object.keys(fields).find((n) => n.toLowerCase() === 'hash');

@@ -40,6 +40,7 @@ export interface CmiTables {
     callback_lease_until: Date | null;
     callback_last_error: string | null;
     created_at: Generated<Date>;
+    buyer_data_erased_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   };
 }
 

@@ -13,9 +13,10 @@ import { personalData, RESEAL_BATCH, resealInBatches } from '../vault/personal-d
 import type { VaultService } from '../vault/service.js';
 import type { Locale } from '../web/i18n.js';
 import { type Cc5Request, cc5Error, cc5ResponseXml, type HistoryEntry, parseCc5Request } from './api.js';
+import { type BuyerChange, type BuyerRecord, buyerData } from './buyer-data.js';
 import { type CallbackAnswer, postCallback } from './callback.js';
 import { checkGateFields, fieldOf, type GateOrder, type GateProblem, gateLocale, readForm } from './gate.js';
-import { verifyCmiHash } from './hash.js';
+import { verifyCmiHash, withoutHash } from './hash.js';
 import {
   type CallbackStatus,
   type CmiFields,
@@ -87,6 +88,20 @@ export interface CmiService {
    * safe to run twice. Returns how many orders it read.
    */
   sealStoredPersonalData(): Promise<number>;
+  /** Law 09-08: the buyer's fields that the merchant's orders of these payments keep, opened. */
+  buyerRecords(merchantId: string, paymentIds: readonly string[], db: SharedDb): Promise<BuyerRecord[]>;
+  /**
+   * Law 09-08: corrects the buyer's e-mail on the merchant's orders of these payments, or erases every
+   * field of the buyer from them; the answer kept for the shop is signed again. Says which orders (oid).
+   */
+  changeBuyerData(
+    merchantId: string,
+    paymentIds: readonly string[],
+    change: BuyerChange,
+    db: SharedDb,
+  ): Promise<string[]>;
+  /** Retention: erases the buyer's fields from orders created before `cutoff`, in batches; says from how many. */
+  eraseBuyerDataBefore(cutoff: Date): Promise<number>;
   outboxHandlers: OutboxHandler[];
 }
 
@@ -265,6 +280,8 @@ export function createCmiService(deps: CmiDeps): CmiService {
           completed_at: null,
           callback_lease_until: null,
           callback_last_error: null,
+          // The payment's clock: retention compares an order's age with it.
+          created_at: deps.clock.now(),
         })
         .execute();
       return payment.id;
@@ -573,6 +590,17 @@ export function createCmiService(deps: CmiDeps): CmiService {
     throw new Error(`the demo CMI store could not be created: ${created.detail ?? created.title}`);
   }
 
+  const buyers = buyerData({
+    tables,
+    personal,
+    async storeKeyOf(clientId, db) {
+      const store = await findStore(clientId, db);
+      if (!store) throw new Error(`CMI store ${clientId} is gone`);
+      return storeKeyOf(store, db);
+    },
+    now: () => deps.clock.now(),
+  });
+
   return {
     createStore,
     async getStoreByClientId(clientId, db) {
@@ -611,6 +639,9 @@ export function createCmiService(deps: CmiDeps): CmiService {
             .execute();
         },
       ),
+    buyerRecords: buyers.recordsOf,
+    changeBuyerData: buyers.change,
+    eraseBuyerDataBefore: (cutoff) => buyers.eraseBefore((fn) => deps.store.transaction(fn), cutoff),
     outboxHandlers: [
       {
         topic: CALLBACK_TOPIC,
@@ -625,9 +656,4 @@ export function createCmiService(deps: CmiDeps): CmiService {
       },
     ],
   };
-}
-
-/** The fields without their signature, whatever the case of its name. */
-function withoutHash(fields: CmiFields): CmiFields {
-  return Object.fromEntries(Object.entries(fields).filter(([name]) => name.toLowerCase() !== 'hash'));
 }

@@ -212,7 +212,7 @@ export const settings = {
   personalDataRetentionDays: setting<number | undefined>({
     env: 'TIJARA_PERSONAL_DATA_RETENTION_DAYS',
     description:
-      "Days a payment keeps its customer's e-mail (law 09-08: no longer than needed); the workers then erase it from the payment and its events. Unset: kept",
+      "Days a payment keeps its customer's e-mail and a CMI order its buyer's fields (law 09-08: no longer than needed); the workers then erase them, from the payment's events too. Unset: kept",
     shownDefault: '(unset)',
     fallback: () => undefined,
     parse: integerIn(30, 3650),

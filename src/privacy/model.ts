@@ -1,3 +1,5 @@
+import type { BuyerRecord } from '../cmi/buyer-data.js';
+
 /**
  * Law 09-08's rights of the person whose data is held: to know what is held and who read it (access,
  * art. 7), to have it corrected (rectification, art. 8), and to object to its processing (art. 9).
@@ -27,10 +29,20 @@ export interface DataReading {
   purpose: string;
 }
 
+/**
+ * An answer as the person's copy and the API give it. The CMI orders (by their id at the shop) were
+ * added later: answers given before lack them.
+ */
 export type Answer =
-  | { kind: 'access'; email: string; payments: PaymentRecord[]; readings: DataReading[] }
-  | { kind: 'rectification'; corrected_payments: string[] }
-  | { kind: 'objection'; erased_from: string[] };
+  | {
+      kind: 'access';
+      email: string;
+      payments: PaymentRecord[];
+      cmi_orders?: BuyerRecord[];
+      readings: DataReading[];
+    }
+  | { kind: 'rectification'; corrected_payments: string[]; corrected_cmi_orders?: string[] }
+  | { kind: 'objection'; erased_from: string[]; erased_cmi_orders?: string[] };
 
 export interface PrivacyRequest {
   id: string;

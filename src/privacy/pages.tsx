@@ -1,4 +1,5 @@
 import { isReadPurpose } from '../audit/sensitive.js';
+import type { BuyerRecord } from '../cmi/buyer-data.js';
 import {
   Entry,
   FormTokens,
@@ -355,6 +356,58 @@ function ReadingsTable(props: { t: PrivacyText; locale: Locale; readings: readon
   );
 }
 
+/** What the person's CMI orders keep on them: the shop's order id, its payment, and the fields. */
+function CmiOrdersTable(props: { t: PrivacyText; locale: Locale; orders: readonly BuyerRecord[] }) {
+  const { t, locale } = props;
+  return (
+    <Table
+      id="answer-cmi-orders"
+      rows={props.orders}
+      empty=""
+      headings={[t.cmiOrder, t.payment, t.date, t.buyerFields]}
+      row={(order) => (
+        <tr key={order.payment} data-payment={order.payment}>
+          <td>
+            <Ltr text={order.oid} />
+          </td>
+          <td>
+            <Ltr text={order.payment} />
+          </td>
+          <td>
+            <Moment at={new Date(order.created_at)} locale={locale} />
+          </td>
+          <td>
+            <dl>
+              {Object.entries(order.fields).map(([name, value]) => (
+                <Entry key={name} term={name}>
+                  {value}
+                </Entry>
+              ))}
+            </dl>
+          </td>
+        </tr>
+      )}
+    />
+  );
+}
+
+/** The CMI orders (by the shop's order id) a rectification or an objection changed too, when any. */
+function ChangedCmiOrders(props: { lead: string; oids: readonly string[] | undefined }) {
+  if (!props.oids?.length) return null;
+  return (
+    <>
+      <p>{props.lead}</p>
+      <ul id="changed-cmi-orders">
+        {props.oids.map((oid) => (
+          <li key={oid}>
+            <Ltr text={oid} />
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 /** The payments a rectification corrected or an objection erased the address from. */
 function ChangedPayments(props: { t: PrivacyText; locale: Locale; lead: string; ids: readonly string[] }) {
   const { t, locale } = props;
@@ -391,13 +444,25 @@ function AnswerSection(props: { t: PrivacyText; locale: Locale; request: Privacy
           </p>
           <h3>{t.theirPayments}</h3>
           <PaymentsTable t={t} locale={locale} answer={answer} />
+          {answer.cmi_orders?.length ? (
+            <>
+              <h3>{t.cmiOrders}</h3>
+              <CmiOrdersTable t={t} locale={locale} orders={answer.cmi_orders} />
+            </>
+          ) : null}
           <h3>{t.readings}</h3>
           <ReadingsTable t={t} locale={locale} readings={answer.readings} />
         </>
       ) : answer.kind === 'rectification' ? (
-        <ChangedPayments t={t} locale={locale} lead={t.corrected} ids={answer.corrected_payments} />
+        <>
+          <ChangedPayments t={t} locale={locale} lead={t.corrected} ids={answer.corrected_payments} />
+          <ChangedCmiOrders lead={t.cmiCorrected} oids={answer.corrected_cmi_orders} />
+        </>
       ) : (
-        <ChangedPayments t={t} locale={locale} lead={t.erased} ids={answer.erased_from} />
+        <>
+          <ChangedPayments t={t} locale={locale} lead={t.erased} ids={answer.erased_from} />
+          <ChangedCmiOrders lead={t.cmiErased} oids={answer.erased_cmi_orders} />
+        </>
       )}
       <p>
         <a href={`/console/privacy/${props.request.id}/answer.json`} id="download-answer">

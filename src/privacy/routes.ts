@@ -31,7 +31,7 @@ const RequestSchema = Type.Object(
     answer: Nullable(
       Type.Record(Type.String(), Type.Unknown(), {
         description:
-          'access: the payments found (amounts in centimes) and every reading of the e-mail with its purpose; rectification: corrected_payments; objection: erased_from',
+          'access: the payments found (amounts in centimes), the buyer fields their CMI orders keep (cmi_orders) and every reading of the e-mail with its purpose; rectification: corrected_payments and corrected_cmi_orders (order ids); objection: erased_from and erased_cmi_orders',
       }),
     ),
   },

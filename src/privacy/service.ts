@@ -1,6 +1,7 @@
 import type { ColumnType, Selectable } from 'kysely';
 import type { AuditActor } from '../audit/model.js';
 import type { AuditLog } from '../audit/service.js';
+import type { CmiService } from '../cmi/service.js';
 import type { Clock } from '../core/clock.js';
 import { normaliseEmail } from '../core/email.js';
 import { newId } from '../core/ids.js';
@@ -70,8 +71,9 @@ export interface PrivacyService {
   ): Promise<PrivacyRequest | Problem>;
   /**
    * Answers the request: finds the person's payments by their e-mail, then gives the copy of their
-   * data and who read it (access), corrects the address on them (rectification) or erases it
-   * (objection), in one transaction, audited. 409 when it is answered already.
+   * data, what the CMI orders of those payments keep on them, and who read it (access); corrects the
+   * address on them and their orders (rectification); or erases it, and everything of the buyer from
+   * their orders (objection); in one transaction, audited. 409 when it is answered already.
    */
   answerRequest(
     caller: Caller,
@@ -85,23 +87,32 @@ export interface PrivacyService {
   /** For the supervising authority: each merchant's live requests, by dates and counts only. */
   figures(): Promise<MerchantRequestFigures[]>;
   /**
-   * Erases customers' e-mails from payments older than `retentionDays` (and from their events),
-   * audited when it erased any; says from how many payments. Nothing without a retention set.
+   * Erases customers' e-mails from payments older than `retentionDays` (and from their events), and
+   * buyers' fields from CMI orders as old, audited when it erased any; says from how many of each.
+   * Nothing without a retention set.
    */
-  applyRetention(): Promise<number>;
+  applyRetention(): Promise<RetentionPass>;
   /** applyRetention now, then every `everyMs`; the stop function waits for a running pass. */
   startRetention(everyMs: number): () => Promise<void>;
+}
+
+/** What one retention pass erased personal data from. */
+export interface RetentionPass {
+  payments: number;
+  cmiOrders: number;
 }
 
 export interface PrivacyDeps {
   store: SharedStore;
   personal: PersonalData;
   payments: Pick<PaymentService, 'paymentsOfCustomer' | 'rewriteCustomerEmail' | 'eraseCustomerEmailsBefore'>;
+  /** The CMI interface's orders keep the buyer's name, addresses and telephone beside the payment. */
+  cmi: Pick<CmiService, 'buyerRecords' | 'changeBuyerData' | 'eraseBuyerDataBefore'>;
   audit: Pick<AuditLog, 'append' | 'list'>;
   clock: Clock;
   /** Days a merchant has to answer a request. */
   answerDays: number;
-  /** Days a payment keeps its customer's e-mail; kept for good when absent. */
+  /** Days a payment keeps its customer's e-mail (and a CMI order its buyer's fields); kept for good when absent. */
   retentionDays?: number | undefined;
   logger?: Logger;
 }
@@ -173,20 +184,25 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
   async function answerOf(caller: Caller, request: PrivacyRequest, db: SharedDb) {
     const payments = await deps.payments.paymentsOfCustomer(scopeOf(caller), request.email, db);
     const ids = payments.map((payment) => payment.id);
+    const merchantId = caller.merchant.id;
     let answer: Answer;
     if (request.kind === 'access') {
       answer = {
         kind: 'access',
         email: request.email,
         payments: payments.map(recordOf),
+        cmi_orders: await deps.cmi.buyerRecords(merchantId, ids, db),
         readings: await readingsOf(ids, db),
       };
     } else if (request.kind === 'rectification') {
-      await deps.payments.rewriteCustomerEmail(caller, ids, request.correctedEmail!.trim(), db);
-      answer = { kind: 'rectification', corrected_payments: ids };
+      const email = request.correctedEmail!.trim();
+      await deps.payments.rewriteCustomerEmail(caller, ids, email, db);
+      const orders = await deps.cmi.changeBuyerData(merchantId, ids, { email }, db);
+      answer = { kind: 'rectification', corrected_payments: ids, corrected_cmi_orders: orders };
     } else {
       await deps.payments.rewriteCustomerEmail(caller, ids, null, db);
-      answer = { kind: 'objection', erased_from: ids };
+      const orders = await deps.cmi.changeBuyerData(merchantId, ids, 'erase', db);
+      answer = { kind: 'objection', erased_from: ids, erased_cmi_orders: orders };
     }
     return { answer, records: ids.length };
   }
@@ -303,14 +319,22 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
     },
 
     async applyRetention() {
-      if (deps.retentionDays === undefined) return 0;
+      if (deps.retentionDays === undefined) return { payments: 0, cmiOrders: 0 };
       const cutoff = new Date(clock.now().getTime() - deps.retentionDays * 86_400_000);
-      const erased = await deps.payments.eraseCustomerEmailsBefore(cutoff);
-      if (erased > 0)
+      const erased = {
+        payments: await deps.payments.eraseCustomerEmailsBefore(cutoff),
+        cmiOrders: await deps.cmi.eraseBuyerDataBefore(cutoff),
+      };
+      if (erased.payments + erased.cmiOrders > 0)
         await deps.audit.append({
           actor: { type: 'system', id: 'retention' },
           action: 'privacy.retention.erase',
-          details: { data: 'payment.customer_email', created_before: cutoff.toISOString(), payments: erased },
+          details: {
+            data: ['payment.customer_email', 'cmi_order.buyer'],
+            created_before: cutoff.toISOString(),
+            payments: erased.payments,
+            cmi_orders: erased.cmiOrders,
+          },
         });
       return erased;
     },
@@ -319,9 +343,10 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
       return repeatEvery(everyMs, () =>
         service.applyRetention().then(
           (erased) => {
-            if (erased > 0) deps.logger?.info({ erased }, "customers' e-mails past their retention erased");
+            if (erased.payments + erased.cmiOrders > 0)
+              deps.logger?.info(erased, "customers' personal data past its retention erased");
           },
-          (error) => deps.logger?.error({ err: error }, 'erasing e-mails past their retention failed'),
+          (error) => deps.logger?.error({ err: error }, 'erasing personal data past its retention failed'),
         ),
       );
     },

@@ -5,6 +5,7 @@ import { ownTables, type SharedDb, type SharedStore, writtenByThisTransaction } 
 import { holdInsert } from '../store/write-at-commit.js';
 import { hmacHex, newKey, open, seal } from './cipher.js';
 import { findMasterKey, type Keyring } from './keyring.js';
+import { RESEAL_BATCH, resealInBatches } from './reseal.js';
 
 export type KeyPurpose = 'data' | 'fingerprint';
 
@@ -26,6 +27,7 @@ export interface VaultTables {
     brand: CardBrand;
     exp_month: number;
     exp_year: number;
+    /** The name on the card, as typed on the payment page: sealed like every personal datum (law 09-08). */
     holder_name: string | null;
     key_id: string;
     /** iv ‖ tag ‖ encrypted PAN, authenticated with the token. */
@@ -68,6 +70,11 @@ export interface VaultService {
   /** Seals a short secret (webhook signing secrets, CMI store keys) so it can be stored and read back. Returns an opaque string. */
   sealSecret(plaintext: string, db?: SharedDb): Promise<string>;
   openSecret(sealed: string, db?: SharedDb): Promise<string>;
+  /**
+   * Seals in place the holder names an earlier version kept in clear beside the encrypted PAN. Safe to
+   * run twice, or on two processes at once; returns how many cards it read.
+   */
+  sealStoredHolderNames(): Promise<number>;
   /** Starts a new data key for new records, and re-wraps under the current master key every key still wrapped by a previous one. */
   rotate(db?: SharedDb): Promise<{ dataKeyId: string; rewrapped: number }>;
 }
@@ -217,10 +224,11 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
       brand: cardBrand(card.pan),
       exp_month: card.expMonth,
       exp_year: card.expYear,
-      holder_name: card.holderName ?? null,
+      holder_name: card.holderName || null,
     };
     await holdInsert(db, 'vault_cards', {
       ...row,
+      holder_name: row.holder_name && (await sealSecret(row.holder_name, dbArg)),
       key_id: dataKey.id,
       ciphertext: seal(dataKey.key, Buffer.from(card.pan, 'utf8'), token),
     });
@@ -261,6 +269,10 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
     );
   }
 
+  /** A holder name as stored: sealed, or in clear if stored before sealing began. */
+  const openHolderName = async (stored: string | null, db?: SharedDb) =>
+    stored !== null && isSealedSecret(stored) ? openSecret(stored, db) : stored;
+
   async function rotateIn(db: Db): Promise<{ dataKeyId: string; rewrapped: number }> {
     await sql`select pg_advisory_xact_lock(${ROTATION_LOCK_KEY})`.execute(db);
     const stale = await db
@@ -296,12 +308,36 @@ export function createVaultService(deps: { store: SharedStore; keyring: Keyring 
         .select(['token', 'fingerprint', 'bin', 'last4', 'brand', 'exp_month', 'exp_year', 'holder_name'])
         .where('token', '=', token)
         .executeTakeFirst();
-      return row && toStoredCard(row);
+      if (!row) return undefined;
+      return toStoredCard({ ...row, holder_name: await openHolderName(row.holder_name, db) });
     },
     revealPan,
     fingerprint,
     sealSecret,
     openSecret,
+    sealStoredHolderNames: () =>
+      resealInBatches(
+        '',
+        (after) =>
+          tables(undefined)
+            .selectFrom('vault_cards')
+            .select(['token', 'holder_name'])
+            .where('token', '>', after)
+            .where('holder_name', 'is not', null)
+            .orderBy('token')
+            .limit(RESEAL_BATCH)
+            .execute(),
+        (card) => card.token,
+        async (card) => {
+          if (card.holder_name === null || isSealedSecret(card.holder_name)) return;
+          await tables(undefined)
+            .updateTable('vault_cards')
+            .set({ holder_name: await sealSecret(card.holder_name) })
+            .where('token', '=', card.token)
+            .where('holder_name', '=', card.holder_name)
+            .execute();
+        },
+      ),
     async rotate(db) {
       const result = db
         ? await rotateIn(tables(db))
