@@ -39,6 +39,7 @@ import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
 import { createWebhookService, type WebhookService } from './payments/webhooks.js';
 import { privacyConsoleRoutes } from './privacy/console-routes.js';
+import { registerRoutes } from './privacy/register-routes.js';
 import { privacyRoutes } from './privacy/routes.js';
 import { createPrivacyService, type PrivacyService } from './privacy/service.js';
 import { riskConsoleRoutes } from './risk/console-routes.js';
@@ -470,6 +471,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   await server.register(observatoryRoutes({ observatory: services.observatory }));
   await server.register(observatoryPageRoutes(services.observatory));
+  await server.register(
+    registerRoutes({
+      answerDays: config.privacyAnswerDays,
+      retentionDays: config.personalDataRetentionDays,
+    }),
+  );
   await server.register(riskRoutes({ risk: services.risk, organisationKeys: services.organisationKeys }));
   await server.register(
     riskConsoleRoutes({ risk: services.risk, auth: services.auth, merchants: services.merchants, store }),

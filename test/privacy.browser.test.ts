@@ -13,6 +13,7 @@ import {
   assertRefused,
   assertSentToSignIn,
   launchBrowser,
+  openPage,
   screenshot,
   signedInPages,
   textOf,
@@ -429,4 +430,40 @@ test("people without 'privacy.requests' or 'privacy.manage' are refused; a visit
       posts: [],
       hidden: 'data-merchant',
     });
+});
+
+test('anyone reaches the register of processing from any page, in each language, accessible and without JavaScript', async () => {
+  const page = await openPage(browser, `${baseUrl}/observatory?lang=fr`, { bypassCSP: true });
+  await Promise.all([
+    page.waitForURL(/\/privacy\?lang=fr$/),
+    page.getByRole('link', { name: 'Vos données personnelles' }).click(),
+  ]);
+  assert.equal(await textOf(page, 'h1'), 'Vos données personnelles chez Tijara');
+  const cards = page.locator('#processing-card_payments');
+  assert.equal(await cards.locator('h2').textContent(), 'Les personnes qui paient par carte');
+  assert.match((await cards.locator('dl').textContent()) ?? '', /n’est jamais écrit nulle part/);
+  // Where each piece is kept is folded away until asked for.
+  assert.equal(await cards.locator('table').isVisible(), false);
+  await cards.getByText('Où et comment elles sont stockées').click();
+  const holderName = cards.locator('tr', { hasText: 'vault_cards.holder_name' });
+  assert.equal(await holderName.getAttribute('data-protection'), 'sealed');
+  assert.match((await holderName.textContent()) ?? '', /chiffrée \(AES-256-GCM\)/);
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await screenshot(page, 'privacy-register-fr');
+
+  for (const [lang, title] of [
+    ['ar', 'معطياتكم الشخصية لدى تجارة'],
+    ['en', 'Your personal data at Tijara'],
+  ] as const) {
+    await page.goto(`${baseUrl}/privacy?lang=${lang}`);
+    assert.equal(await textOf(page, 'h1'), title);
+    assert.equal(await page.locator('html').getAttribute('dir'), lang === 'ar' ? 'rtl' : 'ltr');
+    assert.deepEqual(await accessibilityViolations(page), [], lang);
+  }
+  await page.context().close();
+
+  const plain = await openPage(browser, `${baseUrl}/privacy?lang=en`, { javaScriptEnabled: false });
+  await plain.locator('#processing-customer_contact').getByText('Where and how it is stored').click();
+  assert.equal(await plain.locator('#processing-customer_contact table').isVisible(), true);
+  await plain.context().close();
 });

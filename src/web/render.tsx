@@ -4,6 +4,12 @@ import { renderToString } from 'preact-render-to-string';
 import { direction, LOCALES, type Locale } from './i18n.js';
 
 const languageNames: Record<Locale, string> = { ar: 'العربية', fr: 'Français', en: 'English' };
+/** Every page links to what Tijara keeps on people (law 09-08), as a shop's pages link to their notice. */
+const privacyLink: Record<Locale, string> = {
+  ar: 'معطياتكم الشخصية',
+  fr: 'Vos données personnelles',
+  en: 'Your personal data',
+};
 
 export interface PageProps {
   locale: Locale;
@@ -53,6 +59,9 @@ export function Page({ locale, title, path, children, scripts = [], wide = false
         <main id="main" class={wide ? 'wide' : undefined}>
           {children}
         </main>
+        <footer class="site">
+          <a href={`/privacy?lang=${locale}`}>{privacyLink[locale]}</a>
+        </footer>
         {scripts.map((src) => (
           <script src={src} defer key={src} />
         ))}
