@@ -22,6 +22,7 @@ import { type AccessControlServer, createAccessControlServer } from './issuer/ac
 import { createIssuerService, type IssuerService } from './issuer/service.js';
 import { createLedgerService, type LedgerService } from './ledger/service.js';
 import { merchantAuthentication } from './merchants/auth.js';
+import { filesAwaitingReview } from './merchants/onboarding/attention.js';
 import { onboardingConsoleRoutes } from './merchants/onboarding/console-routes.js';
 import { merchantConsoleGate } from './merchants/onboarding/gate.js';
 import { onboardingApiRoutes } from './merchants/onboarding/routes.js';
@@ -38,10 +39,12 @@ import { sealStoredPaymentData } from './payments/personal-data.js';
 import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
 import { createWebhookService, type WebhookService } from './payments/webhooks.js';
+import { overdueRequests } from './privacy/attention.js';
 import { privacyConsoleRoutes } from './privacy/console-routes.js';
 import { registerRoutes } from './privacy/register-routes.js';
 import { privacyRoutes } from './privacy/routes.js';
 import { createPrivacyService, type PrivacyService } from './privacy/service.js';
+import { openAlerts } from './risk/attention.js';
 import { riskConsoleRoutes } from './risk/console-routes.js';
 import { riskRoutes } from './risk/routes.js';
 import { createRiskService, type RiskService } from './risk/service.js';
@@ -58,6 +61,7 @@ import { createSwitchService, type SwitchService } from './switch/service.js';
 import { type Keyring, keyringFromKeys, loadKeyring } from './vault/keyring.js';
 import { personalData } from './vault/personal-data.js';
 import { createVaultService, type VaultService } from './vault/service.js';
+import { sitesInTrouble } from './watch/attention.js';
 import { watchConsoleRoutes } from './watch/console-routes.js';
 import { watchRoutes } from './watch/routes.js';
 import { createWatchService, type NewSite, type WatchService } from './watch/service.js';
@@ -180,6 +184,7 @@ export function createServices(deps: {
     ledger,
     clock,
     fingerprint: (pan, db) => vault.fingerprint(pan, db),
+    personal: personalData(vault),
   });
   const switchService = createSwitchService({
     store,
@@ -440,6 +445,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       events: services.events,
       ledger: services.ledger,
       baseUrl,
+      attention: [
+        filesAwaitingReview(services.onboarding),
+        openAlerts(services.risk),
+        sitesInTrouble(services.watch),
+        overdueRequests(services.privacy),
+      ],
     }),
   );
   await server.register(
@@ -627,7 +638,7 @@ const PERSONAL_DATA_SEALED = 'personal_data.sealed';
  */
 async function sealStoredPersonalDataOnce(store: SharedStore, services: Services, logger: Logger) {
   // v2 adds owners' identity numbers and birth dates, watched people's birth dates and bill references;
-  // v3 the names on cards. Every pass skips what is sealed already, so a database marked with an earlier
+  // v3 the names on cards, in the vault and at the built-in issuer. Every pass skips what is sealed already, so a database marked with an earlier
   // version runs the earlier passes again cheaply.
   if ((await readMeta(store.db, PERSONAL_DATA_SEALED)) === 'v3') return;
   const paymentRows = await sealStoredPaymentData(store.db, services.vault);
@@ -635,7 +646,8 @@ async function sealStoredPersonalDataOnce(store: SharedStore, services: Services
   const onboardingOwners = await services.onboarding.sealStoredPersonalData();
   const billRows = await services.bills.sealStoredPersonalData();
   const watchedPeople = await services.screening.sealStoredPersonalData();
-  const cardHolderNames = await services.vault.sealStoredHolderNames();
+  const cardHolderNames =
+    (await services.vault.sealStoredHolderNames()) + (await services.issuer.sealStoredHolderNames());
   await writeMeta(store.db, PERSONAL_DATA_SEALED, 'v3');
   logger.info(
     { paymentRows, cmiOrders, onboardingOwners, billRows, watchedPeople, cardHolderNames },

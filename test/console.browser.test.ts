@@ -320,6 +320,7 @@ test('the console pages pass axe-core in Arabic, French and English', async () =
       '/console/settlements',
     ],
     'admin@tijara.example': [
+      '/console',
       '/console/organisations',
       `/console/organisations/${atlasOrg.id}`,
       '/console/supervision',

@@ -135,6 +135,42 @@ describe('personal data at rest', () => {
     assert.equal((await vault.getCard(token))?.holderName, name);
   });
 
+  test("the built-in issuer's cardholder names are sealed, and the ledger names their accounts by id", async () => {
+    const { issuer, ledger } = platform.services;
+    const name = `Nadia ${randomUUID().slice(0, 8)}`;
+    const bankId = 'bnk_atlas';
+    const accountId = await issuer.openAccount({ bankId, holderName: name, openingBalance: 10_000n });
+    const card = await issuer.issueCard({
+      bankId,
+      accountId,
+      pan: '4000056655665556',
+      expMonth: 12,
+      expYear: 2031,
+      holderName: name,
+    });
+    assert.equal(card.holderName, name);
+    assert.deepEqual(await columnsHolding(name), []);
+    assert.equal((await issuer.getCard(card.id))?.holderName, name);
+
+    // As an earlier version left them: the name in clear, on the account, the card and the ledger.
+    const { rows } = await sql<{ ledger_account_id: string }>`
+      select ledger_account_id from issuer_accounts where id = ${accountId}`.execute(db);
+    const ledgerAccount = rows[0]!.ledger_account_id;
+    await sql`update issuer_accounts set holder_name = ${name} where id = ${accountId}`.execute(db);
+    await sql`update issuer_cards set holder_name = ${name} where id = ${card.id}`.execute(db);
+    await ledger.renameAccount(ledgerAccount, name);
+    assert.deepEqual((await columnsHolding(name)).sort(), [
+      'issuer_accounts.holder_name',
+      'issuer_cards.holder_name',
+      'ledger_accounts.name',
+    ]);
+    assert.equal((await issuer.getCard(card.id))?.holderName, name, 'read as it is');
+    assert.ok((await issuer.sealStoredHolderNames()) >= 2);
+    assert.deepEqual(await columnsHolding(name), []);
+    assert.equal((await issuer.getCard(card.id))?.holderName, name);
+    assert.equal((await ledger.getAccount(ledgerAccount))?.name, `cardholder account ${accountId}`);
+  });
+
   test('what an earlier version stored in clear is read as it is, then sealed in place by one pass', async () => {
     const email = `legacy.${randomUUID().slice(0, 8)}@example.ma`;
     const { id, key } = await payWithEmail(email);

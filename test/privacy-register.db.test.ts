@@ -22,7 +22,7 @@ const NOT_PERSONAL: Record<string, string> = {
   'billers.name_fr': "a biller's name: a company",
   'billers.reference_fields': 'the shape of a biller’s references (field names and patterns), no value',
   'bills.description': "the biller's wording of the bill (a period, a service)",
-  'ledger_accounts.name': "an account's name: a merchant, a bank, the platform",
+  'ledger_accounts.name': "an account's name: a merchant, a bank, the platform; a cardholder's, its id",
   'ledger_entries.description': "the entry's wording: a payment's or a refund's id",
   'ledger_entries.metadata': 'ids of the payment or bill an entry is for',
   'merchants.name': "a merchant's trade name: a company",
@@ -150,6 +150,8 @@ describe("law 09-08's register of processing", () => {
       'onboarding_owners.id_number',
       'onboarding_owners.id_fingerprint',
       'users.password_hash',
+      'issuer_accounts.holder_name',
+      'issuer_cards.holder_name',
       'bills.reference',
     ])
       assert.ok((read[name] ?? 0) > 0, `${name} had data to check`);

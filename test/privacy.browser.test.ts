@@ -293,7 +293,15 @@ test('live requests stay in live data: one received 40 days ago is overdue, in w
 });
 
 test("the authority's data protection officer sees each merchant's live requests by counts and dates, no one named", async () => {
-  const page = await dpoPage('/console/data-protection?lang=fr');
+  // Her console's home says what waits for her, and leads there.
+  const page = await dpoPage('/console?lang=fr');
+  const waiting = page.locator('#attention li[data-item="privacy_overdue"]');
+  assert.equal(await waiting.getAttribute('data-count'), '1');
+  await screenshot(page, 'console-home-dpo-fr');
+  await Promise.all([
+    page.waitForURL(/\/console\/data-protection\?lang=fr$/),
+    waiting.getByRole('link').click(),
+  ]);
   const title = 'Demandes sur les données personnelles, par marchand';
   assert.equal(await textOf(page, 'h1'), title);
   assert.equal(
@@ -326,6 +334,7 @@ test('the list, an answered access request and the oversight page pass axe-core 
       ],
       [await ownerPage(`/console/privacy/${accessId}?lang=${lang}`, { bypassCSP: true }), accessId],
       [await dpoPage(`/console/data-protection?lang=${lang}`, { bypassCSP: true }), 'data-protection'],
+      [await dpoPage(`/console?lang=${lang}`, { bypassCSP: true }), 'home'],
     ] as const;
     for (const [page, what] of pages) {
       assert.equal(await page.locator('html').getAttribute('dir'), lang === 'ar' ? 'rtl' : 'ltr');

@@ -2,6 +2,8 @@ import { defineMessages } from '../web/i18n.js';
 
 export const consoleMessages = defineMessages({
   en: {
+    waitingForYou: 'Waiting for you',
+    nothingWaits: 'Nothing waits for you.',
     signInTitle: 'Sign in to Tijara',
     email: 'Email',
     password: 'Password',
@@ -66,6 +68,8 @@ export const consoleMessages = defineMessages({
     dataProtection: 'Privacy requests by merchant',
   },
   fr: {
+    waitingForYou: 'Ce qui vous attend',
+    nothingWaits: 'Rien ne vous attend.',
     signInTitle: 'Connexion à Tijara',
     email: 'Adresse e-mail',
     password: 'Mot de passe',
@@ -131,6 +135,8 @@ export const consoleMessages = defineMessages({
     dataProtection: 'Demandes sur les données personnelles, par marchand',
   },
   ar: {
+    waitingForYou: 'ما ينتظركم',
+    nothingWaits: 'لا شيء ينتظركم.',
     signInTitle: 'تسجيل الدخول إلى تجارة',
     email: 'البريد الإلكتروني',
     password: 'كلمة المرور',

@@ -20,6 +20,7 @@ import { fill, formatMoney, type Locale } from '../web/i18n.js';
 import { Page, sendPage } from '../web/render.js';
 import { accountMessages } from './account-messages.js';
 import { accountPages } from './account-pages.js';
+import { type AttentionItem, AttentionList } from './attention.js';
 import { authorityPages } from './authority-pages.js';
 import { bankPages } from './bank-pages.js';
 import { ModeSelect } from './components.js';
@@ -50,6 +51,8 @@ export interface ConsoleDeps {
   ledger: LedgerService;
   /** Where people reach Tijara, for the one-time links the console hands out. */
   baseUrl: () => string;
+  /** What other modules count as waiting for people, shown on the home of the authority and banks. */
+  attention?: readonly AttentionItem[];
 }
 
 function SignInPage(props: {
@@ -250,6 +253,10 @@ export function consoleRoutes(deps: ConsoleDeps) {
       const locale = localeOf(request);
       if (signedIn.organisation.kind === 'merchant')
         return reply.redirect(`/console/payments?lang=${locale}`, 303);
+      const mine = (deps.attention ?? []).filter((item) =>
+        can(signedIn.user, signedIn.organisation, item.permission),
+      );
+      const counted = await Promise.all(mine.map(async (item) => ({ item, count: await item.count() })));
       return sendPage(
         reply,
         <ConsolePage
@@ -258,7 +265,8 @@ export function consoleRoutes(deps: ConsoleDeps) {
           title={signedIn.organisation.name}
           signedIn={signedIn}
         >
-          <p />
+          <h2>{consoleMessages(locale).waitingForYou}</h2>
+          <AttentionList locale={locale} counted={counted} nothing={consoleMessages(locale).nothingWaits} />
         </ConsolePage>,
       );
     });

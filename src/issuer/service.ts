@@ -14,6 +14,8 @@ import type { LedgerService } from '../ledger/service.js';
 import { compiledOnce } from '../store/compiled-once.js';
 import { inTransaction, ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import { holdInsert } from '../store/write-at-commit.js';
+import { type PersonalData, RESEAL_BATCH, resealInBatches } from '../vault/personal-data.js';
+import { isSealedSecret } from '../vault/service.js';
 import { type CardRow, type CardStatus, type IssuerCard, type IssuerTables, toCard } from './model.js';
 
 /** Why the card itself refuses this authorization, before any limit: undefined if it does not. */
@@ -96,6 +98,11 @@ export interface IssuerService {
     db?: SharedDb,
   ): Promise<IssuerCard[]>;
   setCardStatus(cardId: string, status: CardStatus, db?: SharedDb): Promise<void>;
+  /**
+   * Seals in place the holder names an earlier version kept in clear (law 09-08); safe to run twice.
+   * Returns how many accounts and cards it read.
+   */
+  sealStoredHolderNames(): Promise<number>;
   setInternational(cardId: string, enabled: boolean, db?: SharedDb): Promise<void>;
   allowanceLeft(cardId: string, year: number, db?: SharedDb): Promise<MinorUnits>;
 
@@ -151,13 +158,52 @@ const cardLockedAndSpent = compiledOnce(
         from card`,
 );
 
+const cardholderAccountName = (accountId: string) => `cardholder account ${accountId}`;
+
 export function createIssuerService(deps: {
   store: SharedStore;
   ledger: LedgerService;
   clock: Clock;
   fingerprint: (pan: string, db?: SharedDb) => Promise<string>;
+  /** Seals the cardholders' names at rest (law 09-08); they are opened for the bank's own pages only. */
+  personal: PersonalData;
 }): IssuerService {
-  const { ledger, clock } = deps;
+  const { ledger, clock, personal } = deps;
+
+  /**
+   * Seals the holder names of one table stored in clear, each in a transaction with `also` (of the
+   * row's id). Both tables key by `id` and name by `holder_name`, so one query serves for both.
+   */
+  const sealHolderNamesOf = (
+    table: 'issuer_accounts' | 'issuer_cards',
+    also?: (id: string, trx: SharedDb) => Promise<void>,
+  ) =>
+    resealInBatches(
+      '',
+      (after) =>
+        tables()
+          .selectFrom(table as 'issuer_cards')
+          .select(['id', 'holder_name'])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(RESEAL_BATCH)
+          .execute(),
+      (row) => row.id,
+      async (row) => {
+        if (isSealedSecret(row.holder_name)) return;
+        await deps.store.transaction(async (trx) => {
+          await also?.(row.id, trx);
+          await tables(trx)
+            .updateTable(table as 'issuer_cards')
+            .set({ holder_name: (await personal.seal(row.holder_name, trx))! })
+            .where('id', '=', row.id)
+            .where('holder_name', '=', row.holder_name)
+            .execute();
+        });
+      },
+    );
+  const cardOf = async (row: CardRow, db?: SharedDb) =>
+    toCard({ ...row, holder_name: (await personal.open(row.holder_name, db))! });
   const tables = (db?: SharedDb) => ownTables<IssuerTables>(db ?? deps.store.db);
   const accountId = createAccountResolver(ledger, deps.store);
 
@@ -355,7 +401,8 @@ export function createIssuerService(deps: {
         const account = await ledger.createAccount(
           {
             code: bankAccountCodes(input.bankId).cardholder(id),
-            name: input.holderName,
+            // The ledger names accounts in clear: the cardholder's account is named by its id, not its holder.
+            name: cardholderAccountName(id),
             type: 'liability',
             currency: 'MAD',
           },
@@ -363,7 +410,12 @@ export function createIssuerService(deps: {
         );
         await tables(trx)
           .insertInto('issuer_accounts')
-          .values({ id, bank_id: input.bankId, holder_name: input.holderName, ledger_account_id: account.id })
+          .values({
+            id,
+            bank_id: input.bankId,
+            holder_name: (await personal.seal(input.holderName, trx))!,
+            ledger_account_id: account.id,
+          })
           .execute();
         if (input.openingBalance > 0n) {
           await post(trx, `iss:open:${id}`, 'opening deposit', [
@@ -398,7 +450,7 @@ export function createIssuerService(deps: {
           last4,
           exp_month: card.expMonth,
           exp_year: card.expYear,
-          holder_name: card.holderName,
+          holder_name: (await personal.seal(card.holderName, db))!,
           status: card.status ?? 'active',
           daily_limit: card.dailyLimit ?? DEFAULT_DAILY_LIMIT,
           international_enabled: card.international ?? false,
@@ -408,7 +460,7 @@ export function createIssuerService(deps: {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return toCard(row);
+      return { ...toCard(row), holderName: card.holderName };
     },
 
     async getCard(cardId, db) {
@@ -417,7 +469,7 @@ export function createIssuerService(deps: {
         .selectAll()
         .where('id', '=', cardId)
         .executeTakeFirst();
-      return row && toCard(row);
+      return row && cardOf(row, db);
     },
 
     async findCards(bankId, query, db) {
@@ -429,7 +481,23 @@ export function createIssuerService(deps: {
         .$if(query.accountId !== undefined, (q) => q.where('account_id', '=', query.accountId!))
         .orderBy('created_at')
         .execute();
-      return rows.map(toCard);
+      return Promise.all(rows.map((row) => cardOf(row, db)));
+    },
+
+    async sealStoredHolderNames() {
+      // The cardholder's ledger account was named after them too: it takes its id instead.
+      const renameLedgerAccount = async (id: string, trx: SharedDb) => {
+        const account = await tables(trx)
+          .selectFrom('issuer_accounts')
+          .select('ledger_account_id')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        await ledger.renameAccount(account.ledger_account_id, cardholderAccountName(id), trx);
+      };
+      return (
+        (await sealHolderNamesOf('issuer_accounts', renameLedgerAccount)) +
+        (await sealHolderNamesOf('issuer_cards'))
+      );
     },
 
     async setCardStatus(cardId, status, db) {

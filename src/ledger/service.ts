@@ -46,6 +46,8 @@ export interface LedgerService {
     db?: SharedDb,
   ): Promise<{ accounts: Account[]; uncommitted: Set<string> }>;
   getAccount(id: string, db?: SharedDb): Promise<Account | undefined>;
+  /** Changes what an account is called (its code, type and postings stay); false when it does not exist. */
+  renameAccount(id: string, name: string, db?: SharedDb): Promise<boolean>;
   findAccountByCode(code: string, db?: SharedDb): Promise<Account | undefined>;
   /**
    * Records a balanced entry. Pass a transaction to post together with the change the entry accounts
@@ -340,6 +342,14 @@ export function createLedgerService(deps: { store: Store<LedgerTables> }): Ledge
     async getAccount(id: string, db: Db = store.db) {
       const row = await db.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toAccount(row);
+    },
+    async renameAccount(id: string, name: string, db: Db = store.db) {
+      const result = await db
+        .updateTable('ledger_accounts')
+        .set({ name })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
     post,
     // Outside a transaction the entry and its postings would go out as two commits: open one.

@@ -159,8 +159,8 @@ export const REGISTER: readonly Processing[] = [
     basis: 'contract',
     retention: 'bank',
     storedIn: [
-      ...at('issuer_accounts', 'clear', 'holder_name'),
-      ...at('issuer_cards', 'clear', 'holder_name'),
+      ...at('issuer_accounts', 'sealed', 'holder_name'),
+      ...at('issuer_cards', 'sealed', 'holder_name'),
       ...at('issuer_cards', 'truncated', 'bin', 'last4'),
       ...at('issuer_cards', 'fingerprint', 'pan_fingerprint'),
     ],

@@ -3,6 +3,7 @@ import { defineMessages } from '../web/i18n.js';
 /** The authority's pages of transaction monitoring: the alerts and their review. */
 export const riskMessages = defineMessages({
   en: {
+    attention: '{count} transaction alert(s) to review',
     intro:
       "Alerts raised by transaction monitoring over the card network's journal, latest first. They decline nothing: they say where to look.",
     alert: 'Alert',
@@ -62,6 +63,7 @@ export const riskMessages = defineMessages({
       'This alert is already resolved (perhaps by someone else): it cannot be reviewed again. If the rule fires again, a new alert is raised.',
   },
   fr: {
+    attention: '{count} alerte(s) de transactions à examiner',
     intro:
       'Alertes levées par la surveillance des transactions sur le journal du réseau de cartes, les plus récentes en premier. Elles ne refusent rien : elles disent où regarder.',
     alert: 'Alerte',
@@ -122,6 +124,7 @@ export const riskMessages = defineMessages({
       "Cette alerte est déjà résolue (peut-être par quelqu'un d'autre) : elle ne peut plus être examinée. Si la règle se déclenche de nouveau, une nouvelle alerte est levée.",
   },
   ar: {
+    attention: '{count} تنبيه(ات) معاملات للمراجعة',
     intro:
       'تنبيهات ترفعها مراقبة المعاملات على سجل شبكة البطاقات، الأحدث أولًا. لا ترفض أي أداء: تدل فقط على ما يستحق الفحص.',
     alert: 'تنبيه',

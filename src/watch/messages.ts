@@ -3,6 +3,7 @@ import { defineMessages } from '../web/i18n.js';
 /** The authority's pages of web-site monitoring: the watched sites, their checks and incidents. */
 export const watchMessages = defineMessages({
   en: {
+    attention: '{count} watched web site(s) down, defaced or at risk',
     intro:
       'Web sites of merchants, billers and public services that the authority watches: whether they answer, their TLS certificate, their security headers, and whether their content is still what was accepted.',
     site: 'Site',
@@ -94,6 +95,7 @@ export const watchMessages = defineMessages({
       'Check the address (http:// or https://), the name and the minutes between checks.',
   },
   fr: {
+    attention: '{count} site(s) surveillé(s) hors ligne, défiguré(s) ou à risque',
     intro:
       "Sites web de marchands, de facturiers et de services publics que l'autorité surveille : s'ils répondent, leur certificat TLS, leurs en-têtes de sécurité, et si leur contenu est toujours celui qui a été accepté.",
     site: 'Site',
@@ -186,6 +188,7 @@ export const watchMessages = defineMessages({
       "Vérifiez l'adresse (http:// ou https://), le nom et les minutes entre deux vérifications.",
   },
   ar: {
+    attention: '{count} موقع(مواقع) مراقب(ة) متوقف(ة) أو مشوه(ة) أو في خطر',
     intro:
       'المواقع الإلكترونية للتجار والجهات المفوترة والمرافق العمومية التي تراقبها الهيئة: هل تستجيب، وشهادة TLS الخاصة بها، وترويسات الأمان، وهل ما زال محتواها هو المحتوى المقبول.',
     site: 'الموقع',
