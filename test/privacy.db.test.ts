@@ -332,6 +332,34 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
     assert.equal((await api(demoOrganisationKeys.bank).get('/v1/privacy/figures')).status, 403);
   });
 
+  test('the long read is made before the answer: what it found is made sure of again, and what came after it is read too', async () => {
+    const karima = 'karima@example.ma';
+    const [kept, changed] = [await paid(atlas, karima), await paid(atlas, karima)];
+    const filed = await file(atlas, { kind: 'access', email: karima });
+    const caller = { merchant: atlasMerchant, livemode: false };
+    const prescan = await privacy.prescan(caller, filed.body.id);
+    assert.deepEqual(prescan?.found, [kept, changed]);
+    // Meanwhile the merchant corrects one payment's address, and Karima pays again.
+    const updated = await atlas.post(`/v1/payments/${changed}`, {
+      customer_email: 'someone.else@example.ma',
+    });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    const later = await paid(atlas, karima);
+    const answered = await privacy.answerRequest(
+      caller,
+      filed.body.id,
+      { actor: { type: 'system', id: 'test' } },
+      undefined,
+      prescan,
+    );
+    assert.ok(!(answered instanceof Problem));
+    assert.deepEqual(
+      (answered.answer as { payments: { id: string }[] }).payments.map((p) => p.id),
+      [kept, later],
+    );
+    assert.equal(await privacy.prescan(caller, filed.body.id), undefined, 'answered: nothing to read');
+  });
+
   test('retention: payments older than it lose their e-mail, and their events too; newer ones keep it', async () => {
     const withEmail = async () =>
       Number(

@@ -11,6 +11,18 @@ const SEARCH_BATCH = 500;
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /**
+ * Where to look for a customer's payments: all of the merchant's, those after a payment id (what a
+ * search made earlier had not read), or only some (what it found, to make sure of them again).
+ */
+export type CustomerSearch = { after?: string } | { among: readonly string[] };
+
+export interface CustomerPayments {
+  payments: PaymentRow[];
+  /** The last payment read, in id order: a later search `after` it reads only newer ones. */
+  readUpTo: string;
+}
+
+/**
  * The merchant's payments whose customer e-mail is `email`, oldest first. E-mails are sealed with a
  * fresh nonce each, so no index can find one: every payment of the merchant that has an e-mail is read
  * and opened, a batch at a time. That is a data-subject request's cost, paid rarely, rather than a
@@ -22,21 +34,24 @@ export async function paymentsOfCustomer(
   scope: Scope,
   email: string,
   open: (row: PaymentRow) => Promise<PaymentRow>,
-): Promise<PaymentRow[]> {
+  search: CustomerSearch = {},
+): Promise<CustomerPayments> {
+  const among = 'among' in search ? [...search.among] : undefined;
   const found: PaymentRow[] = [];
-  let after = '';
+  let after = 'after' in search ? (search.after ?? '') : '';
   for (;;) {
     const { rows } = await sql<PaymentRow>`
       select * from payments
       where merchant_id = ${scope.merchantId} and livemode = ${scope.livemode}
         and customer_email is not null and id > ${after}
+        ${among ? sql`and id = any(${among}::text[])` : sql``}
       order by id limit ${SEARCH_BATCH}`.execute(db);
     for (const row of rows) {
       const address = await personal.open(row.customer_email, db);
       if (address !== null && sameEmail(address, email)) found.push(await open(row));
     }
-    if (rows.length < SEARCH_BATCH) return found;
-    after = rows.at(-1)!.id;
+    if (rows.length > 0) after = rows.at(-1)!.id;
+    if (rows.length < SEARCH_BATCH) return { payments: found, readUpTo: after };
   }
 }
 

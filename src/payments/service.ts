@@ -21,7 +21,13 @@ import { personalData } from '../vault/personal-data.js';
 import type { StoredCard, VaultService } from '../vault/service.js';
 import { type ActivityLine, liveActivity } from './activity.js';
 import { createGatewayBooks, paymentPostings } from './books.js';
-import { eraseEmailsCreatedBefore, paymentsOfCustomer, rewriteEventEmails } from './customer-data.js';
+import {
+  type CustomerPayments,
+  type CustomerSearch,
+  eraseEmailsCreatedBefore,
+  paymentsOfCustomer,
+  rewriteEventEmails,
+} from './customer-data.js';
 import { paymentProblems } from './errors.js';
 import { type EventLog, type EventType, isOwnedBy, ownedBy, type Scope } from './events.js';
 import { JustCreated, PaymentChanged, unchangedSince } from './just-created.js';
@@ -122,9 +128,14 @@ export interface PaymentService {
   ): Promise<PaymentRow | Problem>;
   /**
    * Law 09-08: the merchant's payments whose customer e-mail is this one (case aside), oldest first.
-   * Reads every payment of the merchant that has an e-mail (customer-data.ts).
+   * Reads every payment of the merchant that has an e-mail, or those `search` says (customer-data.ts).
    */
-  paymentsOfCustomer(scope: Scope, email: string, db?: SharedDb): Promise<PaymentRow[]>;
+  paymentsOfCustomer(
+    scope: Scope,
+    email: string,
+    db?: SharedDb,
+    search?: CustomerSearch,
+  ): Promise<CustomerPayments>;
   /**
    * Replaces the customer's e-mail on these payments of the caller, and in their events; null erases
    * it. Says how many payments changed.
@@ -784,13 +795,14 @@ export function createPaymentService(deps: PaymentDeps): PaymentService {
       return update(db, payment, changes);
     },
 
-    async paymentsOfCustomer(scope, email, db) {
+    async paymentsOfCustomer(scope, email, db, search) {
       return paymentsOfCustomer(
         db ?? deps.store.db,
         personal,
         scope,
         email,
         async (row) => (await opened(row, db))!,
+        search,
       );
     },
 

@@ -276,10 +276,12 @@ export function privacyConsoleRoutes(deps: PrivacyConsoleDeps) {
         const own = await ownRequest(session.merchantId, requestId);
         const caller = own && (await callerOf(own.scope));
         if (!caller) return answerRefused(reply, session, requestId, problems.notFound('this request'));
-        // The claim of the form's one-time token and the answer commit together.
+        // The long read first, outside the transaction (PrivacyService.prescan); then the claim of the
+        // form's one-time token and the answer commit together.
+        const prescan = await deps.privacy.prescan(caller, requestId);
         const answered = await deps.store.transaction(async (trx) =>
           (await firstSubmission(trx, session.signedIn, 'privacy_answer', request.body.once))
-            ? deps.privacy.answerRequest(caller, requestId, byPerson(session.signedIn, request), trx)
+            ? deps.privacy.answerRequest(caller, requestId, byPerson(session.signedIn, request), trx, prescan)
             : undefined,
         );
         if (answered instanceof Problem) return answerRefused(reply, session, requestId, answered);

@@ -152,14 +152,23 @@ export function privacyRoutes(deps: PrivacyRoutesDeps) {
             response: { 200: RequestSchema },
           },
         },
-        async (request, reply) =>
-          idempotent(request, reply, scopeOf(request), async (trx) =>
+        async (request, reply) => {
+          // The long read first, outside the transaction the answer commits in (PrivacyService.prescan).
+          const prescan = await deps.privacy.prescan(callerOf(request), request.params.id);
+          return idempotent(request, reply, scopeOf(request), async (trx) =>
             outcomeOf(
-              await deps.privacy.answerRequest(callerOf(request), request.params.id, byKey(request), trx),
+              await deps.privacy.answerRequest(
+                callerOf(request),
+                request.params.id,
+                byKey(request),
+                trx,
+                prescan,
+              ),
               request.url,
               requestJson,
             ),
-          ),
+          );
+        },
       );
 
       merchantApi.get(

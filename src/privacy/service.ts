@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import { toJsonAmount } from '../core/money.js';
 import { type Problem, problems } from '../core/problem.js';
 import { repeatEvery } from '../core/schedule.js';
+import type { CustomerSearch } from '../payments/customer-data.js';
 import type { Scope } from '../payments/events.js';
 import type { PaymentRow } from '../payments/model.js';
 import type { Caller, PaymentService } from '../payments/service.js';
@@ -80,7 +81,15 @@ export interface PrivacyService {
     id: string,
     by: PrivacyActor,
     db?: SharedDb,
+    prescan?: Prescan,
   ): Promise<PrivacyRequest | Problem>;
+  /**
+   * The long part of answering, done before the answer's transaction so that it holds no connection
+   * (PGlite has one): reads every payment of the merchant for the person's address. answerRequest then
+   * makes sure of what it found and reads only the payments after it. Undefined when the request is
+   * not open (answerRequest says why).
+   */
+  prescan(caller: Caller, id: string): Promise<Prescan | undefined>;
   getRequest(scope: Scope, id: string): Promise<PrivacyRequest | undefined>;
   /** The merchant's requests, newest first. */
   listRequests(scope: Scope, filter?: { status?: RequestStatus; limit?: number }): Promise<PrivacyRequest[]>;
@@ -94,6 +103,14 @@ export interface PrivacyService {
   applyRetention(): Promise<RetentionPass>;
   /** applyRetention now, then every `everyMs`; the stop function waits for a running pass. */
   startRetention(everyMs: number): () => Promise<void>;
+}
+
+/** A search of the person's payments made before answering (PrivacyService.prescan). */
+export interface Prescan {
+  requestId: string;
+  email: string;
+  found: readonly string[];
+  readUpTo: string;
 }
 
 /** What one retention pass erased personal data from. */
@@ -181,8 +198,24 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
     }));
   }
 
-  async function answerOf(caller: Caller, request: PrivacyRequest, db: SharedDb) {
-    const payments = await deps.payments.paymentsOfCustomer(scopeOf(caller), request.email, db);
+  /**
+   * The person's payments, in the answer's transaction: with a scan made before it, what it found
+   * (read again, in case an address changed since) and what was created after it; else all.
+   */
+  async function paymentsOf(caller: Caller, request: PrivacyRequest, db: SharedDb, prescan?: Prescan) {
+    const search = (range?: CustomerSearch) =>
+      deps.payments.paymentsOfCustomer(scopeOf(caller), request.email, db, range);
+    if (prescan?.requestId !== request.id || prescan.email !== request.email)
+      return (await search()).payments;
+    const [confirmed, newer] = [
+      await search({ among: prescan.found }),
+      await search({ after: prescan.readUpTo }),
+    ];
+    return [...confirmed.payments, ...newer.payments];
+  }
+
+  async function answerOf(caller: Caller, request: PrivacyRequest, db: SharedDb, prescan?: Prescan) {
+    const payments = await paymentsOf(caller, request, db, prescan);
     const ids = payments.map((payment) => payment.id);
     const merchantId = caller.merchant.id;
     let answer: Answer;
@@ -252,7 +285,22 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
       return db?.isTransaction ? run(db) : store.transaction(run);
     },
 
-    async answerRequest(caller, id, by, db) {
+    async prescan(caller, id) {
+      const row = await tables()
+        .selectFrom('privacy_requests')
+        .select(['subject_email'])
+        .where('id', '=', id)
+        .where('merchant_id', '=', caller.merchant.id)
+        .where('livemode', '=', caller.livemode)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const email = (await personal.open(row.subject_email))!;
+      const { payments, readUpTo } = await deps.payments.paymentsOfCustomer(scopeOf(caller), email);
+      return { requestId: id, email, found: payments.map((payment) => payment.id), readUpTo };
+    },
+
+    async answerRequest(caller, id, by, db, prescan) {
       const run = async (trx: SharedDb): Promise<PrivacyRequest | Problem> => {
         const row = await tables(trx)
           .selectFrom('privacy_requests')
@@ -265,7 +313,7 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
         if (!row) return problems.notFound(`privacy request ${id}`);
         if (row.status === 'answered')
           return problems.conflict('request_answered', `privacy request ${id} is answered already`);
-        const { answer, records } = await answerOf(caller, await requestOf(row, trx), trx);
+        const { answer, records } = await answerOf(caller, await requestOf(row, trx), trx, prescan);
         const answeredAt = clock.now();
         const answered = await tables(trx)
           .updateTable('privacy_requests')
