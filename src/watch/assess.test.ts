@@ -140,6 +140,18 @@ test("a page replaced, or carrying a defacer's words it did not have, is defaced
     signed.findings.map((f) => f.kind),
     ['defacement_marker'],
   );
+  // A defacer's spelling counts; ordinary words that a defacer might use too do not.
+  for (const line of ['<p>h4ck3d :)</p>', '<p>Pwned by Ghost Team</p>'])
+    assert.equal(
+      assess(page(PAGE.replace('</body>', `${line}</body>`)), accepted, NOW).status,
+      'defaced',
+      line,
+    );
+  for (const line of [
+    '<p>An office owned by the State.</p>',
+    '<p>Accounts hacked last year: our advice.</p>',
+  ])
+    assert.equal(assess(page(PAGE.replace('</body>', `${line}</body>`)), accepted, NOW).status, 'up', line);
   // A marker the accepted page already had (an article about a hack) is no finding.
   const article = `${PAGE}<p>Hacked by whom? Our article on phishing.</p>`;
   assert.equal(assess(page(article), pageText(article), NOW).status, 'up');

@@ -9,12 +9,16 @@ export const TLS_WARNING_DAYS = 14;
  * price changes a few per cent of a page's three-word runs; a defacement replaces nearly all of them.
  */
 export const MIN_SIMILARITY = 0.5;
-/** What defacers write on the pages they take, in the languages seen on Moroccan sites. */
+/**
+ * What defacers write on the pages they take, in the languages seen on Moroccan sites. Phrases, and
+ * their spellings (h4ck3d, pwn3d), not plain words: "hacked" or "owned by" alone are in news pages and
+ * company pages too, and would show them as defaced until the authority accepted them.
+ */
 const DEFACEMENT_MARKERS = [
   /\bhacked\s+by\b/i,
   /\bdefaced\s+by\b/i,
-  /\bowned\s+by\b/i,
-  /\bh[a4]ck[e3]d\b/i,
+  /\b[pP0][wW]n[e3]d\s+by\b/i,
+  /\bh(?:4ck[e3]|ack3)d\b/i,
   /\bpiraté\s+par\b/i,
   /تم\s+(?:ال)?اختراق/,
 ];
