@@ -75,18 +75,17 @@ export function buyerData(deps: BuyerDataDeps) {
       .execute();
   }
 
-  /** The merchant's orders that made these payments, locked, oldest first. */
+  /** Orders, oldest first, locked for the change the caller makes to them. */
+  const lockedOrders = (db: SharedDb) =>
+    deps.tables(db).selectFrom('cmi_orders').selectAll().orderBy('created_at').forUpdate();
+
+  /** The merchant's orders that made these payments. */
   const ordersOf = (db: SharedDb, merchantId: string, paymentIds: readonly string[]) =>
     paymentIds.length === 0
       ? Promise.resolve([])
-      : deps
-          .tables(db)
-          .selectFrom('cmi_orders')
-          .selectAll()
+      : lockedOrders(db)
           .where('merchant_id', '=', merchantId)
           .where('payment_id', 'in', paymentIds)
-          .orderBy('created_at')
-          .forUpdate()
           .execute();
 
   return {
@@ -128,15 +127,10 @@ export function buyerData(deps: BuyerDataDeps) {
       let erased = 0;
       for (;;) {
         const batch = await transaction(async (db) => {
-          const orders = await deps
-            .tables(db)
-            .selectFrom('cmi_orders')
-            .selectAll()
+          const orders = await lockedOrders(db)
             .where('buyer_data_erased_at', 'is', null)
             .where('created_at', '<', cutoff)
-            .orderBy('created_at')
             .limit(BUYER_RETENTION_BATCH)
-            .forUpdate()
             .skipLocked()
             .execute();
           for (const order of orders) await rewrite(db, order, 'erase');
