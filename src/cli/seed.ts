@@ -28,6 +28,7 @@ function describeDemo(): SeedReport {
     ...describeDemoScreening(),
     ...describeDemoBills(),
     ...describeDemoObservatory(),
+    'What Tijara keeps on people, and how (law 09-08): /privacy; as JSON: /v1/privacy/register',
   ];
 }
 
