@@ -42,6 +42,7 @@ import { createWebhookService, type WebhookService } from './payments/webhooks.j
 import { overdueRequests } from './privacy/attention.js';
 import { privacyConsoleRoutes } from './privacy/console-routes.js';
 import { registerRoutes } from './privacy/register-routes.js';
+import { publicRequestRoutes } from './privacy/request-routes.js';
 import { privacyRoutes } from './privacy/routes.js';
 import { createPrivacyService, type PrivacyService } from './privacy/service.js';
 import { openAlerts } from './risk/attention.js';
@@ -482,6 +483,14 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   await server.register(observatoryRoutes({ observatory: services.observatory }));
   await server.register(observatoryPageRoutes(services.observatory));
+  await server.register(
+    publicRequestRoutes({
+      privacy: services.privacy,
+      merchants: services.merchants,
+      clock,
+      answerDays: config.privacyAnswerDays,
+    }),
+  );
   await server.register(
     registerRoutes({
       answerDays: config.privacyAnswerDays,

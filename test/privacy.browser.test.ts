@@ -476,3 +476,34 @@ test('anyone reaches the register of processing from any page, in each language,
   assert.equal(await plain.locator('#processing-customer_contact table').isVisible(), true);
   await plain.context().close();
 });
+
+test('a person sends a shop a request from the register page; the shop sees it came online; the form passes axe-core', async () => {
+  const page = await openPage(browser, `${baseUrl}/privacy?lang=fr`, { bypassCSP: true });
+  await Promise.all([
+    page.waitForURL(/\/privacy\/request\?lang=fr$/),
+    page.getByRole('link', { name: 'Envoyer une demande à un commerçant en ligne' }).click(),
+  ]);
+  assert.equal(await textOf(page, 'h1'), 'Une demande sur vos données');
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await page.getByLabel('Commerçant', { exact: true }).selectOption({ label: 'Atlas Voyages' });
+  await page.getByLabel('Voir mes données et qui les a consultées').check();
+  await page.getByLabel('L’adresse e-mail donnée lors du paiement').fill('salma@example.ma');
+  await Promise.all([
+    page.waitForURL(/sent=dsr_/),
+    page.getByRole('button', { name: 'Envoyer la demande' }).click(),
+  ]);
+  assert.equal(await textOf(page, 'h1'), 'Votre demande est envoyée');
+  const id = new URL(page.url()).searchParams.get('sent')!;
+  assert.match(await textOf(page, '#request-sent'), new RegExp(`${id} est parvenue à Atlas Voyages`));
+  await screenshot(page, 'privacy-request-sent-fr');
+  await page.goto(`${baseUrl}/privacy/request?lang=ar`);
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  assert.deepEqual(await accessibilityViolations(page), [], 'ar');
+  await page.context().close();
+
+  const owner = await ownerPage(`/console/privacy/${id}?lang=fr`);
+  assert.equal(await owner.locator('#request-channel').getAttribute('data-channel'), 'online');
+  assert.match(await textOf(owner, '#request-channel'), /vérifiez que l’adresse est la sienne/);
+  assert.equal(await textOf(owner, '#request-email'), 'salma@example.ma');
+  await owner.context().close();
+});

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import { createLookupLimiter, type LookupLimits } from '../core/fixed-window.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { MinorUnits } from '../core/money.js';
@@ -44,7 +45,6 @@ import {
   referenceKey,
   toBiller,
 } from './model.js';
-import { createLookupLimiter, type LookupLimits } from './rate-limit.js';
 import { createReceiptNumbers, normalizeReceiptNumber, type ReceiptNumbers } from './receipt-number.js';
 import { billReferences, sealStoredReferences } from './reference-privacy.js';
 import { type Remittance, remittanceReport } from './remittance.js';

@@ -206,11 +206,11 @@ export function byPerson(
 const FORM_COOKIE = 'tijara_form';
 
 /** The token to put in a pre-session form; sets its cookie when the browser has none. */
-export function preSessionToken(request: FastifyRequest, reply: FastifyReply): string {
+export function preSessionToken(request: FastifyRequest, reply: FastifyReply, path = '/console'): string {
   const existing = request.cookies[FORM_COOKIE];
   if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
   const token = randomBytes(32).toString('base64url');
-  reply.setCookie(FORM_COOKIE, token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/console' });
+  reply.setCookie(FORM_COOKIE, token, { httpOnly: true, secure: true, sameSite: 'strict', path });
   return token;
 }
 

@@ -29,6 +29,8 @@ export interface MerchantService {
   /** Each merchant's sector, by id (statistics group payments by it); unknown ids are left out. */
   sectorsOf(ids: readonly string[], db?: SharedDb): Promise<Map<string, string>>;
   setStatus(id: string, status: MerchantStatus, db?: SharedDb): Promise<void>;
+  /** Active merchants by name: those a person may address a request about their data to. */
+  activeMerchants(): Promise<{ id: string; name: string }[]>;
   /** The web sites active merchants gave (the supervising authority watches them). */
   websites(): Promise<{ merchantId: string; name: string; website: string }[]>;
   /** Creates a secret key; the returned `secret` is the only time it exists in clear. */
@@ -129,6 +131,14 @@ export function createMerchantService(deps: { store: SharedStore; now?: () => nu
         .execute();
       return new Map(rows.map((r) => [r.id, r.sector]));
     },
+
+    activeMerchants: () =>
+      tables()
+        .selectFrom('merchants')
+        .select(['id', 'name'])
+        .where('status', '=', 'active')
+        .orderBy('name')
+        .execute(),
 
     async websites() {
       const rows = await tables()

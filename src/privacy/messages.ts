@@ -6,6 +6,9 @@ import { defineMessages } from '../web/i18n.js';
  */
 export const privacyMessages = defineMessages({
   en: {
+    channel: 'How it came',
+    channel_merchant: 'Recorded by you',
+    channel_online: 'Sent by the person on Tijara’s form: check that the address is theirs before answering',
     attention: '{count} request(s) of people about their data overdue at merchants',
     intro:
       'Under law 09-08, people whose payments you hold may ask to see their data, to have it corrected, or object to it being kept. Record each request the day it reaches you (a letter, an e-mail, at the counter): Tijara answers it from your payments. The answer is due within {days} days of receipt.',
@@ -98,6 +101,10 @@ export const privacyMessages = defineMessages({
     nLate: '{n} late',
   },
   fr: {
+    channel: 'Comment elle est arrivée',
+    channel_merchant: 'Enregistrée par vous',
+    channel_online:
+      'Envoyée par la personne sur le formulaire de Tijara : vérifiez que l’adresse est la sienne avant de répondre',
     attention: '{count} demande(s) de personnes sur leurs données en retard chez les commerçants',
     intro:
       'Selon la loi 09-08, les personnes dont vous détenez les paiements peuvent demander à voir leurs données, à les faire rectifier, ou s’opposer à leur conservation. Enregistrez chaque demande le jour où elle vous parvient (courrier, e-mail, au guichet) : Tijara y répond à partir de vos paiements. La réponse est due dans les {days} jours suivant la réception.',
@@ -191,6 +198,9 @@ export const privacyMessages = defineMessages({
     nLate: '{n} en retard',
   },
   ar: {
+    channel: 'كيف وصل',
+    channel_merchant: 'سجلتموه بأنفسكم',
+    channel_online: 'أرسله الشخص عبر استمارة تجارة: تحققوا من أن العنوان عنوانه قبل الإجابة',
     attention: '{count} طلب(ات) أشخاص بشأن معطياتهم متأخر(ة) لدى التجار',
     intro:
       'بموجب القانون 09-08، يحق للأشخاص الذين تحتفظون بأداءاتهم طلب الاطلاع على معطياتهم، أو تصحيحها، أو التعرض على الاحتفاظ بها. سجّلوا كل طلب يوم وصوله إليكم (رسالة، بريد إلكتروني، في الشباك): تجيب عنه تجارة انطلاقًا من أداءاتكم. يجب الجواب داخل {days} يومًا من تاريخ التوصل.',

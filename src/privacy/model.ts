@@ -7,6 +7,8 @@ import type { BuyerRecord } from '../cmi/buyer-data.js';
 export const REQUEST_KINDS = ['access', 'rectification', 'objection'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 export type RequestStatus = 'open' | 'answered';
+/** Recorded by the merchant, or sent by the person on Tijara's public form. */
+export type RequestChannel = 'merchant' | 'online';
 
 /** A payment as a person's copy of their data shows it (in the API's spelling: it is handed on as is). */
 export interface PaymentRecord {
@@ -54,6 +56,7 @@ export interface PrivacyRequest {
   /** Rectification: the address their records should carry instead. */
   correctedEmail: string | null;
   note: string | null;
+  channel: RequestChannel;
   status: RequestStatus;
   receivedAt: Date;
   /** The date by which it must be answered. */

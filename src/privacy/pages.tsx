@@ -126,7 +126,7 @@ export interface FormRefusal {
 }
 
 /** A field's help and, when the refusal is about it, the refusal, for screen readers. */
-function described(invalid: boolean, help?: string) {
+export function described(invalid: boolean, help?: string) {
   const by = [help, invalid ? 'request-error' : undefined].filter(Boolean).join(' ');
   return {
     ...(invalid ? { 'aria-invalid': 'true' as const } : {}),
@@ -160,6 +160,39 @@ function EmailField(props: {
       />
       {props.help ? <small id={helpId}>{props.help}</small> : null}
     </div>
+  );
+}
+
+/** The person's address, the corrected one, and the note: the fields every request form asks for. */
+export function SubjectFields(props: {
+  labels: { email: string; emailHelp?: string; corrected: string; note: string };
+  values: Partial<Record<'email' | 'corrected_email' | 'note', string>>;
+  refused?: FormRefusal | undefined;
+}) {
+  const { labels, values, refused } = props;
+  return (
+    <>
+      <EmailField
+        name="email"
+        label={labels.email}
+        value={values.email}
+        {...(labels.emailHelp ? { help: labels.emailHelp } : {})}
+        required
+        invalid={refused?.field === 'email'}
+      />
+      <EmailField
+        name="corrected_email"
+        label={labels.corrected}
+        value={values.corrected_email}
+        invalid={refused?.field === 'corrected_email'}
+      />
+      <div class="field">
+        <label for="note">{labels.note}</label>
+        <textarea id="note" name="note" rows={3} maxlength={2000} {...described(refused?.field === 'note')}>
+          {values.note ?? ''}
+        </textarea>
+      </div>
+    </>
   );
 }
 
@@ -204,26 +237,16 @@ export function RequestForm(props: {
             </div>
           ))}
         </fieldset>
-        <EmailField
-          name="email"
-          label={t.email}
-          value={values.email}
-          help={t.emailHelp}
-          required
-          invalid={refused?.field === 'email'}
+        <SubjectFields
+          labels={{
+            email: t.email,
+            emailHelp: t.emailHelp,
+            corrected: t.correctedEmailField,
+            note: t.noteField,
+          }}
+          values={values}
+          refused={refused}
         />
-        <EmailField
-          name="corrected_email"
-          label={t.correctedEmailField}
-          value={values.corrected_email}
-          invalid={refused?.field === 'corrected_email'}
-        />
-        <div class="field">
-          <label for="note">{t.noteField}</label>
-          <textarea id="note" name="note" rows={2} maxlength={2000}>
-            {values.note ?? ''}
-          </textarea>
-        </div>
         <div class="field">
           <label for="received_at">{t.receivedOn}</label>
           <input
@@ -256,6 +279,9 @@ function RequestFacts(props: { t: PrivacyText; locale: Locale; request: PrivacyR
       </Entry>
       <Entry term={c.mode} id="request-mode" data-livemode={String(request.livemode)}>
         {request.livemode ? c.live : c.test}
+      </Entry>
+      <Entry term={t.channel} id="request-channel" data-channel={request.channel}>
+        {t[`channel_${request.channel}`]}
       </Entry>
       <Entry term={t.email} id="request-email">
         <Ltr text={request.email} />

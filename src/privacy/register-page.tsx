@@ -111,6 +111,11 @@ export function RegisterPage(props: { locale: Locale; path: string; settings: Re
       <section id="rights" aria-labelledby="rights-heading">
         <h2 id="rights-heading">{t.rightsTitle}</h2>
         <p>{fill(t.rights, { days: props.settings.answerDays })}</p>
+        <p>
+          <a href={`/privacy/request?lang=${props.locale}`} id="request-link">
+            {t.requestLink}
+          </a>
+        </p>
       </section>
       {describeRegister(props.locale, props.settings).map((processing) => (
         <ProcessingSection key={processing.id} t={t} processing={processing} />

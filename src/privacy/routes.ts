@@ -23,6 +23,9 @@ const RequestSchema = Type.Object(
     email: Type.String(),
     corrected_email: Nullable(Type.String()),
     note: Nullable(Type.String()),
+    channel: Type.Enum(['merchant', 'online'], {
+      description: 'recorded by the merchant, or sent by the person on the public form (/privacy/request)',
+    }),
     status: Type.Enum(['open', 'answered']),
     received_at: DateTime,
     due_at: DateTime,
@@ -47,6 +50,7 @@ function requestJson(request: PrivacyRequest) {
     email: request.email,
     corrected_email: request.correctedEmail,
     note: request.note,
+    channel: request.channel,
     status: request.status,
     received_at: request.receivedAt.toISOString(),
     due_at: request.dueAt.toISOString(),

@@ -22,6 +22,7 @@ import {
   type PaymentRecord,
   type PrivacyRequest,
   REQUEST_KINDS,
+  type RequestChannel,
   type RequestKind,
   type RequestStatus,
 } from './model.js';
@@ -35,6 +36,7 @@ interface PrivacyTables {
     subject_email: string;
     corrected_email: string | null;
     note: string | null;
+    channel: ColumnType<string, string | undefined, never>;
     status: ColumnType<string, string | undefined, string>;
     received_at: Date;
     due_at: Date;
@@ -53,6 +55,8 @@ export interface NewRequest {
   note?: string | null;
   /** When the merchant received it (a letter, an e-mail); now when absent. Not in the future. */
   receivedAt?: Date;
+  /** Sent by the person on the public form, rather than recorded by the merchant. */
+  channel?: RequestChannel;
 }
 
 /** Who acts, for the audit trail. */
@@ -174,6 +178,7 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
       email: (await personal.open(row.subject_email, db))!,
       correctedEmail: await personal.open(row.corrected_email, db),
       note: await personal.open(row.note, db),
+      channel: row.channel as RequestChannel,
       status: row.status as RequestStatus,
       receivedAt: row.received_at,
       dueAt: row.due_at,
@@ -264,6 +269,7 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
             corrected_email: await personal.seal(input.correctedEmail?.trim() ?? null, trx),
             note: await personal.seal(input.note || null, trx),
             received_at: receivedAt,
+            channel: input.channel ?? 'merchant',
             due_at: new Date(receivedAt.getTime() + deps.answerDays * 86_400_000),
             created_at: now,
           })

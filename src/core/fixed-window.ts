@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from './clock.js';
 
 export interface LookupLimits {
   /** Lookups one client may make per window. */
@@ -9,8 +9,9 @@ export interface LookupLimits {
 export const DEFAULT_LOOKUP_LIMITS: LookupLimits = { max: 30, windowMs: 60_000 };
 
 /**
- * A fixed-window counter per client (its IP address): enough to make enumerating references
- * hopeless (30 a minute against millions of contract numbers) without bothering a person.
+ * A fixed-window counter per client (its IP address): for bill lookups, enough to make enumerating
+ * references hopeless (30 a minute against millions of contract numbers) without bothering a person;
+ * for people's requests about their data, enough to keep the form from being used to flood a shop.
  * In memory, per process: behind a load balancer each node counts on its own.
  */
 export function createLookupLimiter(clock: Clock, limits: LookupLimits = DEFAULT_LOOKUP_LIMITS) {

@@ -1,0 +1,135 @@
+import cookie from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { csrfRefused, preSessionToken, preSessionTokenMatches } from '../console/context.js';
+import type { Clock } from '../core/clock.js';
+import { createLookupLimiter, type LookupLimits } from '../core/fixed-window.js';
+import { Problem } from '../core/problem.js';
+import type { App } from '../http/server.js';
+import type { MerchantService } from '../merchants/service.js';
+import { fill, type Locale, localeOf } from '../web/i18n.js';
+import { sendPage } from '../web/render.js';
+import { REQUEST_KINDS, type RequestKind } from './model.js';
+import type { FormRefusal } from './pages.js';
+import { registerMessages } from './register-messages.js';
+import { PublicRequestPage, type PublicRequestValues, RequestSentPage } from './request-page.js';
+import type { PrivacyService } from './service.js';
+
+export interface PublicRequestDeps {
+  privacy: Pick<PrivacyService, 'fileRequest' | 'getRequest'>;
+  merchants: Pick<MerchantService, 'activeMerchants' | 'getMerchant'>;
+  clock: Clock;
+  answerDays: number;
+  /** Requests one connection may send; a person sends one, a flood many. */
+  limits?: LookupLimits;
+}
+
+const FORM_PATH = '/privacy';
+const Query = Type.Object({
+  lang: Type.Optional(Type.String({ maxLength: 5 })),
+  sent: Type.Optional(Type.String({ maxLength: 64 })),
+  shop: Type.Optional(Type.String({ maxLength: 64 })),
+});
+const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+const Form = Type.Object({
+  csrf: short(100),
+  shop: short(64),
+  kind: short(20),
+  email: short(254),
+  corrected_email: short(254),
+  note: short(2000),
+});
+
+/** The service's refused fields, in the public form's words. */
+const FIELDS = ['shop', 'kind', 'email', 'corrected_email', 'note'] as const;
+
+/**
+ * Law 09-08's rights, exercised by the person: /privacy/request sends the shop they paid a request
+ * about their data, recorded in the shop's live requests like one it recorded itself (`channel`
+ * 'online'), due on the same terms. Nothing about the person is shown back but the reference: the shop
+ * answers them, after checking that the address is theirs.
+ */
+export function publicRequestRoutes(deps: PublicRequestDeps) {
+  // Twenty an hour: people behind one carrier's shared address still get through; a flood does not.
+  const limiter = createLookupLimiter(deps.clock, deps.limits ?? { max: 20, windowMs: 60 * 60_000 });
+
+  return async (app: App) => {
+    await app.register(cookie);
+
+    async function formPage(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      values: PublicRequestValues = {},
+      refused?: FormRefusal,
+      status = 200,
+    ) {
+      const locale = localeOf(request);
+      return sendPage(
+        reply,
+        <PublicRequestPage
+          locale={locale}
+          path={request.url}
+          csrf={preSessionToken(request, reply, FORM_PATH)}
+          shops={await deps.merchants.activeMerchants()}
+          answerDays={deps.answerDays}
+          values={values}
+          refused={refused}
+        />,
+        { status },
+      );
+    }
+
+    app.get('/privacy/request', { schema: { hide: true, querystring: Query } }, async (request, reply) => {
+      const { sent, shop } = request.query;
+      if (!sent || !shop) return formPage(request, reply);
+      // The page after sending: the reference, the shop's name and the due date, nothing of the person.
+      const filed = await deps.privacy.getRequest({ merchantId: shop, livemode: true }, sent);
+      const merchant = filed && (await deps.merchants.getMerchant(shop));
+      if (filed?.channel !== 'online' || !merchant) return formPage(request, reply);
+      return sendPage(
+        reply,
+        <RequestSentPage
+          locale={localeOf(request)}
+          path={request.url}
+          request={{ id: filed.id, shop: merchant.name, dueAt: filed.dueAt }}
+        />,
+      );
+    });
+
+    app.post(
+      '/privacy/request',
+      { schema: { hide: true, querystring: Query, body: Form } },
+      async (request, reply) => {
+        if (!preSessionTokenMatches(request, request.body.csrf)) return csrfRefused(reply);
+        const locale: Locale = localeOf(request);
+        const t = registerMessages(locale);
+        const { csrf: _, ...values } = request.body;
+        const refuse = (field: (typeof FIELDS)[number], status = 400) =>
+          formPage(request, reply, values, { message: t[`problem_${field}`], field }, status);
+        const wait = limiter.take(request.ip);
+        if (wait !== undefined)
+          return formPage(request, reply, values, { message: fill(t.tooMany, { seconds: wait }) }, 429);
+
+        const merchant = values.shop ? await deps.merchants.getMerchant(values.shop) : undefined;
+        if (merchant?.status !== 'active') return refuse('shop');
+        if (!REQUEST_KINDS.includes(values.kind as RequestKind)) return refuse('kind');
+        const filed = await deps.privacy.fileRequest(
+          { merchant, livemode: true },
+          {
+            kind: values.kind as RequestKind,
+            email: values.email ?? '',
+            correctedEmail: values.corrected_email || null,
+            note: values.note || null,
+            channel: 'online',
+          },
+          { actor: { type: 'system', id: 'privacy_request_form' }, ip: request.ip, requestId: request.id },
+        );
+        if (filed instanceof Problem) {
+          const field = FIELDS.find((name) => name === filed.extensions?.field) ?? 'email';
+          return refuse(field);
+        }
+        return reply.redirect(`/privacy/request?lang=${locale}&sent=${filed.id}&shop=${merchant.id}`, 303);
+      },
+    );
+  };
+}
