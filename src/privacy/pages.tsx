@@ -21,6 +21,7 @@ import {
   type MerchantRequestFigures,
   type PrivacyRequest,
   REQUEST_KINDS,
+  type RequestKind,
   type RequestStatus,
 } from './model.js';
 
@@ -163,6 +164,39 @@ function EmailField(props: {
   );
 }
 
+/** What the person asks, one radio button a kind, each with its help when there is one. */
+export function KindChoice(props: {
+  legend: string;
+  chosen: string;
+  labelOf: (kind: RequestKind) => string;
+  helpOf?: (kind: RequestKind) => string;
+  invalid?: boolean;
+}) {
+  return (
+    <fieldset {...described(props.invalid === true)}>
+      <legend>{props.legend}</legend>
+      {REQUEST_KINDS.map((kind) => (
+        <div class="choice" key={kind}>
+          <input
+            type="radio"
+            id={`kind-${kind}`}
+            name="kind"
+            value={kind}
+            checked={kind === props.chosen}
+            {...(props.helpOf ? { 'aria-describedby': `kind-${kind}-help` } : {})}
+          />
+          <label for={`kind-${kind}`}>{props.labelOf(kind)}</label>
+          {props.helpOf ? (
+            <p class="note" id={`kind-${kind}-help`}>
+              {props.helpOf(kind)}
+            </p>
+          ) : null}
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
 /** The person's address, the corrected one, and the note: the fields every request form asks for. */
 export function SubjectFields(props: {
   labels: { email: string; emailHelp?: string; corrected: string; note: string };
@@ -218,25 +252,12 @@ export function RequestForm(props: {
       <form method="post" action={listPath(props.locale, props.livemode)} id="request-form">
         <FormError id="request-error" message={refused?.message} />
         <FormTokens csrf={props.csrf} once />
-        <fieldset>
-          <legend>{t.kindLegend}</legend>
-          {REQUEST_KINDS.map((kind) => (
-            <div class="choice" key={kind}>
-              <input
-                type="radio"
-                id={`kind-${kind}`}
-                name="kind"
-                value={kind}
-                checked={kind === chosenKind}
-                aria-describedby={`kind-${kind}-help`}
-              />
-              <label for={`kind-${kind}`}>{t[`kind_${kind}`]}</label>
-              <p class="note" id={`kind-${kind}-help`}>
-                {t[`explain_${kind}`]}
-              </p>
-            </div>
-          ))}
-        </fieldset>
+        <KindChoice
+          legend={t.kindLegend}
+          chosen={chosenKind}
+          labelOf={(kind) => t[`kind_${kind}`]}
+          helpOf={(kind) => t[`explain_${kind}`]}
+        />
         <SubjectFields
           labels={{
             email: t.email,

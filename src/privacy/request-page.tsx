@@ -1,8 +1,7 @@
 import { FormError } from '../web/fields.js';
 import { fill, formatMoroccanTime, type Locale } from '../web/i18n.js';
 import { Page } from '../web/render.js';
-import { REQUEST_KINDS } from './model.js';
-import { described, type FormRefusal, SubjectFields } from './pages.js';
+import { described, type FormRefusal, KindChoice, SubjectFields } from './pages.js';
 import { type RegisterText, registerMessages } from './register-messages.js';
 
 /** What the person typed, kept to show the form again after a refusal. */
@@ -41,21 +40,12 @@ export function PublicRequestPage(props: {
             ))}
           </select>
         </div>
-        <fieldset {...described(refused?.field === 'kind')}>
-          <legend>{t.askWhat}</legend>
-          {REQUEST_KINDS.map((kind) => (
-            <div class="choice" key={kind}>
-              <input
-                type="radio"
-                id={`kind-${kind}`}
-                name="kind"
-                value={kind}
-                checked={kind === chosenKind}
-              />
-              <label for={`kind-${kind}`}>{t[`ask_${kind}`]}</label>
-            </div>
-          ))}
-        </fieldset>
+        <KindChoice
+          legend={t.askWhat}
+          chosen={chosenKind}
+          labelOf={(kind) => t[`ask_${kind}`]}
+          invalid={refused?.field === 'kind'}
+        />
         <SubjectFields
           labels={{ email: t.yourEmail, corrected: t.correctedEmail, note: t.note }}
           values={values}
