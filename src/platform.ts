@@ -39,8 +39,9 @@ import { sealStoredPaymentData } from './payments/personal-data.js';
 import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
 import { createWebhookService, type WebhookService } from './payments/webhooks.js';
-import { overdueRequests } from './privacy/attention.js';
+import { overdueRequests, requestsOfClosedMerchants } from './privacy/attention.js';
 import { privacyConsoleRoutes } from './privacy/console-routes.js';
+import { officerRoutes } from './privacy/officer-routes.js';
 import { registerRoutes } from './privacy/register-routes.js';
 import { publicRequestRoutes } from './privacy/request-routes.js';
 import { privacyRoutes } from './privacy/routes.js';
@@ -451,6 +452,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
         openAlerts(services.risk),
         sitesInTrouble(services.watch),
         overdueRequests(services.privacy),
+        requestsOfClosedMerchants(services.privacy, services.merchants),
       ],
     }),
   );
@@ -512,17 +514,17 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       idempotencyKeys,
     }),
   );
-  await server.register(
-    privacyConsoleRoutes({
-      privacy: services.privacy,
-      auth: services.auth,
-      store,
-      merchants: services.merchants,
-      audit: services.audit,
-      answerDays: config.privacyAnswerDays,
-      now: () => clock.now(),
-    }),
-  );
+  const privacyConsole = {
+    privacy: services.privacy,
+    auth: services.auth,
+    store,
+    merchants: services.merchants,
+    audit: services.audit,
+    answerDays: config.privacyAnswerDays,
+    now: () => clock.now(),
+  };
+  await server.register(privacyConsoleRoutes(privacyConsole));
+  await server.register(officerRoutes(privacyConsole));
   await server.register(watchRoutes({ watch: services.watch, organisationKeys: services.organisationKeys }));
   await server.register(watchConsoleRoutes({ watch: services.watch, auth: services.auth, store }));
 

@@ -3,6 +3,13 @@ import type { CurrencyCode, MinorUnits } from '../core/money.js';
 
 export type MerchantStatus = 'pending' | 'active' | 'suspended' | 'rejected';
 
+/** Statuses of merchants that took live payments, or may have: never an applicant or a rejected one. */
+export const HOLDING_DATA: readonly MerchantStatus[] = ['active', 'suspended'];
+
+/** Whether a merchant of this status may hold people's data (and a person may ask it about theirs). */
+export const holdsPeoplesData = (status: MerchantStatus | undefined) =>
+  status !== undefined && HOLDING_DATA.includes(status);
+
 export interface MerchantTables {
   merchants: {
     id: string;

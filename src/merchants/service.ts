@@ -2,7 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { newId } from '../core/ids.js';
 import type { CurrencyCode, MinorUnits } from '../core/money.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
-import { type ApiKey, type Merchant, type MerchantStatus, type MerchantTables, toMerchant } from './model.js';
+import {
+  type ApiKey,
+  HOLDING_DATA,
+  type Merchant,
+  type MerchantStatus,
+  type MerchantTables,
+  toMerchant,
+} from './model.js';
 
 export interface NewMerchant {
   id?: string;
@@ -29,8 +36,11 @@ export interface MerchantService {
   /** Each merchant's sector, by id (statistics group payments by it); unknown ids are left out. */
   sectorsOf(ids: readonly string[], db?: SharedDb): Promise<Map<string, string>>;
   setStatus(id: string, status: MerchantStatus, db?: SharedDb): Promise<void>;
-  /** Active merchants by name: those a person may address a request about their data to. */
-  activeMerchants(): Promise<{ id: string; name: string }[]>;
+  /**
+   * Merchants by name that may hold people's data, those a person may address a request about it to:
+   * active ones, and suspended ones (the authority's data protection officer answers in their place).
+   */
+  merchantsHoldingData(): Promise<{ id: string; name: string }[]>;
   /** The web sites active merchants gave (the supervising authority watches them). */
   websites(): Promise<{ merchantId: string; name: string; website: string }[]>;
   /** Creates a secret key; the returned `secret` is the only time it exists in clear. */
@@ -132,11 +142,11 @@ export function createMerchantService(deps: { store: SharedStore; now?: () => nu
       return new Map(rows.map((r) => [r.id, r.sector]));
     },
 
-    activeMerchants: () =>
+    merchantsHoldingData: () =>
       tables()
         .selectFrom('merchants')
         .select(['id', 'name'])
-        .where('status', '=', 'active')
+        .where('status', 'in', HOLDING_DATA)
         .orderBy('name')
         .execute(),
 

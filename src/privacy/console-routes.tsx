@@ -1,16 +1,12 @@
 import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { sensitiveRead } from '../audit/sensitive.js';
-import type { AuditLog } from '../audit/service.js';
-import type { AuthenticatedSession, AuthService } from '../auth/service.js';
+import type { AuthService } from '../auth/service.js';
 import {
-  actionRefused,
   byPerson,
   consoleKit,
   firstSubmission,
   inEitherMode,
-  localeOf,
   type MerchantSession,
   modeOf,
   notFound,
@@ -21,17 +17,16 @@ import { ConsolePage } from '../console/shell.js';
 import { Problem, problems } from '../core/problem.js';
 import { isCalendarDate, moroccanDate, moroccanDayBounds } from '../core/time.js';
 import type { App } from '../http/server.js';
-import type { MerchantService } from '../merchants/service.js';
 import type { Scope } from '../payments/events.js';
-import type { SharedStore } from '../store/store.js';
 import { fill } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
+import { type AnsweringDeps, answering } from './answering.js';
 import { privacyMessages } from './messages.js';
-import type { PrivacyRequest, RequestKind } from './model.js';
+import type { RequestKind } from './model.js';
 import {
-  FiguresTable,
   type FormRefusal,
   listPath,
+  merchantPaths,
   RequestDetail,
   RequestFilterForm,
   RequestForm,
@@ -40,15 +35,9 @@ import {
   requestFilterOf,
   requestPath,
 } from './pages.js';
-import type { PrivacyService } from './service.js';
 
-export interface PrivacyConsoleDeps {
-  privacy: PrivacyService;
+export interface PrivacyConsoleDeps extends AnsweringDeps {
   auth: AuthService;
-  /** Where a form's one-time token is claimed, in the transaction of what the form does. */
-  store: SharedStore;
-  merchants: Pick<MerchantService, 'getMerchant'>;
-  audit: Pick<AuditLog, 'append'>;
   /** Days a merchant has to answer (the service's setting), said on the pages. */
   answerDays: number;
   /** What "overdue" is measured against. */
@@ -56,10 +45,10 @@ export interface PrivacyConsoleDeps {
 }
 
 /** How many of the latest requests the list shows. */
-const LIST_SIZE = 100;
+export const LIST_SIZE = 100;
 
-const FormBody = Type.Record(Type.String(), Type.String({ maxLength: 2000 }));
-const RequestParams = Type.Object({ requestId: Type.String({ maxLength: 64 }) });
+export const FormBody = Type.Record(Type.String(), Type.String({ maxLength: 2000 }));
+export const RequestParams = Type.Object({ requestId: Type.String({ maxLength: 64 }) });
 
 /** The form's fields the service names (its problem's `field`) when it refuses one. */
 const FORM_FIELDS = ['kind', 'email', 'corrected_email', 'note', 'received_at'] as const;
@@ -75,33 +64,16 @@ function receivedAtOf(day: string, now: Date): Date | undefined {
 }
 
 /**
- * Law 09-08 in the console: a merchant's owner records the requests people send about their data and
- * has Tijara answer them (privacy.requests); the authority's data protection officer sees, merchant by
- * merchant, whether they are answered in time (privacy.manage).
+ * Law 09-08 in the merchant's console: its owner records the requests people send about their data and
+ * has Tijara answer them (privacy.requests). The authority's side is officer-routes.tsx.
  */
 export function privacyConsoleRoutes(deps: PrivacyConsoleDeps) {
-  const { merchantSession, permitted } = consoleKit(deps.auth);
+  const { merchantSession } = consoleKit(deps.auth);
+  const kit = answering(deps);
 
   /** The signed-in owner of a merchant (privacy.requests), posting our own form's token when `csrf` is given. */
   const ownerSession = (request: FastifyRequest, reply: FastifyReply, csrf?: { token: string | undefined }) =>
     merchantSession(request, reply, 'privacy.requests', csrf);
-
-  /** The person's addresses and their answer are shown: each view is on the record, as every read of such data. */
-  const recordRead = (
-    session: { signedIn: AuthenticatedSession },
-    request: FastifyRequest,
-    shown: PrivacyRequest,
-    view: 'page' | 'answer_file',
-  ) =>
-    deps.audit.append({
-      ...byPerson(session.signedIn, request),
-      ...sensitiveRead(
-        'privacy_request.subject',
-        'data_subject_request',
-        { type: 'privacy_request', id: shown.id },
-        { view },
-      ),
-    });
 
   /** The merchant's request in whichever mode it lives; another merchant's is not found. */
   const ownRequest = (merchantId: string, id: string) =>
@@ -162,31 +134,6 @@ export function privacyConsoleRoutes(deps: PrivacyConsoleDeps) {
     return { message: `${t.fileRefused} ${why}`, field };
   }
 
-  /** The answer the service refused (unknown request, answered already), with the way back. */
-  function answerRefused(reply: FastifyReply, session: MerchantSession, id: string, problem: Problem) {
-    const { locale } = session;
-    const t = privacyMessages(locale);
-    return actionRefused(reply, {
-      locale,
-      signedIn: session.signedIn,
-      title: t.actionRefused,
-      problem,
-      text: problemText(t, problem),
-      thing: { href: requestPath(id, locale), label: t.backToRequest },
-      list: { href: `/console/privacy?lang=${locale}`, label: t.backToList },
-    });
-  }
-
-  /** What the person is sent: the answer as the API spells it, with the request it answers. */
-  const answerFile = (request: PrivacyRequest, merchantName: string | undefined) => ({
-    object: 'privacy_answer',
-    request: request.id,
-    merchant: merchantName ?? request.merchantId,
-    received_at: request.receivedAt.toISOString(),
-    answered_at: request.answeredAt?.toISOString() ?? null,
-    ...request.answer,
-  });
-
   return async (app: App) => {
     await app.register(cookie);
 
@@ -243,7 +190,7 @@ export function privacyConsoleRoutes(deps: PrivacyConsoleDeps) {
         if (!session) return reply;
         const own = await ownRequest(session.merchantId, request.params.requestId);
         if (!own) return notFound(request, reply);
-        await recordRead(session, request, own.found, 'page');
+        await kit.recordRead(session, request, own.found, 'page');
         const { locale } = session;
         const t = privacyMessages(locale);
         return sendPage(
@@ -274,18 +221,10 @@ export function privacyConsoleRoutes(deps: PrivacyConsoleDeps) {
         if (!session) return reply;
         const { requestId } = request.params;
         const own = await ownRequest(session.merchantId, requestId);
-        const caller = own && (await callerOf(own.scope));
-        if (!caller) return answerRefused(reply, session, requestId, problems.notFound('this request'));
-        // The long read first, outside the transaction (PrivacyService.prescan); then the claim of the
-        // form's one-time token and the answer commit together.
-        const prescan = await deps.privacy.prescan(caller, requestId);
-        const answered = await deps.store.transaction(async (trx) =>
-          (await firstSubmission(trx, session.signedIn, 'privacy_answer', request.body.once))
-            ? deps.privacy.answerRequest(caller, requestId, byPerson(session.signedIn, request), trx, prescan)
-            : undefined,
-        );
-        if (answered instanceof Problem) return answerRefused(reply, session, requestId, answered);
-        return reply.redirect(requestPath(requestId, session.locale), 303);
+        const who = { ...session, paths: merchantPaths };
+        if (!own)
+          return kit.answerRefused(reply, who, requestId, problems.notFound('this request'), modeOf(request));
+        return kit.answer(request, reply, who, { scope: own.scope, requestId, once: request.body.once });
       },
     );
 
@@ -297,38 +236,8 @@ export function privacyConsoleRoutes(deps: PrivacyConsoleDeps) {
         if (!session) return reply;
         const own = await ownRequest(session.merchantId, request.params.requestId);
         if (!own?.found.answer) return notFound(request, reply);
-        await recordRead(session, request, own.found, 'answer_file');
-        const merchant = await deps.merchants.getMerchant(session.merchantId);
-        return reply
-          .type('application/json; charset=utf-8')
-          .header('content-disposition', `attachment; filename="privacy-answer-${own.found.id}.json"`)
-          .send(`${JSON.stringify(answerFile(own.found, merchant?.name), null, 2)}\n`);
+        return kit.sendAnswerFile(request, reply, session, own.found);
       },
     );
-
-    app.get('/console/data-protection', { schema: { hide: true } }, async (request, reply) => {
-      const session = await permitted(request, reply, 'privacy.manage');
-      if (!session) return reply;
-      const locale = localeOf(request);
-      const t = privacyMessages(locale);
-      const rows = await Promise.all(
-        (await deps.privacy.figures()).map(async (figures) => ({
-          ...figures,
-          name: (await deps.merchants.getMerchant(figures.merchantId))?.name,
-        })),
-      );
-      return sendPage(
-        reply,
-        <ConsolePage
-          locale={locale}
-          path={request.url}
-          title={consoleMessages(locale).dataProtection}
-          signedIn={session}
-        >
-          <p>{fill(t.oversightIntro, { days: deps.answerDays })}</p>
-          <FiguresTable t={t} locale={locale} rows={rows} />
-        </ConsolePage>,
-      );
-    });
   };
 }

@@ -99,6 +99,13 @@ export const privacyMessages = defineMessages({
     noFigures: 'No merchant has recorded a request with live data yet.',
     nOverdue: '{n} overdue',
     nLate: '{n} late',
+    closedConsole: 'console closed: answer in its place',
+    officerIntro:
+      '{merchant} is {status}: its console is closed until a reviewed reinstatement, so its people cannot answer the requests people send it. As data protection officer you answer them in its place, with the same answers its owner would give; each answer, and each view of a person’s data, is on the audit trail under your name. Send the answer file to the person.',
+    status_suspended: 'suspended',
+    status_rejected: 'rejected',
+    problem_console_open: 'This merchant’s console is open: the merchant answers its own requests.',
+    closedAttention: '{count} request(s) of people about their data at merchants whose console is closed',
   },
   fr: {
     channel: 'Comment elle est arrivée',
@@ -196,6 +203,15 @@ export const privacyMessages = defineMessages({
     noFigures: 'Aucun marchand n’a encore enregistré de demande en production.',
     nOverdue: '{n} en retard',
     nLate: '{n} en retard',
+    closedConsole: 'console fermée : répondre à sa place',
+    officerIntro:
+      '{merchant} est {status} : sa console est fermée jusqu’à une réintégration examinée, ses équipes ne peuvent donc pas répondre aux demandes que les personnes lui envoient. En tant que délégué à la protection des données, vous y répondez à sa place, par les mêmes réponses que son responsable donnerait ; chaque réponse, et chaque consultation des données d’une personne, est inscrite au journal d’audit à votre nom. Envoyez le fichier de la réponse à la personne.',
+    status_suspended: 'suspendu',
+    status_rejected: 'refusé',
+    problem_console_open:
+      'La console de ce marchand est ouverte : le marchand répond lui-même à ses demandes.',
+    closedAttention:
+      '{count} demande(s) de personnes sur leurs données chez des marchands dont la console est fermée',
   },
   ar: {
     channel: 'كيف وصل',
@@ -287,6 +303,13 @@ export const privacyMessages = defineMessages({
     noFigures: 'لم يسجل أي تاجر طلبًا بالبيانات الحقيقية بعد.',
     nOverdue: '{n} متأخرة',
     nLate: '{n} متأخرة',
+    closedConsole: 'الواجهة مغلقة: أجب نيابة عنه',
+    officerIntro:
+      '{merchant} {status}: واجهته مغلقة إلى حين إعادة إدماج بعد الفحص، فلا يستطيع فريقه الإجابة عن الطلبات التي يوجهها إليه الأشخاص. بصفتك مسؤول حماية المعطيات، تجيب عنها نيابة عنه بالأجوبة نفسها التي كان سيقدمها مسيره؛ وتُسجَّل كل إجابة وكل اطلاع على معطيات شخص في سجل التدقيق باسمك. أرسل ملف الجواب إلى الشخص.',
+    status_suspended: 'موقوف',
+    status_rejected: 'مرفوض',
+    problem_console_open: 'واجهة هذا التاجر مفتوحة: التاجر يجيب بنفسه عن طلباته.',
+    closedAttention: '{count} طلب(ات) أشخاص بشأن معطياتهم لدى تجار واجهتهم مغلقة',
   },
 });
 

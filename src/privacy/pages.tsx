@@ -36,6 +36,38 @@ export const requestPath = (id: string, locale: Locale) => `/console/privacy/${i
 export const listPath = (locale: Locale, livemode: boolean) =>
   `/console/privacy?lang=${locale}&mode=${livemode ? 'live' : 'test'}`;
 
+/**
+ * Where the request pages link: the merchant's own pages, or the data protection officer's when the
+ * merchant's console is closed and the officer answers in its place.
+ */
+export interface RequestPaths {
+  list(locale: Locale, livemode: boolean): string;
+  request(id: string, locale: Locale): string;
+  answer(id: string, locale: Locale): string;
+  download(id: string): string;
+  /** A payment's page, where the reader may open it (the officer may not: a merchant's page). */
+  payment?(id: string, locale: Locale): string;
+}
+
+export const merchantPaths: RequestPaths = {
+  list: listPath,
+  request: requestPath,
+  answer: (id, locale) => `/console/privacy/${id}/answer?lang=${locale}`,
+  download: (id) => `/console/privacy/${id}/answer.json`,
+  payment: (id, locale) => `/console/payments/${id}?lang=${locale}`,
+};
+
+/** The officer's pages for one merchant whose console is closed. */
+export function officerPaths(merchantId: string): RequestPaths {
+  const base = `/console/data-protection/merchants/${merchantId}`;
+  return {
+    list: (locale) => `${base}?lang=${locale}`,
+    request: (id, locale) => `${base}/requests/${id}?lang=${locale}`,
+    answer: (id, locale) => `${base}/requests/${id}/answer?lang=${locale}`,
+    download: (id) => `${base}/requests/${id}/answer.json`,
+  };
+}
+
 /** Where a request stands: open or answered, and whether in time. */
 type Standing = 'open' | 'overdue' | 'answered' | 'answered_late';
 function standingOf(request: PrivacyRequest, now: Date): Standing {
@@ -82,8 +114,9 @@ export function RequestList(props: {
   locale: Locale;
   requests: readonly PrivacyRequest[];
   now: Date;
+  paths?: RequestPaths;
 }) {
-  const { t, locale, now } = props;
+  const { t, locale, now, paths = merchantPaths } = props;
   return (
     <Table
       id="requests"
@@ -98,7 +131,7 @@ export function RequestList(props: {
           data-status={standingOf(request, now)}
         >
           <td>
-            <a href={requestPath(request.id, locale)}>{t[`kind_${request.kind}`]}</a>
+            <a href={paths.request(request.id, locale)}>{t[`kind_${request.kind}`]}</a>
           </td>
           <td>
             <Moment at={request.receivedAt} locale={locale} />
@@ -456,8 +489,14 @@ function ChangedCmiOrders(props: { lead: string; oids: readonly string[] | undef
 }
 
 /** The payments a rectification corrected or an objection erased the address from. */
-function ChangedPayments(props: { t: PrivacyText; locale: Locale; lead: string; ids: readonly string[] }) {
-  const { t, locale } = props;
+function ChangedPayments(props: {
+  t: PrivacyText;
+  locale: Locale;
+  lead: string;
+  ids: readonly string[];
+  paths: RequestPaths;
+}) {
+  const { t, locale, paths } = props;
   if (props.ids.length === 0) return <p id="changed-payments">{t.noneChanged}</p>;
   return (
     <>
@@ -465,9 +504,13 @@ function ChangedPayments(props: { t: PrivacyText; locale: Locale; lead: string; 
       <ul id="changed-payments">
         {props.ids.map((id) => (
           <li key={id} data-payment={id}>
-            <a href={`/console/payments/${id}?lang=${locale}`}>
+            {paths.payment ? (
+              <a href={paths.payment(id, locale)}>
+                <Ltr text={id} />
+              </a>
+            ) : (
               <Ltr text={id} />
-            </a>
+            )}
           </li>
         ))}
       </ul>
@@ -476,8 +519,14 @@ function ChangedPayments(props: { t: PrivacyText; locale: Locale; lead: string; 
 }
 
 /** The answer given, and the file to send to the person. */
-function AnswerSection(props: { t: PrivacyText; locale: Locale; request: PrivacyRequest; answer: Answer }) {
-  const { t, locale, answer } = props;
+function AnswerSection(props: {
+  t: PrivacyText;
+  locale: Locale;
+  request: PrivacyRequest;
+  answer: Answer;
+  paths: RequestPaths;
+}) {
+  const { t, locale, answer, paths } = props;
   return (
     <section id="answer" data-kind={answer.kind}>
       <h2>{t.answer}</h2>
@@ -502,17 +551,23 @@ function AnswerSection(props: { t: PrivacyText; locale: Locale; request: Privacy
         </>
       ) : answer.kind === 'rectification' ? (
         <>
-          <ChangedPayments t={t} locale={locale} lead={t.corrected} ids={answer.corrected_payments} />
+          <ChangedPayments
+            t={t}
+            locale={locale}
+            lead={t.corrected}
+            ids={answer.corrected_payments}
+            paths={paths}
+          />
           <ChangedCmiOrders lead={t.cmiCorrected} oids={answer.corrected_cmi_orders} />
         </>
       ) : (
         <>
-          <ChangedPayments t={t} locale={locale} lead={t.erased} ids={answer.erased_from} />
+          <ChangedPayments t={t} locale={locale} lead={t.erased} ids={answer.erased_from} paths={paths} />
           <ChangedCmiOrders lead={t.cmiErased} oids={answer.erased_cmi_orders} />
         </>
       )}
       <p>
-        <a href={`/console/privacy/${props.request.id}/answer.json`} id="download-answer">
+        <a href={paths.download(props.request.id)} id="download-answer">
           {t.download}
         </a>
       </p>
@@ -527,35 +582,31 @@ export function RequestDetail(props: {
   csrf: string;
   request: PrivacyRequest;
   now: Date;
+  paths?: RequestPaths;
 }) {
-  const { t, locale, request } = props;
+  const { t, locale, request, paths = merchantPaths } = props;
   return (
     <>
       <p>
-        <a href={listPath(locale, request.livemode)}>{t.backToList}</a>
+        <a href={paths.list(locale, request.livemode)}>{t.backToList}</a>
       </p>
       <RequestFacts t={t} locale={locale} request={request} now={props.now} />
       {request.answer ? (
-        <AnswerSection t={t} locale={locale} request={request} answer={request.answer} />
+        <AnswerSection t={t} locale={locale} request={request} answer={request.answer} paths={paths} />
       ) : (
         <section id="answer-now">
           <p class="note">
             {t[`explain_${request.kind}`]} {t.answerHelp}
           </p>
-          <PostButton
-            action={`/console/privacy/${request.id}/answer?lang=${locale}`}
-            csrf={props.csrf}
-            label={t.answerNow}
-            once
-          />
+          <PostButton action={paths.answer(request.id, locale)} csrf={props.csrf} label={t.answerNow} once />
         </section>
       )}
     </>
   );
 }
 
-/** One merchant's figures, with its name when it is known. */
-export type NamedFigures = MerchantRequestFigures & { name: string | undefined };
+/** One merchant's figures, with its name when it is known, and whether its console is closed. */
+export type NamedFigures = MerchantRequestFigures & { name: string | undefined; closed: boolean };
 
 /** A count that is a fault when above zero, said in words then ("2 overdue"). */
 function Fault(props: { locale: Locale; n: number; words: string; status: Standing }) {
@@ -579,7 +630,17 @@ export function FiguresTable(props: { t: PrivacyText; locale: Locale; rows: read
       headings={[t.merchant, t.open, t.overdue, t.answered, t.answeredLate, t.nextDue]}
       row={(row) => (
         <tr key={row.merchantId} data-merchant={row.merchantId}>
-          <td>{row.name ? <bdi>{row.name}</bdi> : <Ltr text={row.merchantId} />}</td>
+          <td>
+            {row.name ? <bdi>{row.name}</bdi> : <Ltr text={row.merchantId} />}
+            {row.closed ? (
+              <>
+                {' · '}
+                <a href={officerPaths(row.merchantId).list(locale, true)} data-closed>
+                  {t.closedConsole}
+                </a>
+              </>
+            ) : null}
+          </td>
           <td data-count="open">{n(row.open)}</td>
           <td data-count="overdue">
             <Fault locale={locale} n={row.overdue} words={t.nOverdue} status="overdue" />

@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { createLookupLimiter, type LookupLimits } from '../core/fixed-window.js';
 import { Problem } from '../core/problem.js';
 import type { App } from '../http/server.js';
+import { holdsPeoplesData } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import { fill, type Locale, localeOf } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
@@ -17,7 +18,7 @@ import type { PrivacyService } from './service.js';
 
 export interface PublicRequestDeps {
   privacy: Pick<PrivacyService, 'fileRequest' | 'getRequest'>;
-  merchants: Pick<MerchantService, 'activeMerchants' | 'getMerchant'>;
+  merchants: Pick<MerchantService, 'merchantsHoldingData' | 'getMerchant'>;
   clock: Clock;
   answerDays: number;
   /** Requests one connection may send; a person sends one, a flood many. */
@@ -70,7 +71,7 @@ export function publicRequestRoutes(deps: PublicRequestDeps) {
           locale={locale}
           path={request.url}
           csrf={preSessionToken(request, reply, FORM_PATH)}
-          shops={await deps.merchants.activeMerchants()}
+          shops={await deps.merchants.merchantsHoldingData()}
           answerDays={deps.answerDays}
           values={values}
           refused={refused}
@@ -111,7 +112,7 @@ export function publicRequestRoutes(deps: PublicRequestDeps) {
           return formPage(request, reply, values, { message: fill(t.tooMany, { seconds: wait }) }, 429);
 
         const merchant = values.shop ? await deps.merchants.getMerchant(values.shop) : undefined;
-        if (merchant?.status !== 'active') return refuse('shop');
+        if (!merchant || !holdsPeoplesData(merchant.status)) return refuse('shop');
         if (!REQUEST_KINDS.includes(values.kind as RequestKind)) return refuse('kind');
         const filed = await deps.privacy.fileRequest(
           { merchant, livemode: true },
