@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { demoPassword } from '../src/auth/seed.js';
 import { Problem } from '../src/core/problem.js';
 import { privacyMessages } from '../src/privacy/messages.js';
+import { demoOrganisationKeys } from '../src/screening/seed.js';
 import { ConsoleClient, demoCode } from './console-client.js';
 import { apiClient, card, demoKeys, testPlatform } from './support/platform.js';
 
@@ -86,6 +87,14 @@ test('suspended: people still reach it, and the officer answers in its place, ea
   assert.equal(sent.status, 303);
   assert.ok(sent.id);
   assert.equal(await closedCount(), 1, 'the one live request; the test-mode one is not counted');
+  const authority = apiClient(baseUrl, demoOrganisationKeys.authority);
+  const apiFigures = await authority.get<{
+    data: { merchant: { id: string; console_closed: boolean }; open: number }[];
+  }>('/v1/privacy/figures');
+  assert.deepEqual(
+    apiFigures.body.data.map((row) => [row.merchant.id, row.merchant.console_closed, row.open]),
+    [[shop.id, true, 1]],
+  );
 
   // The merchant's owner is shut out of its console, this page included.
   const owner = new ConsoleClient(baseUrl);

@@ -315,7 +315,7 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
         select min(id) from privacy_requests where status = 'open')`.execute(store.db);
     const figures = await supervisor.get<{
       data: {
-        merchant: { name: string };
+        merchant: { name: string; console_closed: boolean };
         open: number;
         overdue: number;
         answered: number;
@@ -324,6 +324,7 @@ describe('law 09-08 requests of the people whose data merchants hold', () => {
     }>('/v1/privacy/figures');
     const atlasFigures = figures.body.data.find((row) => row.merchant.name === 'Atlas Voyages');
     assert.ok(atlasFigures, JSON.stringify(figures.body));
+    assert.equal(atlasFigures.merchant.console_closed, false, 'Atlas trades and answers its own');
     assert.equal(atlasFigures.answered, 3);
     assert.equal(atlasFigures.answered_late, 0);
     assert.equal(atlasFigures.overdue, 1);

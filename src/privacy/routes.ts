@@ -5,6 +5,7 @@ import { Problem } from '../core/problem.js';
 import { DateTime, Nullable } from '../http/schemas.js';
 import type { App } from '../http/server.js';
 import { callerOf } from '../merchants/auth.js';
+import { consoleClosed } from '../merchants/onboarding/gate.js';
 import type { MerchantService } from '../merchants/service.js';
 import { createIdempotency, type KeyLifetime, outcomeOf } from '../payments/idempotency.js';
 import type { SharedStore } from '../store/store.js';
@@ -242,7 +243,14 @@ export function privacyRoutes(deps: PrivacyRoutesDeps) {
               object: Type.Literal('list'),
               data: Type.Array(
                 Type.Object({
-                  merchant: Type.Object({ id: Type.String(), name: Nullable(Type.String()) }),
+                  merchant: Type.Object({
+                    id: Type.String(),
+                    name: Nullable(Type.String()),
+                    console_closed: Type.Boolean({
+                      description:
+                        'suspended or rejected: its people cannot answer, the data protection officer answers in its console in their place',
+                    }),
+                  }),
                   open: Type.Integer(),
                   overdue: Type.Integer(),
                   answered: Type.Integer(),
@@ -257,17 +265,21 @@ export function privacyRoutes(deps: PrivacyRoutesDeps) {
       async () => {
         const figures = await deps.privacy.figures();
         const data = await Promise.all(
-          figures.map(async (row) => ({
-            merchant: {
-              id: row.merchantId,
-              name: (await deps.merchants.getMerchant(row.merchantId))?.name ?? null,
-            },
-            open: row.open,
-            overdue: row.overdue,
-            answered: row.answered,
-            answered_late: row.answeredLate,
-            next_due_at: row.nextDueAt?.toISOString() ?? null,
-          })),
+          figures.map(async (row) => {
+            const merchant = await deps.merchants.getMerchant(row.merchantId);
+            return {
+              merchant: {
+                id: row.merchantId,
+                name: merchant?.name ?? null,
+                console_closed: consoleClosed(merchant?.status),
+              },
+              open: row.open,
+              overdue: row.overdue,
+              answered: row.answered,
+              answered_late: row.answeredLate,
+              next_due_at: row.nextDueAt?.toISOString() ?? null,
+            };
+          }),
         );
         return { object: 'list' as const, data };
       },
