@@ -27,7 +27,6 @@ import {
   type FormRefusal,
   listPath,
   merchantPaths,
-  RequestDetail,
   RequestFilterForm,
   RequestForm,
   type RequestFormValues,
@@ -190,26 +189,7 @@ export function privacyConsoleRoutes(deps: PrivacyConsoleDeps) {
         if (!session) return reply;
         const own = await ownRequest(session.merchantId, request.params.requestId);
         if (!own) return notFound(request, reply);
-        await kit.recordRead(session, request, own.found, 'page');
-        const { locale } = session;
-        const t = privacyMessages(locale);
-        return sendPage(
-          reply,
-          <ConsolePage
-            locale={locale}
-            path={request.url}
-            title={`${t.request} · ${t[`kind_${own.found.kind}`]}`}
-            signedIn={session.signedIn}
-          >
-            <RequestDetail
-              t={t}
-              locale={locale}
-              csrf={session.signedIn.session.csrfToken}
-              request={own.found}
-              now={deps.now()}
-            />
-          </ConsolePage>,
-        );
+        return kit.showRequest(request, reply, { ...session, paths: merchantPaths }, own.found);
       },
     );
 

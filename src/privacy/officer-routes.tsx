@@ -11,7 +11,7 @@ import { sendPage } from '../web/render.js';
 import { answering } from './answering.js';
 import { FormBody, LIST_SIZE, type PrivacyConsoleDeps } from './console-routes.js';
 import { privacyMessages } from './messages.js';
-import { FiguresTable, officerPaths, RequestDetail, RequestList } from './pages.js';
+import { FiguresTable, officerPaths, RequestList } from './pages.js';
 
 const MerchantParams = Type.Object({ merchantId: Type.String({ maxLength: 64 }) });
 const MerchantRequestParams = Type.Object({
@@ -122,27 +122,7 @@ export function officerRoutes(deps: PrivacyConsoleDeps) {
         if (!officer) return reply;
         const found = await deps.privacy.getRequest(officer.scope, request.params.requestId);
         if (!found) return notFound(request, reply);
-        await kit.recordRead(officer, request, found, 'page');
-        const { locale, merchant } = officer;
-        const t = privacyMessages(locale);
-        return sendPage(
-          reply,
-          <ConsolePage
-            locale={locale}
-            path={request.url}
-            title={`${t.request} · ${t[`kind_${found.kind}`]} · ${merchant.name}`}
-            signedIn={officer.signedIn}
-          >
-            <RequestDetail
-              t={t}
-              locale={locale}
-              csrf={officer.signedIn.session.csrfToken}
-              request={found}
-              now={deps.now()}
-              paths={officer.paths}
-            />
-          </ConsolePage>,
-        );
+        return kit.showRequest(request, reply, { ...officer, merchantName: officer.merchant.name }, found);
       },
     );
 

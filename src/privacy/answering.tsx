@@ -3,14 +3,16 @@ import { sensitiveRead } from '../audit/sensitive.js';
 import type { AuditLog } from '../audit/service.js';
 import type { AuthenticatedSession } from '../auth/service.js';
 import { actionRefused, byPerson, firstSubmission, problemText } from '../console/context.js';
+import { ConsolePage } from '../console/shell.js';
 import { Problem, problems } from '../core/problem.js';
 import type { MerchantService } from '../merchants/service.js';
 import type { Scope } from '../payments/events.js';
 import type { SharedStore } from '../store/store.js';
 import type { Locale } from '../web/i18n.js';
+import { sendPage } from '../web/render.js';
 import { privacyMessages } from './messages.js';
 import type { PrivacyRequest } from './model.js';
-import type { RequestPaths } from './pages.js';
+import { RequestDetail, type RequestPaths } from './pages.js';
 import type { PrivacyService } from './service.js';
 
 export interface AnsweringDeps {
@@ -18,6 +20,8 @@ export interface AnsweringDeps {
   store: SharedStore;
   merchants: Pick<MerchantService, 'getMerchant'>;
   audit: Pick<AuditLog, 'append'>;
+  /** What "overdue" is measured against. */
+  now: () => Date;
 }
 
 /** Who answers in the console: the merchant's owner, or the data protection officer in its place. */
@@ -25,6 +29,8 @@ export interface Answerer {
   signedIn: AuthenticatedSession;
   locale: Locale;
   paths: RequestPaths;
+  /** Said in the page's title when the officer answers in a merchant's place. */
+  merchantName?: string;
 }
 
 /**
@@ -48,6 +54,37 @@ export function answering(deps: AnsweringDeps) {
         { view },
       ),
     });
+
+  /** The request's page (its view on the record): its facts, then its answer or the button that answers it. */
+  async function showRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    who: Answerer,
+    shown: PrivacyRequest,
+  ) {
+    await recordRead(who, request, shown, 'page');
+    const { locale } = who;
+    const t = privacyMessages(locale);
+    const merchant = who.merchantName ? ` · ${who.merchantName}` : '';
+    return sendPage(
+      reply,
+      <ConsolePage
+        locale={locale}
+        path={request.url}
+        title={`${t.request} · ${t[`kind_${shown.kind}`]}${merchant}`}
+        signedIn={who.signedIn}
+      >
+        <RequestDetail
+          t={t}
+          locale={locale}
+          csrf={who.signedIn.session.csrfToken}
+          request={shown}
+          now={deps.now()}
+          paths={who.paths}
+        />
+      </ConsolePage>,
+    );
+  }
 
   /** The answer the service refused (unknown request, answered already), with the way back. */
   function answerRefused(
@@ -117,5 +154,5 @@ export function answering(deps: AnsweringDeps) {
       .send(`${JSON.stringify(file, null, 2)}\n`);
   }
 
-  return { recordRead, answerRefused, answer, sendAnswerFile };
+  return { showRequest, answerRefused, answer, sendAnswerFile };
 }
