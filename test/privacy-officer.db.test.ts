@@ -44,11 +44,8 @@ async function sendForm(form: Record<string, string>) {
     body: new URLSearchParams({ csrf, ...form }),
     redirect: 'manual',
   });
-  return {
-    html,
-    status: sent.status,
-    id: new URL(sent.headers.get('location') ?? '/', baseUrl).searchParams.get('sent'),
-  };
+  const location = sent.headers.get('location') ?? '/';
+  return { html, status: sent.status, location, id: new URL(location, baseUrl).searchParams.get('sent') };
 }
 
 const signedIn = (email: string, password: string, code?: string) =>
@@ -86,6 +83,8 @@ test('suspended: people still reach it, and the officer answers in its place, ea
   assert.match(sent.html, new RegExp(`<option value="${shop.id}">Atlas Voyages</option>`));
   assert.equal(sent.status, 303);
   assert.ok(sent.id);
+  const after = await (await fetch(new URL(sent.location, baseUrl))).text();
+  assert.match(after, /Atlas Voyages is suspended and cannot answer: the data protection officer/);
   assert.equal(await closedCount(), 1, 'the one live request; the test-mode one is not counted');
   const authority = apiClient(baseUrl, demoOrganisationKeys.authority);
   const apiFigures = await authority.get<{

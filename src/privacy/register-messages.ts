@@ -25,6 +25,8 @@ export const registerMessages = defineMessages({
     sent: 'Your request {id} reached {shop}. It must answer by {date}.',
     sentNext:
       'Keep the reference. The shop answers you directly; if it does not answer in time, you may complain to the CNDP.',
+    sentNextSuspended:
+      'Keep the reference. {shop} is suspended and cannot answer: the data protection officer of the supervising authority answers you in its place, within the same time; if no answer comes in time, you may complain to the CNDP.',
     problem_shop: 'Choose a shop from the list.',
     problem_kind: 'Choose what you ask.',
     problem_email: 'Give the e-mail address you paid with.',
@@ -106,7 +108,7 @@ export const registerMessages = defineMessages({
     privacy_requests_data: 'E-mail address, corrected address, the note of the request, and the answer',
     privacy_requests_purpose: 'To answer the request within the law’s deadline, and show that it was.',
     privacy_requests_recipients:
-      'The shop that received it; the supervising authority sees only counts and dates',
+      'The shop that received it; the supervising authority sees only counts and dates, unless the shop is suspended: then its data protection officer answers in the shop’s place',
     issuer_cardholders_people: 'Cardholders of the banks that use Tijara’s built-in issuer',
     issuer_cardholders_data: 'Name, account balance, card status and limits',
     issuer_cardholders_purpose: 'To run the bank’s card accounts: authorizations, holds, limits.',
@@ -131,6 +133,8 @@ export const registerMessages = defineMessages({
     sent: 'Votre demande {id} est parvenue à {shop}. Il doit y répondre avant le {date}.',
     sentNext:
       'Gardez la référence. Le commerçant vous répond directement ; s’il ne répond pas à temps, vous pouvez saisir la CNDP.',
+    sentNextSuspended:
+      'Gardez la référence. {shop} est suspendu et ne peut pas répondre : le délégué à la protection des données de l’autorité de supervision vous répond à sa place, dans le même délai ; sans réponse à temps, vous pouvez saisir la CNDP.',
     problem_shop: 'Choisissez un commerçant de la liste.',
     problem_kind: 'Choisissez ce que vous demandez.',
     problem_email: 'Donnez l’adresse e-mail avec laquelle vous avez payé.',
@@ -215,7 +219,7 @@ export const registerMessages = defineMessages({
     privacy_requests_data: 'Adresse e-mail, adresse corrigée, note de la demande, et la réponse',
     privacy_requests_purpose: 'Répondre dans le délai de la loi, et pouvoir le montrer.',
     privacy_requests_recipients:
-      'Le commerçant qui l’a reçue ; l’autorité de supervision ne voit que des nombres et des dates',
+      'Le commerçant qui l’a reçue ; l’autorité de supervision ne voit que des nombres et des dates, sauf si le commerçant est suspendu : son délégué à la protection des données répond alors à sa place',
     issuer_cardholders_people: 'Les porteurs des banques qui utilisent l’émetteur intégré de Tijara',
     issuer_cardholders_data: 'Nom, solde du compte, statut et plafonds de la carte',
     issuer_cardholders_purpose: 'Tenir les comptes cartes de la banque : autorisations, réserves, plafonds.',
@@ -240,6 +244,8 @@ export const registerMessages = defineMessages({
     sent: 'وصل طلبكم {id} إلى {shop}. عليه أن يجيب قبل {date}.',
     sentNext:
       'احتفظوا بالمرجع. يجيبكم المتجر مباشرة؛ وإن لم يجب في الأجل، يمكنكم تقديم شكاية إلى اللجنة الوطنية.',
+    sentNextSuspended:
+      'احتفظوا بالمرجع. {shop} موقوف ولا يمكنه الإجابة: يجيبكم مسؤول حماية المعطيات لدى سلطة المراقبة نيابة عنه في الأجل نفسه؛ وإن لم يصلكم جواب في الأجل، يمكنكم تقديم شكاية إلى اللجنة الوطنية.',
     problem_shop: 'اختاروا متجرًا من اللائحة.',
     problem_kind: 'اختاروا ما تطلبونه.',
     problem_email: 'أدخلوا البريد الإلكتروني الذي أديتم به.',
@@ -317,7 +323,8 @@ export const registerMessages = defineMessages({
     privacy_requests_people: 'الأشخاص الذين يقدمون طلبًا بشأن معطياتهم',
     privacy_requests_data: 'البريد الإلكتروني والعنوان المصحح وملاحظة الطلب والجواب',
     privacy_requests_purpose: 'الإجابة في الأجل القانوني، وإثبات ذلك.',
-    privacy_requests_recipients: 'المتجر الذي تلقاه؛ ولا ترى سلطة المراقبة إلا أعدادًا وتواريخ',
+    privacy_requests_recipients:
+      'المتجر الذي تلقاه؛ ولا ترى سلطة المراقبة إلا أعدادًا وتواريخ، إلا إذا كان المتجر موقوفًا: فيجيب عندئذ مسؤول حماية المعطيات لديها نيابة عنه',
     issuer_cardholders_people: 'حاملو بطاقات البنوك التي تستعمل المُصدِر المدمج في تجارة',
     issuer_cardholders_data: 'الاسم ورصيد الحساب وحالة البطاقة وسقوفها',
     issuer_cardholders_purpose: 'تدبير حسابات بطاقات البنك: الترخيصات والحجوزات والسقوف.',

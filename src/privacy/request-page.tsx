@@ -61,7 +61,7 @@ export function PublicRequestPage(props: {
 export function RequestSentPage(props: {
   locale: Locale;
   path: string;
-  request: { id: string; shop: string; dueAt: Date };
+  request: { id: string; shop: string; dueAt: Date; shopSuspended: boolean };
 }) {
   const { locale, request } = props;
   const t: RegisterText = registerMessages(locale);
@@ -75,7 +75,9 @@ export function RequestSentPage(props: {
           date: formatMoroccanTime(request.dueAt, locale, { dateStyle: 'long' }),
         })}
       </p>
-      <p>{t.sentNext}</p>
+      <p id="request-next">
+        {request.shopSuspended ? fill(t.sentNextSuspended, { shop: request.shop }) : t.sentNext}
+      </p>
       <p>
         <a href={`/privacy?lang=${locale}`}>{t.title}</a>
       </p>

@@ -92,7 +92,12 @@ export function publicRequestRoutes(deps: PublicRequestDeps) {
         <RequestSentPage
           locale={localeOf(request)}
           path={request.url}
-          request={{ id: filed.id, shop: merchant.name, dueAt: filed.dueAt }}
+          request={{
+            id: filed.id,
+            shop: merchant.name,
+            dueAt: filed.dueAt,
+            shopSuspended: merchant.status === 'suspended',
+          }}
         />,
       );
     });
