@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { demoPassword } from '../src/auth/seed.js';
+import { Problem } from '../src/core/problem.js';
 import { moroccanDate } from '../src/core/time.js';
 import { type PrivacyText, privacyMessages } from '../src/privacy/messages.js';
 import type { RequestKind } from '../src/privacy/model.js';
@@ -506,4 +507,48 @@ test('a person sends a shop a request from the register page; the shop sees it c
   assert.match(await textOf(owner, '#request-channel'), /vérifiez que l’adresse est la sienne/);
   assert.equal(await textOf(owner, '#request-email'), 'salma@example.ma');
   await owner.context().close();
+});
+
+test('a suspended merchant: the officer opens its requests from the oversight page and answers in its place; the pages pass axe-core', async () => {
+  const marrakech = (await merchants.authenticate(demoKeys.marrakech))!.merchant;
+  const filed = await privacy.fileRequest(
+    { merchant: marrakech, livemode: true },
+    { kind: 'access', email: 'omar@example.ma' },
+    { actor: { type: 'system', id: 'test' } },
+  );
+  assert.ok(!(filed instanceof Problem));
+  const reviewer = (await auth.findUserByEmail('reviewer@dgssi.example'))!;
+  const suspended = await platform.services.onboarding.suspend(
+    marrakech.id,
+    { id: reviewer.id, organisationId: reviewer.organisationId, senior: false },
+    'fraud reports',
+  );
+  assert.ok(!(suspended instanceof Problem));
+
+  const t = privacyMessages('ar');
+  const page = await dpoPage('/console/data-protection?lang=ar', { bypassCSP: true });
+  await Promise.all([
+    page.waitForURL(new RegExp(`/console/data-protection/merchants/${marrakech.id}\\?lang=ar$`)),
+    page.locator(`#figures tr[data-merchant="${marrakech.id}"] a[data-closed]`).click(),
+  ]);
+  assert.match(await textOf(page, '#officer-intro'), /Marrakech Auto Location موقوف/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'the list');
+  await Promise.all([
+    page.waitForURL(new RegExp(`/requests/${filed.id}\\?lang=ar$`)),
+    page.locator(`#requests tr[data-request="${filed.id}"] a`).click(),
+  ]);
+  assert.equal(await textOf(page, '#request-email'), 'omar@example.ma');
+  await Promise.all([
+    page.waitForURL(new RegExp(`/requests/${filed.id}\\?lang=ar$`)),
+    page.getByRole('button', { name: t.answerNow }).click(),
+  ]);
+  assert.equal(await page.locator('#answer').getAttribute('data-kind'), 'access');
+  assert.equal(
+    await page.locator('#download-answer').getAttribute('href'),
+    `/console/data-protection/merchants/${marrakech.id}/requests/${filed.id}/answer.json`,
+  );
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  assert.deepEqual(await accessibilityViolations(page), [], 'the answered request');
+  await screenshot(page, 'privacy-officer-answer-ar');
+  await page.context().close();
 });

@@ -7,7 +7,7 @@ import { defineMessages } from '../web/i18n.js';
 export const privacyMessages = defineMessages({
   en: {
     channel: 'How it came',
-    channel_merchant: 'Recorded by you',
+    channel_merchant: 'Recorded by the merchant',
     channel_online: 'Sent by the person on Tijara’s form: check that the address is theirs before answering',
     attention: '{count} request(s) of people about their data overdue at merchants',
     intro:
@@ -18,7 +18,7 @@ export const privacyMessages = defineMessages({
     kind_rectification: 'Rectification',
     kind_objection: 'Objection',
     explain_access:
-      'The person gets their payments with you and every reading of their e-mail address by your staff, with its purpose.',
+      'The person gets their payments with the merchant and every reading of their e-mail address by its staff, with its purpose.',
     explain_rectification:
       'Their e-mail address is corrected on their payments, their events and their CMI orders.',
     explain_objection:
@@ -58,7 +58,7 @@ export const privacyMessages = defineMessages({
     notYet: 'Not yet',
     answerNow: 'Answer now',
     answerHelp:
-      'Tijara looks for your payments that carry this address, in the same data as the request (test or live), and answers at once; an answer cannot be undone.',
+      'Tijara looks for the merchant’s payments that carry this address, in the same data as the request (test or live), and answers at once; an answer cannot be undone.',
     answer: 'Answer',
     accessSummary:
       'The copy of their data to send to the person: {payments} payment(s), {readings} reading(s).',
@@ -70,7 +70,7 @@ export const privacyMessages = defineMessages({
     description: 'Description',
     orderReference: 'Order reference',
     card: 'Card',
-    noPayments: 'None of your payments carries this address.',
+    noPayments: 'None of the merchant’s payments carries this address.',
     readings: 'Who read their address, and why',
     when: 'When',
     what: 'What',
@@ -78,7 +78,7 @@ export const privacyMessages = defineMessages({
     noReadings: 'Nobody read their address.',
     corrected: 'The address was corrected on these payments and their events:',
     erased: 'The address was erased from these payments and their events:',
-    noneChanged: 'None of your payments carried this address: nothing was changed.',
+    noneChanged: 'None of the merchant’s payments carried this address: nothing was changed.',
     cmiOrders: 'Their orders through the CMI form (name, addresses, telephone)',
     cmiOrder: 'Order',
     buyerFields: 'What the order keeps',
@@ -109,7 +109,7 @@ export const privacyMessages = defineMessages({
   },
   fr: {
     channel: 'Comment elle est arrivée',
-    channel_merchant: 'Enregistrée par vous',
+    channel_merchant: 'Enregistrée par le marchand',
     channel_online:
       'Envoyée par la personne sur le formulaire de Tijara : vérifiez que l’adresse est la sienne avant de répondre',
     attention: '{count} demande(s) de personnes sur leurs données en retard chez les commerçants',
@@ -121,7 +121,7 @@ export const privacyMessages = defineMessages({
     kind_rectification: 'Rectification',
     kind_objection: 'Opposition',
     explain_access:
-      'La personne reçoit ses paiements chez vous et chaque consultation de son adresse e-mail par votre personnel, avec son motif.',
+      'La personne reçoit ses paiements chez le marchand et chaque consultation de son adresse e-mail par son personnel, avec son motif.',
     explain_rectification:
       'Son adresse e-mail est corrigée sur ses paiements, leurs événements et ses commandes CMI.',
     explain_objection:
@@ -161,7 +161,7 @@ export const privacyMessages = defineMessages({
     notYet: 'Pas encore',
     answerNow: 'Répondre maintenant',
     answerHelp:
-      'Tijara cherche vos paiements qui portent cette adresse, dans les mêmes données que la demande (test ou production), et répond aussitôt ; une réponse ne peut pas être annulée.',
+      'Tijara cherche les paiements du marchand qui portent cette adresse, dans les mêmes données que la demande (test ou production), et répond aussitôt ; une réponse ne peut pas être annulée.',
     answer: 'Réponse',
     accessSummary:
       'La copie de ses données à envoyer à la personne : {payments} paiement(s), {readings} consultation(s).',
@@ -173,7 +173,7 @@ export const privacyMessages = defineMessages({
     description: 'Description',
     orderReference: 'Référence de commande',
     card: 'Carte',
-    noPayments: 'Aucun de vos paiements ne porte cette adresse.',
+    noPayments: 'Aucun paiement du marchand ne porte cette adresse.',
     readings: 'Qui a consulté son adresse, et pourquoi',
     when: 'Quand',
     what: 'Quoi',
@@ -181,7 +181,7 @@ export const privacyMessages = defineMessages({
     noReadings: 'Personne n’a consulté son adresse.',
     corrected: 'L’adresse a été corrigée sur ces paiements et leurs événements :',
     erased: 'L’adresse a été effacée de ces paiements et de leurs événements :',
-    noneChanged: 'Aucun de vos paiements ne portait cette adresse : rien n’a été modifié.',
+    noneChanged: 'Aucun paiement du marchand ne portait cette adresse : rien n’a été modifié.',
     cmiOrders: 'Ses commandes par le formulaire CMI (nom, adresses, téléphone)',
     cmiOrder: 'Commande',
     buyerFields: 'Ce que la commande conserve',
@@ -215,7 +215,7 @@ export const privacyMessages = defineMessages({
   },
   ar: {
     channel: 'كيف وصل',
-    channel_merchant: 'سجلتموه بأنفسكم',
+    channel_merchant: 'سجله التاجر',
     channel_online: 'أرسله الشخص عبر استمارة تجارة: تحققوا من أن العنوان عنوانه قبل الإجابة',
     attention: '{count} طلب(ات) أشخاص بشأن معطياتهم متأخر(ة) لدى التجار',
     intro:
@@ -225,7 +225,7 @@ export const privacyMessages = defineMessages({
     kind_access: 'الولوج',
     kind_rectification: 'التصحيح',
     kind_objection: 'التعرض',
-    explain_access: 'يتسلم الشخص أداءاته لديكم وكل اطلاع لموظفيكم على بريده الإلكتروني، مع الغرض منه.',
+    explain_access: 'يتسلم الشخص أداءاته لدى التاجر وكل اطلاع لموظفيه على بريده الإلكتروني، مع الغرض منه.',
     explain_rectification: 'يُصحَّح بريده الإلكتروني في أداءاته وأحداثها وطلباته عبر CMI.',
     explain_objection: 'يُمحى بريده الإلكتروني من أداءاته وأحداثها، وكل ما يخصه من طلباته عبر CMI.',
     filterStatus: 'الحالة',
@@ -263,7 +263,7 @@ export const privacyMessages = defineMessages({
     notYet: 'ليس بعد',
     answerNow: 'أجب الآن',
     answerHelp:
-      'تبحث تجارة عن أداءاتكم التي تحمل هذا البريد، في نفس بيانات الطلب (تجريبية أو حقيقية)، وتجيب فورًا؛ لا يمكن التراجع عن الجواب.',
+      'تبحث تجارة عن أداءات التاجر التي تحمل هذا البريد، في نفس بيانات الطلب (تجريبية أو حقيقية)، وتجيب فورًا؛ لا يمكن التراجع عن الجواب.',
     answer: 'الجواب',
     accessSummary: 'نسخة معطياته التي تُرسَل إلى الشخص: {payments} أداء، {readings} اطلاع.',
     theirPayments: 'أداءاته',
@@ -274,7 +274,7 @@ export const privacyMessages = defineMessages({
     description: 'الوصف',
     orderReference: 'مرجع الطلبية',
     card: 'البطاقة',
-    noPayments: 'لا يحمل أي من أداءاتكم هذا البريد.',
+    noPayments: 'لا يحمل أي من أداءات التاجر هذا البريد.',
     readings: 'من اطلع على بريده، ولماذا',
     when: 'متى',
     what: 'ماذا',
@@ -282,7 +282,7 @@ export const privacyMessages = defineMessages({
     noReadings: 'لم يطلع أحد على بريده.',
     corrected: 'صُحِّح البريد في هذه الأداءات وأحداثها:',
     erased: 'مُحي البريد من هذه الأداءات وأحداثها:',
-    noneChanged: 'لم يكن أي من أداءاتكم يحمل هذا البريد: لم يتغير شيء.',
+    noneChanged: 'لم يكن أي من أداءات التاجر يحمل هذا البريد: لم يتغير شيء.',
     cmiOrders: 'طلباته عبر استمارة CMI (الاسم والعناوين والهاتف)',
     cmiOrder: 'الطلب',
     buyerFields: 'ما يحتفظ به الطلب',
