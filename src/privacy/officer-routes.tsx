@@ -54,6 +54,7 @@ export function officerRoutes(deps: PrivacyConsoleDeps) {
     return {
       signedIn,
       locale,
+      // Spread so that its type keeps the status narrowed to a closed one (the page names it).
       merchant: { ...merchant, status: merchant.status },
       paths: officerPaths(merchant.id),
       scope: { merchantId: merchant.id, livemode: true },
