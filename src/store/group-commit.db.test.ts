@@ -433,37 +433,6 @@ describe("members' writes over arrays", () => {
       [1, 2, 3, 4, 5, 6, 7, 8],
     );
   });
-
-  test('a group of eight starts beside a running one on PostgreSQL, and waits for it on PGlite; both commit whole', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    // The running group: one member that holds it open after its first statement.
-    const running = grouped(['a'], async (trx) => {
-      const n = await increment(trx, 'a');
-      await gate;
-      return n;
-    });
-    while (!groupStatements().some((s) => s.statement.startsWith('select')))
-      await new Promise((r) => setTimeout(r, 5));
-    const eight = Promise.all(
-      Array.from({ length: 8 }, (_, i) => grouped([`b${i}`], (trx) => increment(trx, `b${i}`))),
-    );
-    const doneBeside = await Promise.race([
-      eight.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000)),
-    ]);
-    assert.equal(doneBeside, testDbKind === 'postgres', 'PGlite has one connection: one group at a time');
-    open();
-    assert.equal(await running, 1n);
-    assert.deepEqual(await eight, Array(8).fill(1n));
-    const after = await counters();
-    assert.deepEqual(
-      ['a', ...Array.from({ length: 8 }, (_, i) => `b${i}`)].map((id) => after[id]),
-      Array(9).fill(1n),
-    );
-  });
 });
 
 describe('plans of held writes that find rows', () => {

@@ -1,6 +1,6 @@
 import { CompiledQuery, type DatabaseConnection, Kysely, type Transaction } from 'kysely';
+import { FifoLock } from './fifo-lock.js';
 import { ColumnTypes, KEYED_PLANS } from './held-rows.js';
-import { LaneTurn } from './lane-turn.js';
 import {
   AbortedTransactionError,
   assertCommitted,
@@ -84,11 +84,6 @@ export function claimExclusively(db: Kysely<any>, key: string): void {
 export interface GroupCommitOptions {
   /** Members one group admits at most. */
   maxMembers: number;
-  /**
-   * Members a group of the default lane must have to start beside the one running (lane-turn.ts);
-   * absent, one group at a time. Only where there are connections to spare: not PGlite's one.
-   */
-  overlapAt?: number | undefined;
   onStatement?: StatementObserver | undefined;
 }
 
@@ -109,17 +104,16 @@ const NOTHING: PipelinedResult = { rows: [], command: undefined };
 /**
  * Groups of one lane take turns on a connection; groups of different lanes run side by side. One
  * group at a time per lane: the next fills meanwhile, and fewer, larger groups are what grouping
- * gains by. Letting the next group start as soon as one commits only made groups smaller (measured
- * four times, docs/performance.md); on PostgreSQL the default lane lets a second group start beside
- * the running one once it has `overlapAt` members (lane-turn.ts). Two groups at once used to deadlock
- * on the hot ledger accounts, which members' postings locked in no set order; the postings' trigger
- * now locks a statement's accounts in id order (the ledger's migration 0030), which is what lets two
- * groups, and groups of several API nodes, share a database. A lane of its own is only for
- * transactions that take no lock the others wait on (creating a payment inserts two rows).
+ * gains by. Measured, letting the next group start while one commits gained nothing on these
+ * machines (docs/performance.md). Two groups at once used to deadlock on the hot ledger accounts,
+ * which members' postings locked in no set order; the postings' trigger now locks a statement's
+ * accounts in id order (the ledger's migration 0030), which is what lets groups of several API nodes
+ * share a database. A lane of its own is only for transactions that take no lock the others wait on
+ * (creating a payment inserts two rows).
  */
 interface Lane {
   admitting: Group | undefined;
-  readonly connectionTurn: LaneTurn;
+  readonly connectionTurn: FifoLock;
 }
 
 export class GroupCommit {
@@ -180,9 +174,7 @@ export class GroupCommit {
   ): Promise<{ value: T } | undefined> {
     let lane = this.#lanes.get(laneName);
     if (!lane) {
-      // The creations' lane is busy less than half the time: its groups keep one at a time.
-      const overlapAt = laneName === '' ? this.options.overlapAt : undefined;
-      lane = { admitting: undefined, connectionTurn: new LaneTurn(overlapAt) };
+      lane = { admitting: undefined, connectionTurn: new FifoLock() };
       this.#lanes.set(laneName, lane);
     }
     let group = lane.admitting;
@@ -228,7 +220,7 @@ class Group {
   constructor(
     readonly commit: GroupCommit,
     /** The lane's: held from this group's first statement to its end. */
-    readonly connectionTurn: LaneTurn,
+    readonly connectionTurn: FifoLock,
     readonly number: number,
   ) {
     this.db = new Kysely({
@@ -252,8 +244,6 @@ class Group {
     this.#active.add(member);
     this.#size++;
     if (this.#size >= this.commit.options.maxMembers) this.#closed = true;
-    // Waiting for the lane's turn, it may now have members enough to start beside the running group.
-    this.connectionTurn.membersChanged();
     // Taken when the first member joins, so that it is ready by the first statement.
     if (!this.#connection) {
       this.#connection = this.#open();
@@ -263,7 +253,7 @@ class Group {
   }
 
   async #open(): Promise<PipeliningConnection> {
-    await this.connectionTurn.acquire(() => this.#size);
+    await this.connectionTurn.acquire();
     try {
       return await this.commit.inner.acquireConnection();
     } catch (error) {

@@ -161,9 +161,6 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 
 // Enough for every client of a busy API node to pay in one group, few enough to keep its pipelines small.
 const GROUP_MEMBERS = 32;
-// A second confirmations' group starts beside the running one with this many members: +4 to +22% at
-// 32 clients in alternating pairs, where 4 and 12 gave about as much (docs/performance.md).
-const OVERLAP_MEMBERS = 8;
 
 function wrap<DB>(
   kind: StoreKind,
@@ -181,7 +178,6 @@ function wrap<DB>(
       ? undefined
       : new GroupCommit(driver, {
           maxMembers: GROUP_MEMBERS,
-          overlapAt: kind === 'postgres' ? OVERLAP_MEMBERS : undefined,
           onStatement: options.onStatement,
         });
   const rollbackListeners: ((cause: unknown) => void)[] = [];
