@@ -105,7 +105,8 @@ const NOTHING: PipelinedResult = { rows: [], command: undefined };
  * Groups of one lane take turns on a connection; groups of different lanes run side by side. One
  * group at a time per lane: the next fills meanwhile, and fewer, larger groups are what grouping
  * gains by. Measured, letting the next group start while one commits gained nothing on these
- * machines (docs/performance.md). Two groups at once used to deadlock on the hot ledger accounts,
+ * machines, nor letting a second start beside the running one once it had eight members
+ * (docs/performance.md). Two groups at once used to deadlock on the hot ledger accounts,
  * which members' postings locked in no set order; the postings' trigger now locks a statement's
  * accounts in id order (the ledger's migration 0030), which is what lets groups of several API nodes
  * share a database. A lane of its own is only for transactions that take no lock the others wait on
