@@ -6,6 +6,10 @@ export type MerchantStatus = 'pending' | 'active' | 'suspended' | 'rejected';
 /** Statuses of merchants that took live payments, or may have: never an applicant or a rejected one. */
 export const HOLDING_DATA: readonly MerchantStatus[] = ['active', 'suspended'];
 
+/** A suspended or rejected merchant's console is closed: its people see none of its data. */
+export const consoleClosed = (status: MerchantStatus | undefined): status is 'suspended' | 'rejected' =>
+  status === 'suspended' || status === 'rejected';
+
 /** Whether a merchant of this status may hold people's data (and a person may ask it about theirs). */
 export const holdsPeoplesData = (status: MerchantStatus | undefined) =>
   status !== undefined && HOLDING_DATA.includes(status);

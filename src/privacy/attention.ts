@@ -1,8 +1,8 @@
 import type { AttentionItem } from '../console/attention.js';
-import { consoleClosed } from '../merchants/onboarding/gate.js';
 import type { MerchantService } from '../merchants/service.js';
 import { fill } from '../web/i18n.js';
 import { privacyMessages } from './messages.js';
+import { figuresByMerchant } from './oversight.js';
 import type { PrivacyService } from './service.js';
 
 /** People's requests that merchants left unanswered past their due date, for the data protection officer. */
@@ -25,13 +25,11 @@ export function requestsOfClosedMerchants(
     id: 'privacy_closed_merchants',
     permission: 'privacy.manage',
     href: '/console/data-protection',
-    async count() {
-      let open = 0;
-      for (const figures of await privacy.figures())
-        if (figures.open > 0 && consoleClosed((await merchants.getMerchant(figures.merchantId))?.status))
-          open += figures.open;
-      return open;
-    },
+    count: async () =>
+      (await figuresByMerchant(privacy, merchants)).reduce(
+        (sum, merchant) => sum + (merchant.closed ? merchant.open : 0),
+        0,
+      ),
     label: (locale, count) => fill(privacyMessages(locale).closedAttention, { count }),
   };
 }

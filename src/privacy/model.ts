@@ -80,3 +80,6 @@ export interface MerchantRequestFigures {
   /** The oldest open request's due date. */
   nextDueAt: Date | null;
 }
+
+/** One merchant's figures, with its name when it is known, and whether its console is closed. */
+export type NamedFigures = MerchantRequestFigures & { name: string | undefined; closed: boolean };

@@ -5,12 +5,13 @@ import { consoleKit, localeOf, notFound, refusalPage } from '../console/context.
 import { consoleMessages } from '../console/messages.js';
 import { ConsolePage } from '../console/shell.js';
 import type { App } from '../http/server.js';
-import { consoleClosed } from '../merchants/onboarding/gate.js';
+import { consoleClosed } from '../merchants/model.js';
 import { fill } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
 import { answering } from './answering.js';
 import { FormBody, LIST_SIZE, type PrivacyConsoleDeps } from './console-routes.js';
 import { privacyMessages } from './messages.js';
+import { figuresByMerchant } from './oversight.js';
 import { FiguresTable, officerPaths, RequestList } from './pages.js';
 
 const MerchantParams = Type.Object({ merchantId: Type.String({ maxLength: 64 }) });
@@ -54,8 +55,9 @@ export function officerRoutes(deps: PrivacyConsoleDeps) {
     return {
       signedIn,
       locale,
-      // Spread so that its type keeps the status narrowed to a closed one (the page names it).
-      merchant: { ...merchant, status: merchant.status },
+      merchant,
+      /** Why its console is closed, which the officer's page says. */
+      closedAs: merchant.status,
       paths: officerPaths(merchant.id),
       scope: { merchantId: merchant.id, livemode: true },
     };
@@ -69,12 +71,7 @@ export function officerRoutes(deps: PrivacyConsoleDeps) {
       if (!session) return reply;
       const locale = localeOf(request);
       const t = privacyMessages(locale);
-      const rows = await Promise.all(
-        (await deps.privacy.figures()).map(async (figures) => {
-          const merchant = await deps.merchants.getMerchant(figures.merchantId);
-          return { ...figures, name: merchant?.name, closed: consoleClosed(merchant?.status) };
-        }),
-      );
+      const rows = await figuresByMerchant(deps.privacy, deps.merchants);
       return sendPage(
         reply,
         <ConsolePage
@@ -107,7 +104,7 @@ export function officerRoutes(deps: PrivacyConsoleDeps) {
             signedIn={officer.signedIn}
           >
             <p id="officer-intro">
-              {fill(t.officerIntro, { merchant: merchant.name, status: t[`status_${merchant.status}`] })}
+              {fill(t.officerIntro, { merchant: merchant.name, status: t[`status_${officer.closedAs}`] })}
             </p>
             <RequestList t={t} locale={locale} requests={requests} now={deps.now()} paths={officer.paths} />
           </ConsolePage>,

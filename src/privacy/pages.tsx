@@ -18,7 +18,7 @@ import type { PrivacyText } from './messages.js';
 import {
   type Answer,
   type DataReading,
-  type MerchantRequestFigures,
+  type NamedFigures,
   type PrivacyRequest,
   REQUEST_KINDS,
   type RequestKind,
@@ -604,9 +604,6 @@ export function RequestDetail(props: {
     </>
   );
 }
-
-/** One merchant's figures, with its name when it is known, and whether its console is closed. */
-export type NamedFigures = MerchantRequestFigures & { name: string | undefined; closed: boolean };
 
 /** A count that is a fault when above zero, said in words then ("2 overdue"). */
 function Fault(props: { locale: Locale; n: number; words: string; status: Standing }) {

@@ -5,12 +5,12 @@ import { Problem } from '../core/problem.js';
 import { DateTime, Nullable } from '../http/schemas.js';
 import type { App } from '../http/server.js';
 import { callerOf } from '../merchants/auth.js';
-import { consoleClosed } from '../merchants/onboarding/gate.js';
 import type { MerchantService } from '../merchants/service.js';
 import { createIdempotency, type KeyLifetime, outcomeOf } from '../payments/idempotency.js';
 import type { SharedStore } from '../store/store.js';
 import type { VaultService } from '../vault/service.js';
 import { type PrivacyRequest, REQUEST_KINDS } from './model.js';
+import { figuresByMerchant } from './oversight.js';
 import type { PrivacyActor, PrivacyService } from './service.js';
 
 const secretKey = { security: [{ secretKey: [] }] };
@@ -263,24 +263,14 @@ export function privacyRoutes(deps: PrivacyRoutesDeps) {
         },
       },
       async () => {
-        const figures = await deps.privacy.figures();
-        const data = await Promise.all(
-          figures.map(async (row) => {
-            const merchant = await deps.merchants.getMerchant(row.merchantId);
-            return {
-              merchant: {
-                id: row.merchantId,
-                name: merchant?.name ?? null,
-                console_closed: consoleClosed(merchant?.status),
-              },
-              open: row.open,
-              overdue: row.overdue,
-              answered: row.answered,
-              answered_late: row.answeredLate,
-              next_due_at: row.nextDueAt?.toISOString() ?? null,
-            };
-          }),
-        );
+        const data = (await figuresByMerchant(deps.privacy, deps.merchants)).map((row) => ({
+          merchant: { id: row.merchantId, name: row.name ?? null, console_closed: row.closed },
+          open: row.open,
+          overdue: row.overdue,
+          answered: row.answered,
+          answered_late: row.answeredLate,
+          next_due_at: row.nextDueAt?.toISOString() ?? null,
+        }));
         return { object: 'list' as const, data };
       },
     );

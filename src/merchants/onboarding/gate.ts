@@ -2,15 +2,11 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../../auth/service.js';
 import { SESSION_COOKIE } from '../../console/context.js';
-import type { MerchantStatus } from '../model.js';
+import { consoleClosed } from '../model.js';
 import type { MerchantService } from '../service.js';
 
 // What a suspended or rejected merchant's people may still open: signing in and out, and their application.
 const OPEN_PATHS = /^\/console\/(sign-in|sign-out|application)(\/|\?|$)/;
-
-/** A suspended or rejected merchant's console is closed: its people see none of its data. */
-export const consoleClosed = (status: MerchantStatus | undefined): status is 'suspended' | 'rejected' =>
-  status === 'suspended' || status === 'rejected';
 
 /**
  * Closes the console's data to the people of a suspended or rejected merchant, at once: checked on every
