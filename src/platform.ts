@@ -21,6 +21,8 @@ import { type App, createServer } from './http/server.js';
 import { type AccessControlServer, createAccessControlServer } from './issuer/acs.js';
 import { createIssuerService, type IssuerService } from './issuer/service.js';
 import { createLedgerService, type LedgerService } from './ledger/service.js';
+import { type DemoMailbox, demoMailbox, type Mailer, smtpMailer } from './mail/mailer.js';
+import { demoMailRoutes } from './mail/routes.js';
 import { merchantAuthentication } from './merchants/auth.js';
 import { filesAwaitingReview } from './merchants/onboarding/attention.js';
 import { onboardingConsoleRoutes } from './merchants/onboarding/console-routes.js';
@@ -40,6 +42,7 @@ import { paymentRoutes } from './payments/routes.js';
 import { createPaymentService, type PaymentService } from './payments/service.js';
 import { createWebhookService, type WebhookService } from './payments/webhooks.js';
 import { overdueRequests, requestsOfClosedMerchants } from './privacy/attention.js';
+import { createRequestConfirmation, type RequestConfirmation } from './privacy/confirmation.js';
 import { privacyConsoleRoutes } from './privacy/console-routes.js';
 import { officerRoutes } from './privacy/officer-routes.js';
 import { registerRoutes } from './privacy/register-routes.js';
@@ -90,6 +93,11 @@ export interface Services {
   risk: RiskService;
   watch: WatchService;
   privacy: PrivacyService;
+  /** Requests sent on the public form, held until the person confirms them from the mailed link. */
+  requestConfirmation: RequestConfirmation;
+  mailer: Mailer;
+  /** The mails kept in memory, when no mail server is set (TIJARA_SMTP_URL). */
+  mailbox: DemoMailbox | undefined;
 }
 
 /** Everything one Tijara process runs: the store, the module services, the HTTP server and the workers. */
@@ -286,6 +294,18 @@ export function createServices(deps: {
     retentionDays: deps.config.personalDataRetentionDays,
     logger: logger.child({ module: 'privacy' }),
   });
+  const mailbox = deps.config.smtpUrl
+    ? undefined
+    : demoMailbox({ clock, logger: logger.child({ module: 'mail' }) });
+  const mailer = mailbox ?? smtpMailer({ url: deps.config.smtpUrl!, from: deps.config.mailFrom });
+  const requestConfirmation = createRequestConfirmation({
+    store,
+    personal: personalData(vault),
+    privacy,
+    mailer,
+    clock,
+    baseUrl: deps.baseUrl,
+  });
   const watch = createWatchService({
     store,
     audit,
@@ -296,6 +316,9 @@ export function createServices(deps: {
   });
   return {
     privacy,
+    requestConfirmation,
+    mailer,
+    mailbox,
     watch,
     auth,
     observatory,
@@ -372,6 +395,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       ...services.bills.outboxHandlers,
       ...services.onboarding.outboxHandlers,
       ...services.screening.outboxHandlers,
+      ...services.requestConfirmation.outboxHandlers,
     ],
     logger: logger.child({ worker: 'outbox' }),
   });
@@ -410,6 +434,13 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       acs: services.acs,
     }),
   );
+  if (services.mailbox) {
+    if (config.demo) await server.register(demoMailRoutes(services.mailbox));
+    else
+      logger.warn(
+        'no mail server set (TIJARA_SMTP_URL): mails are kept in memory, and people cannot confirm the requests about their data they send online',
+      );
+  }
   await server.register(
     cmiRoutes({
       store,
@@ -488,6 +519,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await server.register(
     publicRequestRoutes({
       privacy: services.privacy,
+      confirmation: services.requestConfirmation,
       merchants: services.merchants,
       clock,
       answerDays: config.privacyAnswerDays,
@@ -530,6 +562,16 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   // What runs beside the requests. Each duty is started at most once and stopped by stop().
   const stops: (() => void | Promise<void>)[] = [];
+  /** Runs a deletion of what has lapsed every `everyMs`, logging what it deleted or why it failed. */
+  const deleteEvery = (everyMs: number, what: string, run: () => Promise<number>) =>
+    repeatEvery(everyMs, () =>
+      run().then(
+        (deleted) => {
+          if (deleted > 0) logger.info({ deleted }, `${what} deleted`);
+        },
+        (error) => logger.error({ err: error }, `deleting ${what} failed`),
+      ),
+    );
   let sealingStoredPersonalData: Promise<void> | undefined;
   let dutiesStarted = false;
   let workersStarted = false;
@@ -578,28 +620,16 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     // Customers' e-mails past their retention (when one is set) go within the hour; so do the addresses
     // and browsers of console sessions that ended over a day ago.
     stops.push(services.privacy.startRetention(60 * 60 * 1000));
+    stops.push(deleteEvery(60 * 60 * 1000, 'ended console sessions', services.auth.deleteEndedSessions));
+    // Requests sent online and not confirmed from their mail within its hours go within the hour too.
     stops.push(
-      repeatEvery(60 * 60 * 1000, () =>
-        services.auth.deleteEndedSessions().then(
-          (deleted) => {
-            if (deleted > 0) logger.info({ deleted }, 'ended console sessions deleted');
-          },
-          (error) => logger.error({ err: error }, 'deleting ended console sessions failed'),
-        ),
-      ),
+      deleteEvery(60 * 60 * 1000, 'unconfirmed privacy requests', services.requestConfirmation.deleteExpired),
     );
     // Holds not captured in time are released within a minute of their deadline.
     stops.push(services.payments.startScheduledExpiry(60 * 1000));
     // Lapsed Idempotency-Keys, and the answers stored with them, go within ten minutes.
     stops.push(
-      repeatEvery(10 * 60 * 1000, () =>
-        purgeLapsedKeys(store, idempotencyKeys).then(
-          (purged) => {
-            if (purged > 0) logger.info({ purged }, 'lapsed idempotency keys deleted');
-          },
-          (error) => logger.error({ err: error }, 'deleting lapsed idempotency keys failed'),
-        ),
-      ),
+      deleteEvery(10 * 60 * 1000, 'lapsed idempotency keys', () => purgeLapsedKeys(store, idempotencyKeys)),
     );
     sealingStoredPersonalData = sealStoredPersonalDataOnce(store, services, logger).catch((error) =>
       logger.error(

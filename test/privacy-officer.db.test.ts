@@ -6,6 +6,7 @@ import { privacyMessages } from '../src/privacy/messages.js';
 import { demoOrganisationKeys } from '../src/screening/seed.js';
 import { ConsoleClient, demoCode } from './console-client.js';
 import { apiClient, card, demoKeys, testPlatform } from './support/platform.js';
+import { sendConfirmedRequest } from './support/privacy-form.js';
 
 // Law 09-08 when a merchant may no longer trade: its console is closed, so its people cannot answer the
 // requests people send it, and the authority's data protection officer answers them in its place.
@@ -31,22 +32,6 @@ const trial = await api(demoKeys.atlas).post<{ id: string }>('/v1/privacy_reques
   email: 'essai@example.ma',
 });
 assert.equal(trial.status, 201, 'a test-mode request, which is no one’s');
-
-/** The public form, sent as a person's browser sends it. */
-async function sendForm(form: Record<string, string>) {
-  const page = await fetch(`${baseUrl}/privacy/request?lang=en`);
-  const html = await page.text();
-  const cookie = /tijara_form=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')![1]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-  const sent = await fetch(`${baseUrl}/privacy/request?lang=en`, {
-    method: 'POST',
-    headers: { cookie: `tijara_form=${cookie}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf, ...form }),
-    redirect: 'manual',
-  });
-  const location = sent.headers.get('location') ?? '/';
-  return { html, status: sent.status, location, id: new URL(location, baseUrl).searchParams.get('sent') };
-}
 
 const signedIn = (email: string, password: string, code?: string) =>
   new ConsoleClient(baseUrl).signedIn(email, password, code);
@@ -79,9 +64,12 @@ test('suspended: people still reach it, and the officer answers in its place, ea
   assert.ok(!(suspended instanceof Problem));
 
   // The public form still lists the shop, which holds Salma's data, and files her request.
-  const sent = await sendForm({ shop: shop.id, kind: 'access', email: 'Salma.Idrissi@example.ma' });
-  assert.match(sent.html, new RegExp(`<option value="${shop.id}">Atlas Voyages</option>`));
-  assert.equal(sent.status, 303);
+  const sent = await sendConfirmedRequest(platform, baseUrl, {
+    shop: shop.id,
+    kind: 'access',
+    email: 'Salma.Idrissi@example.ma',
+  });
+  assert.match(sent.formHtml, new RegExp(`<option value="${shop.id}">Atlas Voyages</option>`));
   assert.ok(sent.id);
   const after = await (await fetch(new URL(sent.location, baseUrl))).text();
   assert.match(after, /Atlas Voyages is suspended and cannot answer: the data protection officer/);

@@ -478,7 +478,7 @@ test('anyone reaches the register of processing from any page, in each language,
   await plain.context().close();
 });
 
-test('a person sends a shop a request from the register page; the shop sees it came online; the form passes axe-core', async () => {
+test('a person sends a shop a request from the register page and confirms it from the mail; the shop sees it came online; the pages pass axe-core', async () => {
   const page = await openPage(browser, `${baseUrl}/privacy?lang=fr`, { bypassCSP: true });
   await Promise.all([
     page.waitForURL(/\/privacy\/request\?lang=fr$/),
@@ -490,8 +490,24 @@ test('a person sends a shop a request from the register page; the shop sees it c
   await page.getByLabel('Voir mes données et qui les a consultées').check();
   await page.getByLabel('L’adresse e-mail donnée lors du paiement').fill('salma@example.ma');
   await Promise.all([
-    page.waitForURL(/sent=dsr_/),
+    page.waitForURL(/mailed=/),
     page.getByRole('button', { name: 'Envoyer la demande' }).click(),
+  ]);
+  assert.equal(await textOf(page, 'h1'), 'Consultez votre messagerie');
+  assert.deepEqual(await accessibilityViolations(page), [], 'check your mailbox');
+
+  // The confirmation mail, in the demo mailbox (no mail server is set); its link, then its button.
+  while ((await platform.outbox.runOnce()) > 0);
+  await page.goto(`${baseUrl}/demo/mail?lang=fr`);
+  const mail = page.locator('article.mail', { hasText: 'salma@example.ma' });
+  assert.equal(await mail.locator('h2').textContent(), 'Confirmez votre demande à Atlas Voyages');
+  assert.deepEqual(await accessibilityViolations(page), [], 'the demo mailbox');
+  await Promise.all([page.waitForURL(/\/privacy\/request\/confirm\?/), mail.getByRole('link').click()]);
+  assert.match(await textOf(page, '#request-confirm'), /Envoyez votre demande à Atlas Voyages/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'the confirmation');
+  await Promise.all([
+    page.waitForURL(/sent=dsr_/),
+    page.getByRole('button', { name: 'L’envoyer au commerçant' }).click(),
   ]);
   assert.equal(await textOf(page, 'h1'), 'Votre demande est envoyée');
   const id = new URL(page.url()).searchParams.get('sent')!;
@@ -504,7 +520,10 @@ test('a person sends a shop a request from the register page; the shop sees it c
 
   const owner = await ownerPage(`/console/privacy/${id}?lang=fr`);
   assert.equal(await owner.locator('#request-channel').getAttribute('data-channel'), 'online');
-  assert.match(await textOf(owner, '#request-channel'), /vérifiez que l’adresse est la sienne/);
+  assert.match(
+    await textOf(owner, '#request-channel'),
+    /confirmée depuis un e-mail que Tijara a envoyé à l’adresse/,
+  );
   assert.equal(await textOf(owner, '#request-email'), 'salma@example.ma');
   await owner.context().close();
 });

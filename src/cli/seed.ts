@@ -21,7 +21,7 @@ function describeDemo(): SeedReport {
     'Merchant test keys (Authorization: Bearer …):',
     ...demoMerchants.map((m) => `  ${pad(m.name, 26)} ${m.testKey}  (${m.country}, ${m.currency})`),
     'CMI form post (3D Pay Hosting): POST /fim/est3Dgate, clientid 600000001, store key TEST1234 (Atlas Voyages)',
-    'Demo shop paying through it: /demo/shop; 3-D Secure codes: /demo/inbox',
+    'Demo shop paying through it: /demo/shop; 3-D Secure codes: /demo/inbox; mails (no mail server set): /demo/mail',
     'Test cards (any 3-digit CVC; expiry 12/2030 unless said):',
     ...demoCards.map((c) => `  ${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}  ${c.outcome}`),
     ...describeDemoAccounts(),

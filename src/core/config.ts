@@ -155,6 +155,36 @@ export const settings = {
       return raw.replace(/\/+$/, '');
     },
   }),
+  smtpUrl: setting<string | undefined>({
+    env: 'TIJARA_SMTP_URL',
+    description:
+      "The mail server that sends Tijara's mails (`smtp://user:password@host:587`, `smtps://…:465`). Unset: mails are kept in memory and shown at /demo/mail, and nobody receives them",
+    shownDefault: '(unset)',
+    fallback: () => undefined,
+    parse: (raw) => {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new Error('must be an smtp:// or smtps:// URL');
+      }
+      if (!['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname)
+        throw new Error('must be an smtp:// or smtps:// URL');
+      return raw;
+    },
+  }),
+  mailFrom: setting({
+    env: 'TIJARA_MAIL_FROM',
+    description: "The sender of Tijara's mails",
+    shownDefault: 'Tijara <no-reply@tijara.example.ma>',
+    fallback: () => 'Tijara <no-reply@tijara.example.ma>',
+    parse: (raw) => {
+      const address = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(raw)?.[1] ?? raw.trim();
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address))
+        throw new Error('must be an e-mail address, or a name and an address in <>');
+      return raw.trim();
+    },
+  }),
   masterKey: setting<string | undefined>({
     env: 'TIJARA_MASTER_KEY',
     description:
@@ -324,7 +354,7 @@ export function loadConfig(
       config[name] = spec.parse(raw);
     } catch (error) {
       // Never echo a URL (it may hold a password) or a key.
-      const secret = spec.env === 'DATABASE_URL' || spec.env.includes('KEY');
+      const secret = ['DATABASE_URL', 'TIJARA_SMTP_URL'].includes(spec.env) || spec.env.includes('KEY');
       const shown = secret ? '' : ` (got "${raw}")`;
       throw new ConfigError(spec.env, `${(error as Error).message}${shown}`);
     }

@@ -89,6 +89,27 @@ describe('config', () => {
     );
   });
 
+  test('the mail server: an smtp(s) URL, never echoed back (it may hold a password); the sender an address', () => {
+    const config = loadConfig({ TIJARA_SMTP_URL: 'smtps://tijara:s3cret@mail.example.ma:465' });
+    assert.equal(config.smtpUrl, 'smtps://tijara:s3cret@mail.example.ma:465');
+    assert.equal(config.mailFrom, 'Tijara <no-reply@tijara.example.ma>');
+    for (const bad of ['http://tijara:s3cret@mail.example.ma', 'tijara:s3cret@mail', 'smtp://'])
+      assert.throws(
+        () => loadConfig({ TIJARA_SMTP_URL: bad }),
+        (e: unknown) =>
+          e instanceof ConfigError && /must be an smtp/.test(e.message) && !/s3cret/.test(e.message),
+        bad,
+      );
+    assert.equal(
+      loadConfig({ TIJARA_MAIL_FROM: 'Tijara Pay <pay@tijara.ma>' }).mailFrom,
+      'Tijara Pay <pay@tijara.ma>',
+    );
+    assert.throws(
+      () => loadConfig({ TIJARA_MAIL_FROM: 'Tijara' }),
+      /TIJARA_MAIL_FROM must be an e-mail address/,
+    );
+  });
+
   test('the vetting checks’ settings parse into what the checks use', () => {
     const config = loadConfig({
       TIJARA_ONBOARDING_DNS: '1.1.1.1, 127.0.0.1:5353, [::1]:53',

@@ -8,7 +8,8 @@ export const privacyMessages = defineMessages({
   en: {
     channel: 'How it came',
     channel_merchant: 'Recorded by the merchant',
-    channel_online: 'Sent by the person on Tijara’s form: check that the address is theirs before answering',
+    channel_online:
+      'Sent by the person on Tijara’s form, and confirmed from a mail Tijara sent to the address: whoever reads that mailbox asked',
     attention: '{count} request(s) of people about their data overdue at merchants',
     intro:
       'Under law 09-08, people whose payments you hold may ask to see their data, to have it corrected, or object to it being kept. Record each request the day it reaches you (a letter, an e-mail, at the counter): Tijara answers it from your payments. The answer is due within {days} days of receipt.',
@@ -111,7 +112,7 @@ export const privacyMessages = defineMessages({
     channel: 'Comment elle est arrivée',
     channel_merchant: 'Enregistrée par le marchand',
     channel_online:
-      'Envoyée par la personne sur le formulaire de Tijara : vérifiez que l’adresse est la sienne avant de répondre',
+      'Envoyée par la personne sur le formulaire de Tijara, et confirmée depuis un e-mail que Tijara a envoyé à l’adresse : c’est le titulaire de cette boîte qui demande',
     attention: '{count} demande(s) de personnes sur leurs données en retard chez les commerçants',
     intro:
       'Selon la loi 09-08, les personnes dont vous détenez les paiements peuvent demander à voir leurs données, à les faire rectifier, ou s’opposer à leur conservation. Enregistrez chaque demande le jour où elle vous parvient (courrier, e-mail, au guichet) : Tijara y répond à partir de vos paiements. La réponse est due dans les {days} jours suivant la réception.',
@@ -216,7 +217,8 @@ export const privacyMessages = defineMessages({
   ar: {
     channel: 'كيف وصل',
     channel_merchant: 'سجله التاجر',
-    channel_online: 'أرسله الشخص عبر استمارة تجارة: تحققوا من أن العنوان عنوانه قبل الإجابة',
+    channel_online:
+      'أرسله الشخص عبر استمارة تجارة، وأكّده من رسالة بعثتها تجارة إلى العنوان: صاحب هذا البريد هو من يطلب',
     attention: '{count} طلب(ات) أشخاص بشأن معطياتهم متأخر(ة) لدى التجار',
     intro:
       'بموجب القانون 09-08، يحق للأشخاص الذين تحتفظون بأداءاتهم طلب الاطلاع على معطياتهم، أو تصحيحها، أو التعرض على الاحتفاظ بها. سجّلوا كل طلب يوم وصوله إليكم (رسالة، بريد إلكتروني، في الشباك): تجيب عنه تجارة انطلاقًا من أداءاتكم. يجب الجواب داخل {days} يومًا من تاريخ التوصل.',

@@ -10,7 +10,7 @@ export const registerMessages = defineMessages({
     requestLink: 'Send a request to a shop online',
     requestTitle: 'A request about your data',
     requestIntro:
-      'Send the shop you paid a request about the data it holds on you through Tijara. The shop must answer within {days} days; it may first ask you to show that the e-mail address is yours.',
+      'Send the shop you paid a request about the data it holds on you through Tijara. The shop must answer within {days} days; first, Tijara mails a link to the address you give, to be sure the request is yours.',
     shop: 'Shop',
     chooseShop: 'Choose the shop',
     askWhat: 'What you ask',
@@ -32,6 +32,18 @@ export const registerMessages = defineMessages({
     problem_email: 'Give the e-mail address you paid with.',
     problem_corrected_email: 'Give the right address, and only for a correction.',
     problem_note: 'The note is too long (at most 2,000 characters).',
+    mailedTitle: 'Check your mailbox',
+    mailed:
+      'We sent a link to the address you gave. Open it within {hours} hours to send your request to {shop}: until then, nothing reaches the shop. No mail? Look in your spam folder, or send the form again.',
+    mailSubject: 'Confirm your request to {shop}',
+    mailBody:
+      "Hello,\n\nSomeone, we hope you, asked {shop} on Tijara's form about the personal data it holds on this address:\n“{what}”\n\nTo send the request, open this link within {hours} hours and confirm:\n{link}\n\nIf it was not you, ignore this mail: nothing is sent, and the request is deleted.\n\nTijara",
+    confirmTitle: 'Send your request',
+    confirmIntro: 'Your address is confirmed. Send {shop} your request: “{what}”.',
+    confirmSend: 'Send it to the shop',
+    linkGoneTitle: 'This link no longer works',
+    linkGone:
+      'It was used already, or more than {hours} hours have passed since it was sent. Send the form again if you still want to.',
     tooMany: 'Too many requests from your connection. Try again in {seconds} seconds.',
     title: 'Your personal data at Tijara',
     intro:
@@ -61,7 +73,8 @@ export const registerMessages = defineMessages({
       'As long as the merchant’s file, and then as long as the law against money laundering requires',
     retention_list_version: 'As long as the published list carries the entry',
     retention_account: 'As long as the account; a session’s address and browser a day after it ends',
-    retention_request: 'As long as the record of the request, to show it was answered in time',
+    retention_request:
+      'As long as the record of the request, to show it was answered in time; a request sent online and not confirmed from its mail within {hours} hours is deleted',
     retention_bank: 'As the bank keeps its cardholders’ accounts',
     protection_sealed: 'encrypted (AES-256-GCM), opened only where it is shown',
     protection_sealed_fields: 'personal fields encrypted (AES-256-GCM) one by one',
@@ -118,7 +131,7 @@ export const registerMessages = defineMessages({
     requestLink: 'Envoyer une demande à un commerçant en ligne',
     requestTitle: 'Une demande sur vos données',
     requestIntro:
-      'Envoyez au commerçant que vous avez payé une demande sur les données qu’il conserve sur vous par Tijara. Il doit répondre sous {days} jours ; il peut d’abord vous demander de montrer que l’adresse e-mail est la vôtre.',
+      'Envoyez au commerçant que vous avez payé une demande sur les données qu’il conserve sur vous par Tijara. Il doit répondre sous {days} jours ; Tijara envoie d’abord un lien à l’adresse indiquée, pour s’assurer que la demande vient de vous.',
     shop: 'Commerçant',
     chooseShop: 'Choisissez le commerçant',
     askWhat: 'Ce que vous demandez',
@@ -140,6 +153,18 @@ export const registerMessages = defineMessages({
     problem_email: 'Donnez l’adresse e-mail avec laquelle vous avez payé.',
     problem_corrected_email: 'Donnez la bonne adresse, et seulement pour une correction.',
     problem_note: 'La note est trop longue (2 000 caractères au plus).',
+    mailedTitle: 'Consultez votre messagerie',
+    mailed:
+      'Nous avons envoyé un lien à l’adresse indiquée. Ouvrez-le dans les {hours} heures pour envoyer votre demande à {shop} : d’ici là, rien ne parvient au commerçant. Pas d’e-mail ? Regardez dans les indésirables, ou envoyez le formulaire à nouveau.',
+    mailSubject: 'Confirmez votre demande à {shop}',
+    mailBody:
+      'Bonjour,\n\nQuelqu’un, vous nous l’espérons, a demandé à {shop}, sur le formulaire de Tijara, au sujet des données personnelles qu’il détient sur cette adresse :\n« {what} »\n\nPour envoyer la demande, ouvrez ce lien dans les {hours} heures et confirmez :\n{link}\n\nSi ce n’était pas vous, ignorez cet e-mail : rien n’est envoyé, et la demande est supprimée.\n\nTijara',
+    confirmTitle: 'Envoyer votre demande',
+    confirmIntro: 'Votre adresse est confirmée. Envoyez votre demande à {shop} : « {what} ».',
+    confirmSend: 'L’envoyer au commerçant',
+    linkGoneTitle: 'Ce lien ne fonctionne plus',
+    linkGone:
+      'Il a déjà servi, ou plus de {hours} heures ont passé depuis son envoi. Envoyez le formulaire à nouveau si vous le souhaitez toujours.',
     tooMany: 'Trop de demandes depuis votre connexion. Réessayez dans {seconds} secondes.',
     title: 'Vos données personnelles chez Tijara',
     intro:
@@ -170,7 +195,8 @@ export const registerMessages = defineMessages({
     retention_list_version: 'Tant que la liste publiée porte l’entrée',
     retention_account:
       'Autant que le compte ; l’adresse et le navigateur d’une session, un jour après sa fin',
-    retention_request: 'Autant que la trace de la demande, pour montrer qu’elle a été traitée à temps',
+    retention_request:
+      'Autant que la trace de la demande, pour montrer qu’elle a été traitée à temps ; une demande envoyée en ligne et non confirmée depuis son e-mail dans les {hours} heures est supprimée',
     retention_bank: 'Comme la banque conserve les comptes de ses porteurs',
     protection_sealed: 'chiffrée (AES-256-GCM), ouverte seulement là où elle est affichée',
     protection_sealed_fields: 'champs personnels chiffrés (AES-256-GCM) un par un',
@@ -229,7 +255,7 @@ export const registerMessages = defineMessages({
     requestLink: 'إرسال طلب إلى متجر عبر الإنترنت',
     requestTitle: 'طلب بشأن معطياتكم',
     requestIntro:
-      'أرسلوا إلى المتجر الذي أديتم له طلبًا بشأن المعطيات التي يحتفظ بها عنكم عبر تجارة. عليه أن يجيب في أجل {days} يومًا؛ وقد يطلب منكم أولًا إثبات أن البريد الإلكتروني بريدكم.',
+      'أرسلوا إلى المتجر الذي أديتم له طلبًا بشأن المعطيات التي يحتفظ بها عنكم عبر تجارة. عليه أن يجيب في أجل {days} يومًا؛ وتبعث تجارة أولًا رابطًا إلى العنوان الذي تدخلونه، للتأكد من أن الطلب صادر عنكم.',
     shop: 'المتجر',
     chooseShop: 'اختاروا المتجر',
     askWhat: 'ما تطلبونه',
@@ -251,6 +277,18 @@ export const registerMessages = defineMessages({
     problem_email: 'أدخلوا البريد الإلكتروني الذي أديتم به.',
     problem_corrected_email: 'أدخلوا العنوان الصحيح، وللتصحيح فقط.',
     problem_note: 'الملاحظة طويلة جدًا (2000 حرف على الأكثر).',
+    mailedTitle: 'راجعوا بريدكم الإلكتروني',
+    mailed:
+      'أرسلنا رابطًا إلى العنوان الذي أدخلتموه. افتحوه خلال {hours} ساعة لإرسال طلبكم إلى {shop}: لن يصل شيء إلى التاجر قبل ذلك. لم تصلكم رسالة؟ تفقّدوا مجلد الرسائل غير المرغوب فيها، أو أرسلوا الاستمارة من جديد.',
+    mailSubject: 'أكّدوا طلبكم إلى {shop}',
+    mailBody:
+      'مرحبًا،\n\nطلب أحدهم، ونرجو أن تكونوا أنتم، من {shop} عبر استمارة تجارة ما يخص المعطيات الشخصية التي يحتفظ بها عن هذا العنوان:\n«{what}»\n\nلإرسال الطلب، افتحوا هذا الرابط خلال {hours} ساعة وأكّدوا:\n{link}\n\nإن لم تكونوا أنتم، فتجاهلوا هذه الرسالة: لن يُرسل شيء، وسيُحذف الطلب.\n\nتجارة',
+    confirmTitle: 'إرسال طلبكم',
+    confirmIntro: 'تأكّد عنوانكم. أرسلوا طلبكم إلى {shop}: «{what}».',
+    confirmSend: 'إرساله إلى التاجر',
+    linkGoneTitle: 'هذا الرابط لم يعد صالحًا',
+    linkGone:
+      'سبق استعماله، أو مرّت أكثر من {hours} ساعة على إرساله. أرسلوا الاستمارة من جديد إن كنتم ما زلتم ترغبون في ذلك.',
     tooMany: 'طلبات كثيرة من اتصالكم. أعيدوا المحاولة بعد {seconds} ثانية.',
     title: 'معطياتكم الشخصية لدى تجارة',
     intro:
@@ -278,7 +316,8 @@ export const registerMessages = defineMessages({
     retention_vetting_file: 'ما دام ملف التاجر قائمًا، ثم المدة التي يفرضها قانون مكافحة غسل الأموال',
     retention_list_version: 'ما دامت اللائحة المنشورة تتضمن القيد',
     retention_account: 'ما دام الحساب قائمًا؛ وعنوان الجلسة ومتصفحها يومًا بعد انتهائها',
-    retention_request: 'ما دام أثر الطلب محفوظًا، لإثبات الإجابة عنه في الأجل',
+    retention_request:
+      'ما دام أثر الطلب محفوظًا، لإثبات الإجابة عنه في الأجل؛ ويُحذف الطلب المرسل عبر الإنترنت إن لم يُؤكَّد من رسالته خلال {hours} ساعة',
     retention_bank: 'كما يحفظ البنك حسابات حاملي بطاقاته',
     protection_sealed: 'مشفرة (AES-256-GCM)، لا تُفتح إلا حيث تُعرض',
     protection_sealed_fields: 'الحقول الشخصية مشفرة (AES-256-GCM) واحدًا واحدًا',

@@ -1,5 +1,6 @@
 import { fill, type Locale } from '../web/i18n.js';
 import { Page } from '../web/render.js';
+import { CONFIRM_HOURS } from './confirmation.js';
 import { type Protection, REGISTER, type Retention } from './register.js';
 import { type RegisterText, registerMessages } from './register-messages.js';
 
@@ -26,6 +27,7 @@ export interface DescribedProcessing {
 }
 
 function retentionText(t: RegisterText, retention: Retention, settings: RegisterSettings): string {
+  if (retention === 'request') return fill(t.retention_request, { hours: CONFIRM_HOURS });
   if (retention !== 'customer_data') return t[`retention_${retention}`];
   return settings.retentionDays === undefined
     ? t.retention_customer_data_unset

@@ -151,7 +151,11 @@ export const REGISTER: readonly Processing[] = [
     id: 'privacy_requests',
     basis: 'legal_obligation',
     retention: 'request',
-    storedIn: at('privacy_requests', 'sealed', 'subject_email', 'corrected_email', 'note', 'answer'),
+    storedIn: [
+      ...at('privacy_requests', 'sealed', 'subject_email', 'corrected_email', 'note', 'answer'),
+      // Sent online, until the person confirms from the mailed link (or CONFIRM_HOURS pass).
+      ...at('privacy_pending_requests', 'sealed', 'subject_email', 'corrected_email', 'note'),
+    ],
     readsLogged: ['privacy_request.subject'],
   },
   {

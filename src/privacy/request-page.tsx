@@ -1,6 +1,8 @@
 import { FormError } from '../web/fields.js';
 import { fill, formatMoroccanTime, type Locale } from '../web/i18n.js';
 import { Page } from '../web/render.js';
+import { CONFIRM_HOURS } from './confirmation.js';
+import type { RequestKind } from './model.js';
 import { described, type FormRefusal, KindChoice, SubjectFields } from './pages.js';
 import { type RegisterText, registerMessages } from './register-messages.js';
 
@@ -80,6 +82,60 @@ export function RequestSentPage(props: {
       </p>
       <p>
         <a href={`/privacy?lang=${locale}`}>{t.title}</a>
+      </p>
+    </Page>
+  );
+}
+
+/** After sending the form: the link is in the person's mailbox; nothing reached the shop yet. */
+export function RequestMailedPage(props: { locale: Locale; path: string; shop: string }) {
+  const t = registerMessages(props.locale);
+  return (
+    <Page locale={props.locale} title={t.mailedTitle} path={props.path}>
+      <h1>{t.mailedTitle}</h1>
+      <p id="request-mailed">{fill(t.mailed, { hours: CONFIRM_HOURS, shop: props.shop })}</p>
+    </Page>
+  );
+}
+
+/**
+ * The mailed link's page: a button sends the request. Opening the link changes nothing, since mail
+ * programs open links themselves to look for danger.
+ */
+export function ConfirmRequestPage(props: {
+  locale: Locale;
+  path: string;
+  csrf: string;
+  link: { id: string; token: string };
+  shop: string;
+  kind: RequestKind;
+}) {
+  const { locale } = props;
+  const t = registerMessages(locale);
+  return (
+    <Page locale={locale} title={t.confirmTitle} path={props.path}>
+      <h1>{t.confirmTitle}</h1>
+      <p id="request-confirm">{fill(t.confirmIntro, { shop: props.shop, what: t[`ask_${props.kind}`] })}</p>
+      <form method="post" action={`/privacy/request/confirm?lang=${locale}`} id="confirm-form">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <input type="hidden" name="id" value={props.link.id} />
+        <input type="hidden" name="token" value={props.link.token} />
+        <button type="submit">{t.confirmSend}</button>
+      </form>
+    </Page>
+  );
+}
+
+/** A link used already, expired, or made up. */
+export function LinkGonePage(props: { locale: Locale; path: string }) {
+  const { locale } = props;
+  const t = registerMessages(locale);
+  return (
+    <Page locale={locale} title={t.linkGoneTitle} path={props.path}>
+      <h1>{t.linkGoneTitle}</h1>
+      <p id="link-gone">{fill(t.linkGone, { hours: CONFIRM_HOURS })}</p>
+      <p>
+        <a href={`/privacy/request?lang=${locale}`}>{t.requestTitle}</a>
       </p>
     </Page>
   );

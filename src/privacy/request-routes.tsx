@@ -10,14 +10,23 @@ import { holdsPeoplesData } from '../merchants/model.js';
 import type { MerchantService } from '../merchants/service.js';
 import { fill, type Locale, localeOf } from '../web/i18n.js';
 import { sendPage } from '../web/render.js';
+import type { RequestConfirmation } from './confirmation.js';
 import { REQUEST_KINDS, type RequestKind } from './model.js';
 import type { FormRefusal } from './pages.js';
 import { registerMessages } from './register-messages.js';
-import { PublicRequestPage, type PublicRequestValues, RequestSentPage } from './request-page.js';
+import {
+  ConfirmRequestPage,
+  LinkGonePage,
+  PublicRequestPage,
+  type PublicRequestValues,
+  RequestMailedPage,
+  RequestSentPage,
+} from './request-page.js';
 import type { PrivacyService } from './service.js';
 
 export interface PublicRequestDeps {
-  privacy: Pick<PrivacyService, 'fileRequest' | 'getRequest'>;
+  privacy: Pick<PrivacyService, 'getRequest'>;
+  confirmation: Pick<RequestConfirmation, 'propose' | 'pending' | 'confirm'>;
   merchants: Pick<MerchantService, 'merchantsHoldingData' | 'getMerchant'>;
   clock: Clock;
   answerDays: number;
@@ -30,8 +39,22 @@ const Query = Type.Object({
   lang: Type.Optional(Type.String({ maxLength: 5 })),
   sent: Type.Optional(Type.String({ maxLength: 64 })),
   shop: Type.Optional(Type.String({ maxLength: 64 })),
+  mailed: Type.Optional(Type.String({ maxLength: 64 })),
 });
+/** The mailed link: which pending request, and the token that proves the mail was read. */
+const Link = {
+  id: Type.String({ maxLength: 64 }),
+  token: Type.String({ maxLength: 64 }),
+};
+// Optional in the address: a link cut short by a mail program gets the page saying it no longer works.
+const LinkQuery = Type.Object({
+  id: Type.Optional(Link.id),
+  token: Type.Optional(Link.token),
+  lang: Type.Optional(Type.String({ maxLength: 5 })),
+});
+
 const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+const LinkForm = Type.Object({ ...Link, csrf: short(100) });
 const Form = Type.Object({
   csrf: short(100),
   shop: short(64),
@@ -46,9 +69,10 @@ const FIELDS = ['shop', 'kind', 'email', 'corrected_email', 'note'] as const;
 
 /**
  * Law 09-08's rights, exercised by the person: /privacy/request sends the shop they paid a request
- * about their data, recorded in the shop's live requests like one it recorded itself (`channel`
- * 'online'), due on the same terms. Nothing about the person is shown back but the reference: the shop
- * answers them, after checking that the address is theirs.
+ * about their data. It waits until the person opens the link mailed to the address they gave and
+ * confirms; then it is recorded in the shop's live requests like one the shop recorded itself
+ * (`channel` 'online'), due on the same terms. Nothing about the person is shown back but the
+ * reference.
  */
 export function publicRequestRoutes(deps: PublicRequestDeps) {
   // Twenty an hour: people behind one carrier's shared address still get through; a flood does not.
@@ -81,7 +105,13 @@ export function publicRequestRoutes(deps: PublicRequestDeps) {
     }
 
     app.get('/privacy/request', { schema: { hide: true, querystring: Query } }, async (request, reply) => {
-      const { sent, shop } = request.query;
+      const { sent, shop, mailed } = request.query;
+      const mailedTo = mailed ? await deps.merchants.getMerchant(mailed) : undefined;
+      if (mailedTo)
+        return sendPage(
+          reply,
+          <RequestMailedPage locale={localeOf(request)} path={request.url} shop={mailedTo.name} />,
+        );
       if (!sent || !shop) return formPage(request, reply);
       // The page after sending: the reference, the shop's name and the due date, nothing of the person.
       const filed = await deps.privacy.getRequest({ merchantId: shop, livemode: true }, sent);
@@ -119,22 +149,74 @@ export function publicRequestRoutes(deps: PublicRequestDeps) {
         const merchant = values.shop ? await deps.merchants.getMerchant(values.shop) : undefined;
         if (!merchant || !holdsPeoplesData(merchant.status)) return refuse('shop');
         if (!REQUEST_KINDS.includes(values.kind as RequestKind)) return refuse('kind');
-        const filed = await deps.privacy.fileRequest(
-          { merchant, livemode: true },
+        const proposed = await deps.confirmation.propose(
+          merchant,
           {
             kind: values.kind as RequestKind,
             email: values.email ?? '',
             correctedEmail: values.corrected_email || null,
             note: values.note || null,
-            channel: 'online',
           },
-          { actor: { type: 'system', id: 'privacy_request_form' }, ip: request.ip, requestId: request.id },
+          locale,
         );
-        if (filed instanceof Problem) {
-          const field = FIELDS.find((name) => name === filed.extensions?.field) ?? 'email';
+        if (proposed instanceof Problem) {
+          const field = FIELDS.find((name) => name === proposed.extensions?.field) ?? 'email';
           return refuse(field);
         }
-        return reply.redirect(`/privacy/request?lang=${locale}&sent=${filed.id}&shop=${merchant.id}`, 303);
+        return reply.redirect(`/privacy/request?lang=${locale}&mailed=${merchant.id}`, 303);
+      },
+    );
+
+    /** The shop a working link's request goes to, while it may still receive requests. */
+    async function linkedShop(link: { id: string; token: string }) {
+      const pending = await deps.confirmation.pending(link.id, link.token);
+      const merchant = pending && (await deps.merchants.getMerchant(pending.merchantId));
+      return pending && merchant && holdsPeoplesData(merchant.status) ? { pending, merchant } : undefined;
+    }
+    const linkGone = (request: FastifyRequest, reply: FastifyReply) =>
+      sendPage(reply, <LinkGonePage locale={localeOf(request)} path={request.url} />, { status: 404 });
+
+    app.get(
+      '/privacy/request/confirm',
+      { schema: { hide: true, querystring: LinkQuery } },
+      async (request, reply) => {
+        const { id = '', token = '' } = request.query;
+        const linked = await linkedShop({ id, token });
+        if (!linked) return linkGone(request, reply);
+        return sendPage(
+          reply,
+          <ConfirmRequestPage
+            locale={localeOf(request)}
+            path={request.url}
+            csrf={preSessionToken(request, reply, FORM_PATH)}
+            link={{ id, token }}
+            shop={linked.merchant.name}
+            kind={linked.pending.kind}
+          />,
+        );
+      },
+    );
+
+    app.post(
+      '/privacy/request/confirm',
+      { schema: { hide: true, querystring: Query, body: LinkForm } },
+      async (request, reply) => {
+        if (!preSessionTokenMatches(request, request.body.csrf)) return csrfRefused(reply);
+        const { id, token } = request.body;
+        const linked = await linkedShop({ id, token });
+        const filed =
+          linked &&
+          (await deps.confirmation.confirm({ merchant: linked.merchant, livemode: true }, id, token, {
+            actor: { type: 'system', id: 'privacy_request_form' },
+            ip: request.ip,
+            requestId: request.id,
+          }));
+        if (!filed || filed instanceof Problem) return linkGone(request, reply);
+        const locale = localeOf(request);
+        return reply.redirect(
+          `/privacy/request?lang=${locale}&sent=${filed.id}&shop=${linked.merchant.id}`,
+          303,
+        );
       },
     );
   };

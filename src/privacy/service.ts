@@ -150,6 +150,17 @@ function validEmail(field: string, value: string | null | undefined): Problem | 
   return undefined;
 }
 
+/** Why a request cannot be filed as it is (its kind and fields; not its dates), or undefined. */
+export function requestRefusal(input: Pick<NewRequest, 'kind' | 'email' | 'correctedEmail' | 'note'>) {
+  if (!REQUEST_KINDS.includes(input.kind)) return refused('kind', `one of ${REQUEST_KINDS.join(', ')}`);
+  const invalid = validEmail('email', input.email) ?? validEmail('corrected_email', input.correctedEmail);
+  if (invalid) return invalid;
+  if ((input.kind === 'rectification') !== Boolean(input.correctedEmail))
+    return refused('corrected_email', 'required for a rectification, and only for one');
+  if (input.note && input.note.length > 2000) return refused('note', 'at most 2000 characters');
+  return undefined;
+}
+
 function recordOf(payment: PaymentRow): PaymentRecord {
   return {
     id: payment.id,
@@ -247,12 +258,8 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
 
   const service: PrivacyService = {
     async fileRequest(caller, input, by, db) {
-      if (!REQUEST_KINDS.includes(input.kind)) return refused('kind', `one of ${REQUEST_KINDS.join(', ')}`);
-      const invalid = validEmail('email', input.email) ?? validEmail('corrected_email', input.correctedEmail);
+      const invalid = requestRefusal(input);
       if (invalid) return invalid;
-      if ((input.kind === 'rectification') !== Boolean(input.correctedEmail))
-        return refused('corrected_email', 'required for a rectification, and only for one');
-      if (input.note && input.note.length > 2000) return refused('note', 'at most 2000 characters');
       const now = clock.now();
       const receivedAt = input.receivedAt ?? now;
       if (Number.isNaN(receivedAt.getTime()) || receivedAt > now)
