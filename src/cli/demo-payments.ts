@@ -8,7 +8,8 @@ import type { CardInput } from '../payments/service.js';
 import type { Platform } from '../platform.js';
 import { demoMerchants } from './demo-data.js';
 
-const card = (number: string): CardInput => ({ number, expMonth: 12, expYear: 2030, cvc: '123' });
+/** A demo test card as the API takes it (any CVC, expiry 12/2030). */
+export const demoCard = (number: string): CardInput => ({ number, expMonth: 12, expYear: 2030, cvc: '123' });
 
 const demoPayments: {
   orderReference: string;
@@ -22,26 +23,26 @@ const demoPayments: {
     orderReference: 'DEMO-1001',
     description: 'Vol Casablanca – Dakhla',
     amount: 125_000n,
-    card: card('4111111111111111'),
+    card: demoCard('4111111111111111'),
   },
   {
     orderReference: 'DEMO-1002',
     description: 'Riad à Fès, 2 nuits',
     amount: 98_000n,
-    card: card('4111110000000054'),
+    card: demoCard('4111110000000054'),
   },
   {
     orderReference: 'DEMO-1003',
     description: 'Circuit désert, 3 jours',
     amount: 240_000n,
-    card: card('5555555555554444'),
+    card: demoCard('5555555555554444'),
     refund: 30_000n,
   },
   {
     orderReference: 'DEMO-1004',
     description: 'Location de voiture (caution)',
     amount: 50_000n,
-    card: card('4111111111111111'),
+    card: demoCard('4111111111111111'),
     manualCapture: true,
   },
   { orderReference: 'DEMO-1005', description: 'Ferry Tanger – Algésiras', amount: 61_500n },

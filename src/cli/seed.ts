@@ -9,6 +9,7 @@ import { readMeta, writeMeta } from '../store/meta.js';
 import { parseRate } from '../switch/fx.js';
 import { demoBanks, demoCards, demoMerchants, demoRates } from './demo-data.js';
 import { seedDemoPayments } from './demo-payments.js';
+import { seedDemoSuspendedShop } from './demo-suspension.js';
 
 const SEEDED_KEY = 'demo_seeded_at';
 
@@ -34,7 +35,8 @@ function describeDemo(): SeedReport {
 
 /**
  * Loads the demo world in one transaction; when it is there already, changes nothing. `payments` adds a
- * few test payments of Atlas Voyages for the console (left out of tests, which count their own).
+ * few test payments of Atlas Voyages for the console, and a shop the authority suspended with a
+ * customer's request waiting for the data protection officer (left out of tests, which count their own).
  */
 export async function seedDemoData(
   platform: Platform,
@@ -126,8 +128,11 @@ export async function seedDemoData(
   await seedDemoScreening({ store: platform.store, ...platform.services });
   const onboarding = await seedDemoOnboarding(platform.services);
   await seedDemoObservatory(platform.services.observatory);
-  const payments = options.payments ? await seedDemoPayments(platform) : [];
-  return [...describeDemo(), ...payments, ...onboarding];
+  // Left out of tests, which count their own payments and merchants.
+  const extras = options.payments
+    ? [...(await seedDemoPayments(platform)), ...(await seedDemoSuspendedShop(platform))]
+    : [];
+  return [...describeDemo(), ...extras, ...onboarding];
 }
 
 export async function isSeeded(platform: Platform): Promise<boolean> {
