@@ -54,6 +54,15 @@ export function decodeKey32(text: string): Buffer {
   return /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
 }
 
+/** `raw` parsed as a URL, or an error saying what was expected (never the URL: it may hold a password). */
+function urlOf(raw: string, expected: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new Error(expected);
+  }
+}
+
 /** A comma-separated list, blanks dropped. */
 const listOf = (raw: string) =>
   raw
@@ -89,12 +98,7 @@ export const settings = {
     shownDefault: '(unset: embedded PGlite)',
     fallback: () => undefined,
     parse: (raw) => {
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        throw new Error('must be a URL like postgres://user@host:5432/database');
-      }
+      const url = urlOf(raw, 'must be a URL like postgres://user@host:5432/database');
       if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
         throw new Error('must start with postgres:// or postgresql://');
       }
@@ -162,12 +166,7 @@ export const settings = {
     shownDefault: '(unset)',
     fallback: () => undefined,
     parse: (raw) => {
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        throw new Error('must be an smtp:// or smtps:// URL');
-      }
+      const url = urlOf(raw, 'must be an smtp:// or smtps:// URL');
       if (!['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname)
         throw new Error('must be an smtp:// or smtps:// URL');
       return raw;

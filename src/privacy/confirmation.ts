@@ -10,7 +10,13 @@ import type { PersonalData } from '../vault/personal-data.js';
 import { fill, type Locale } from '../web/i18n.js';
 import type { PrivacyRequest, RequestKind } from './model.js';
 import { registerMessages } from './register-messages.js';
-import { type NewRequest, type PrivacyActor, type PrivacyService, requestRefusal } from './service.js';
+import {
+  type NewRequest,
+  type PrivacyActor,
+  type PrivacyService,
+  requestRefusal,
+  sealedSubject,
+} from './service.js';
 
 interface PendingTables {
   privacy_pending_requests: {
@@ -127,9 +133,7 @@ export function createRequestConfirmation(deps: {
             id: newId('dsrp', now.getTime()),
             merchant_id: shop.id,
             kind: input.kind,
-            subject_email: (await personal.seal(input.email.trim(), trx))!,
-            corrected_email: await personal.seal(input.correctedEmail?.trim() || null, trx),
-            note: await personal.seal(input.note || null, trx),
+            ...(await sealedSubject(personal, input, trx)),
             locale,
             expires_at: new Date(now.getTime() + CONFIRM_HOURS * 3_600_000),
             created_at: now,

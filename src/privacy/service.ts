@@ -161,6 +161,19 @@ export function requestRefusal(input: Pick<NewRequest, 'kind' | 'email' | 'corre
   return undefined;
 }
 
+/** What a request says of the person, sealed for its row (a filed request's or one waiting to be confirmed). */
+export async function sealedSubject(
+  personal: PersonalData,
+  input: Pick<NewRequest, 'email' | 'correctedEmail' | 'note'>,
+  db: SharedDb,
+) {
+  return {
+    subject_email: (await personal.seal(input.email.trim(), db))!,
+    corrected_email: await personal.seal(input.correctedEmail?.trim() || null, db),
+    note: await personal.seal(input.note || null, db),
+  };
+}
+
 function recordOf(payment: PaymentRow): PaymentRecord {
   return {
     id: payment.id,
@@ -272,9 +285,7 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
             merchant_id: caller.merchant.id,
             livemode: caller.livemode,
             kind: input.kind,
-            subject_email: (await personal.seal(input.email.trim(), trx))!,
-            corrected_email: await personal.seal(input.correctedEmail?.trim() ?? null, trx),
-            note: await personal.seal(input.note || null, trx),
+            ...(await sealedSubject(personal, input, trx)),
             received_at: receivedAt,
             channel: input.channel ?? 'merchant',
             due_at: new Date(receivedAt.getTime() + deps.answerDays * 86_400_000),
