@@ -10,6 +10,11 @@ import { type BillService, createBillService } from './bills/service.js';
 import { cmiRoutes } from './cmi/routes.js';
 import { type CmiService, createCmiService } from './cmi/service.js';
 import { recordConsoleRoutes } from './console/context.js';
+import {
+  createPasswordResetMail,
+  forgottenPasswordPages,
+  type PasswordResetMail,
+} from './console/forgotten-password.js';
 import { consoleRoutes } from './console/routes.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Config, publicUrl } from './core/config.js';
@@ -96,6 +101,8 @@ export interface Services {
   /** Requests sent on the public form, held until the person confirms them from the mailed link. */
   requestConfirmation: RequestConfirmation;
   mailer: Mailer;
+  /** "Forgot your password?": a reset link mailed to the console account's own address. */
+  passwordResetMail: PasswordResetMail;
   /** The mails kept in memory, when no mail server is set (TIJARA_SMTP_URL). */
   mailbox: DemoMailbox | undefined;
 }
@@ -298,6 +305,14 @@ export function createServices(deps: {
     ? undefined
     : demoMailbox({ clock, logger: logger.child({ module: 'mail' }) });
   const mailer = mailbox ?? smtpMailer({ url: deps.config.smtpUrl!, from: deps.config.mailFrom });
+  const passwordResetMail = createPasswordResetMail({
+    store,
+    auth,
+    audit,
+    mailer,
+    clock,
+    baseUrl: deps.baseUrl,
+  });
   const requestConfirmation = createRequestConfirmation({
     store,
     personal: personalData(vault),
@@ -318,6 +333,7 @@ export function createServices(deps: {
     privacy,
     requestConfirmation,
     mailer,
+    passwordResetMail,
     mailbox,
     watch,
     auth,
@@ -396,6 +412,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       ...services.onboarding.outboxHandlers,
       ...services.screening.outboxHandlers,
       ...services.requestConfirmation.outboxHandlers,
+      ...services.passwordResetMail.outboxHandlers,
     ],
     logger: logger.child({ worker: 'outbox' }),
   });
@@ -466,6 +483,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   );
   await server.register(billPageRoutes({ bills: services.bills, payments: services.payments, baseUrl }));
 
+  await server.register(forgottenPasswordPages({ reset: services.passwordResetMail, clock }));
   await server.register(
     consoleRoutes({
       store,

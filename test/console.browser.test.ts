@@ -80,6 +80,32 @@ test('a wrong password is refused without saying which part was wrong', async ()
   await page.close();
 });
 
+test('a person who forgot their password asks for a link from the sign-in page; the mail is in the demo mailbox; the pages pass axe-core', async () => {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/console/sign-in?lang=ar`);
+  await Promise.all([
+    page.waitForURL(/\/console\/password\/forgot\?lang=ar$/),
+    page.getByRole('link', { name: 'نسيت كلمة المرور؟' }).click(),
+  ]);
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  assert.deepEqual(await accessibilityViolations(page), [], 'the form');
+  await page.locator('#email').fill('accountant@atlas-voyages.example');
+  await Promise.all([
+    page.waitForURL(/sent=1/),
+    page.getByRole('button', { name: 'أرسل إلي الرابط' }).click(),
+  ]);
+  assert.match((await page.locator('#forgot-sent').textContent()) ?? '', /خلال 24 ساعة/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'the answer');
+
+  while ((await platformHandle.platform.outbox.runOnce()) > 0);
+  await page.goto(`${baseUrl}/demo/mail?lang=ar`);
+  const mail = page.locator('article.mail', { hasText: 'accountant@atlas-voyages.example' });
+  await Promise.all([page.waitForURL(/\/console\/password-reset\//), mail.getByRole('link').click()]);
+  assert.equal(await page.locator('h1').textContent(), 'اختر كلمة مرور جديدة');
+  await context.close();
+});
+
 test('done when: a newcomer finds the demo payments as the merchant, grants a card international use as the bank operator, and the audit trail shows both', async () => {
   const { platform } = platformHandle;
   // The README's first payment, made as a newcomer would with the demo key.

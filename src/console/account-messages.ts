@@ -25,6 +25,17 @@ export const accountMessages = defineMessages({
     codeWrong: 'That code is not right. Type the current one.',
     passwordSet: 'Your password is set. Sign in.',
     enrolled: 'Your authenticator is set up. Sign in with its next code.',
+    forgotLink: 'Forgot your password?',
+    forgotTitle: 'A new password, by mail',
+    forgotIntro:
+      'Give the address you sign in with: Tijara mails it a link to choose a new password. Your second factor is still asked at sign-in.',
+    forgotSend: 'Mail me the link',
+    forgotSent:
+      'If an account signs in with this address, a link to choose a new password is on its way to it. It works once, for {hours} hours.',
+    forgotTooMany: 'Too many requests from your connection. Try again in {seconds} seconds.',
+    resetMailSubject: 'Your Tijara console password',
+    resetMailBody:
+      'Hello {name},\n\nSomeone, we hope you, asked for a new password for the Tijara console account {email}. To choose it, open this link within {hours} hours:\n{link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n\nTijara',
   },
   fr: {
     invitationTitle: 'Bienvenue sur Tijara',
@@ -49,6 +60,17 @@ export const accountMessages = defineMessages({
     codeWrong: "Ce code n'est pas le bon. Saisissez le code actuel.",
     passwordSet: 'Votre mot de passe est enregistré. Connectez-vous.',
     enrolled: 'Votre authentificateur est configuré. Connectez-vous avec son prochain code.',
+    forgotLink: 'Mot de passe oublié ?',
+    forgotTitle: 'Un nouveau mot de passe, par e-mail',
+    forgotIntro:
+      'Indiquez l’adresse avec laquelle vous vous connectez : Tijara y envoie un lien pour choisir un nouveau mot de passe. Votre second facteur reste demandé à la connexion.',
+    forgotSend: 'M’envoyer le lien',
+    forgotSent:
+      'Si un compte se connecte avec cette adresse, un lien pour choisir un nouveau mot de passe est en route vers elle. Il sert une fois, pendant {hours} heures.',
+    forgotTooMany: 'Trop de demandes depuis votre connexion. Réessayez dans {seconds} secondes.',
+    resetMailSubject: 'Votre mot de passe de la console Tijara',
+    resetMailBody:
+      'Bonjour {name},\n\nQuelqu’un, vous nous l’espérons, a demandé un nouveau mot de passe pour le compte {email} de la console Tijara. Pour le choisir, ouvrez ce lien dans les {hours} heures :\n{link}\n\nSi ce n’était pas vous, ignorez cet e-mail : votre mot de passe reste le même.\n\nTijara',
   },
   ar: {
     invitationTitle: 'مرحبا بك في تجارة',
@@ -73,5 +95,16 @@ export const accountMessages = defineMessages({
     codeWrong: 'هذا الرمز غير صحيح. أدخل الرمز الحالي.',
     passwordSet: 'تم حفظ كلمة المرور. سجل الدخول.',
     enrolled: 'تم إعداد تطبيق المصادقة. سجل الدخول برمزه التالي.',
+    forgotLink: 'نسيت كلمة المرور؟',
+    forgotTitle: 'كلمة مرور جديدة عبر البريد',
+    forgotIntro:
+      'أدخل العنوان الذي تسجل الدخول به: ترسل إليه تجارة رابطا لاختيار كلمة مرور جديدة. يبقى العامل الثاني مطلوبا عند تسجيل الدخول.',
+    forgotSend: 'أرسل إلي الرابط',
+    forgotSent:
+      'إن كان حساب يسجل الدخول بهذا العنوان، فرابط اختيار كلمة مرور جديدة في طريقه إليه. يصلح مرة واحدة، خلال {hours} ساعة.',
+    forgotTooMany: 'طلبات كثيرة من اتصالك. أعد المحاولة بعد {seconds} ثانية.',
+    resetMailSubject: 'كلمة مرورك في وحدة تحكم تجارة',
+    resetMailBody:
+      'مرحبا {name}،\n\nطلب أحدهم، ونرجو أن تكون أنت، كلمة مرور جديدة لحساب {email} في وحدة تحكم تجارة. لاختيارها، افتح هذا الرابط خلال {hours} ساعة:\n{link}\n\nإن لم تكن أنت، فتجاهل هذه الرسالة: تبقى كلمة مرورك كما هي.\n\nتجارة',
   },
 });

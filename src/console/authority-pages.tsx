@@ -15,6 +15,7 @@ import { sendPage } from '../web/render.js';
 import { authorityMessages } from './authority-messages.js';
 import { PostButton } from './components.js';
 import { byPerson, type ConsoleKit, csrfRefused, notFound, refusalPage } from './context.js';
+import { PASSWORD_RESET_MS } from './forgotten-password.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
 
@@ -27,7 +28,6 @@ export interface AuthorityPagesDeps {
 }
 
 const INVITATION_MS = 7 * 24 * 3_600_000;
-const PASSWORD_RESET_MS = 24 * 3_600_000;
 const Csrf = Type.String({ maxLength: 200 });
 const Id = Type.String({ maxLength: 64 });
 

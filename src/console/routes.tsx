@@ -93,6 +93,11 @@ function SignInPage(props: {
         <OneTimeCodeField label={t.code} />
         <button type="submit">{t.signIn}</button>
       </form>
+      <p>
+        <a href={`/console/password/forgot?lang=${props.locale}`}>
+          {accountMessages(props.locale).forgotLink}
+        </a>
+      </p>
     </Page>
   );
 }

@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { exponentialBackoff } from '../store/outbox.js';
 
 /** A plain-text mail to one person. */
 export interface Mail {
@@ -23,6 +24,12 @@ export interface DemoMailbox extends Mailer {
   /** The latest mails, newest first. */
   mails(): KeptMail[];
 }
+
+/**
+ * How the outbox retries a mail: from a minute, doubling, eight attempts (about four hours), well within
+ * the life of the links mails carry.
+ */
+export const MAIL_RETRIES = { maxAttempts: 8, retryDelayMs: exponentialBackoff(60_000, 128 * 60_000) };
 
 /** Mails kept at most: a demo's last few, not a store. */
 const KEPT = 50;

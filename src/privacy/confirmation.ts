@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import { type Problem, problems } from '../core/problem.js';
-import type { Mailer } from '../mail/mailer.js';
+import { MAIL_RETRIES, type Mailer } from '../mail/mailer.js';
 import type { Caller } from '../payments/service.js';
-import { enqueueEvent, exponentialBackoff, type OutboxHandler } from '../store/outbox.js';
+import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
 import { ownTables, type SharedDb, type SharedStore } from '../store/store.js';
 import type { PersonalData } from '../vault/personal-data.js';
 import { fill, type Locale } from '../web/i18n.js';
@@ -81,8 +81,6 @@ export function createRequestConfirmation(deps: {
   clock: Clock;
   /** Where people reach Tijara, for the link. */
   baseUrl(): string;
-  /** First delay before sending a mail again; it doubles each time (default one minute). */
-  retryBaseMs?: number;
 }): RequestConfirmation {
   const { store, personal, clock } = deps;
   const tables = (db?: SharedDb) => ownTables<PendingTables>(db ?? store.db);
@@ -93,7 +91,6 @@ export function createRequestConfirmation(deps: {
     locale: row.locale as Locale,
     expiresAt: row.expires_at,
   });
-  const retryBaseMs = deps.retryBaseMs ?? 60_000;
 
   /** Makes the link's token, keeps its hash, and mails the link; a mail sent again spends the one before. */
   async function sendMail(payload: { id: string; shop: string }) {
@@ -194,9 +191,7 @@ export function createRequestConfirmation(deps: {
     outboxHandlers: [
       {
         topic: MAIL_TOPIC,
-        // Within the link's hours: a mail that arrives after it expired is of no use.
-        maxAttempts: 8,
-        retryDelayMs: exponentialBackoff(retryBaseMs, retryBaseMs * 128),
+        ...MAIL_RETRIES,
         deliver: (event) => sendMail(event.payload as { id: string; shop: string }),
       },
     ],

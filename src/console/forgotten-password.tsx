@@ -1,0 +1,196 @@
+import cookie from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AuditLog } from '../audit/service.js';
+import { isAuthError } from '../auth/errors.js';
+import type { AuthService } from '../auth/service.js';
+import type { Clock } from '../core/clock.js';
+import { createLookupLimiter, type LookupLimits } from '../core/fixed-window.js';
+import type { App } from '../http/server.js';
+import { MAIL_RETRIES, type Mailer } from '../mail/mailer.js';
+import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
+import type { SharedStore } from '../store/store.js';
+import { FormError } from '../web/fields.js';
+import { fill, type Locale, localeOf } from '../web/i18n.js';
+import { Page, sendPage } from '../web/render.js';
+import { accountMessages } from './account-messages.js';
+import { csrfRefused, preSessionToken, preSessionTokenMatches } from './context.js';
+import { consoleMessages } from './messages.js';
+
+/** How long a password-reset link works, mailed or handed over by an administrator. */
+export const PASSWORD_RESET_MS = 24 * 3_600_000;
+
+const MAIL_TOPIC = 'console.password_reset_mail';
+const FORGOT_PATH = '/console/password/forgot';
+
+export interface PasswordResetMail {
+  /**
+   * Queues a mail with a reset link to the account that signs in with `email`, if there is one and it
+   * is enabled, and records the request on the audit trail; for any other address, does nothing. The
+   * caller answers the same either way, so nobody learns which addresses have accounts.
+   */
+  request(email: string, locale: Locale, by: { ip: string; requestId: string }): Promise<void>;
+  outboxHandlers: OutboxHandler[];
+}
+
+/**
+ * "Forgot your password?": the reset link an administrator can hand over, mailed by Tijara to the
+ * account's own address instead. The link is made when the mail is sent (a mail sent again carries a
+ * new one), so no table keeps it but as the hash every one-time link has.
+ */
+export function createPasswordResetMail(deps: {
+  store: SharedStore;
+  auth: Pick<AuthService, 'findUserByEmail' | 'getUser' | 'createOneTimeLink'>;
+  audit: Pick<AuditLog, 'append'>;
+  mailer: Mailer;
+  clock: Clock;
+  baseUrl(): string;
+  /** Mails one account may be sent; more would flood its owner's mailbox. */
+  perAccount?: LookupLimits;
+}): PasswordResetMail {
+  const perAccount = createLookupLimiter(deps.clock, deps.perAccount ?? { max: 3, windowMs: 60 * 60_000 });
+
+  async function sendMail(payload: { userId: string; locale: Locale }) {
+    const user = await deps.auth.getUser(payload.userId);
+    if (!user || user.disabledAt) return; // disabled meanwhile: no link for it
+    const link = await deps.auth.createOneTimeLink(user.id, 'password_reset', PASSWORD_RESET_MS);
+    if (isAuthError(link)) return;
+    const t = accountMessages(payload.locale);
+    await deps.mailer.send({
+      to: user.email,
+      subject: t.resetMailSubject,
+      text: fill(t.resetMailBody, {
+        name: user.name,
+        email: user.email,
+        hours: PASSWORD_RESET_MS / 3_600_000,
+        link: `${deps.baseUrl()}/console/password-reset/${link.token}?lang=${payload.locale}`,
+      }),
+    });
+  }
+
+  return {
+    async request(email, locale, by) {
+      const user = await deps.auth.findUserByEmail(email.trim());
+      if (!user || user.disabledAt || perAccount.take(user.id) !== undefined) return;
+      await deps.store.transaction(async (trx) => {
+        await enqueueEvent(trx, MAIL_TOPIC, { userId: user.id, locale });
+        await deps.audit.append(
+          {
+            actor: { type: 'system', id: 'password_reset_form' },
+            action: 'user.password_reset.request',
+            target: { type: 'user', id: user.id },
+            details: { organisation: user.organisationId },
+            ip: by.ip,
+            requestId: by.requestId,
+          },
+          trx,
+        );
+      });
+    },
+    outboxHandlers: [
+      {
+        topic: MAIL_TOPIC,
+        ...MAIL_RETRIES,
+        deliver: (event) => sendMail(event.payload as { userId: string; locale: Locale }),
+      },
+    ],
+  };
+}
+
+function ForgotPage(props: { locale: Locale; path: string; csrf: string; sent: boolean; error?: string }) {
+  const { locale } = props;
+  const t = { ...consoleMessages(locale), ...accountMessages(locale) };
+  return (
+    <Page locale={locale} title={t.forgotTitle} path={props.path}>
+      <h1>{t.forgotTitle}</h1>
+      {props.sent ? (
+        <p class="note" role="status" id="forgot-sent">
+          {fill(t.forgotSent, { hours: PASSWORD_RESET_MS / 3_600_000 })}
+        </p>
+      ) : (
+        <>
+          <p>{t.forgotIntro}</p>
+          <FormError id="forgot-error" message={props.error} />
+          <form method="post" action={`${FORGOT_PATH}?lang=${locale}`}>
+            <input type="hidden" name="csrf" value={props.csrf} />
+            <div class="field">
+              <label for="email">{t.email}</label>
+              <input id="email" name="email" type="email" autocomplete="username" required />
+            </div>
+            <button type="submit">{t.forgotSend}</button>
+          </form>
+        </>
+      )}
+      <p>
+        <a href={`/console/sign-in?lang=${locale}`}>{t.signIn}</a>
+      </p>
+    </Page>
+  );
+}
+
+/** /console/password/forgot: asks for the address, then says the same whatever it was. */
+export function forgottenPasswordPages(deps: {
+  reset: PasswordResetMail;
+  clock: Clock;
+  limits?: LookupLimits;
+}) {
+  // Per connection, as the public privacy form: a person asks once or twice, a flood many times.
+  const limiter = createLookupLimiter(deps.clock, deps.limits ?? { max: 10, windowMs: 60 * 60_000 });
+  const page = (request: FastifyRequest, reply: FastifyReply, sent: boolean, error?: string, status = 200) =>
+    sendPage(
+      reply,
+      <ForgotPage
+        locale={localeOf(request)}
+        path={request.url}
+        csrf={preSessionToken(request, reply)}
+        sent={sent}
+        {...(error ? { error } : {})}
+      />,
+      { status },
+    );
+
+  return async (app: App) => {
+    await app.register(cookie);
+    app.get(
+      FORGOT_PATH,
+      {
+        schema: {
+          hide: true,
+          querystring: Type.Object({
+            lang: Type.Optional(Type.String({ maxLength: 5 })),
+            sent: Type.Optional(Type.String({ maxLength: 1 })),
+          }),
+        },
+      },
+      async (request, reply) => page(request, reply, request.query.sent === '1'),
+    );
+
+    app.post(
+      FORGOT_PATH,
+      {
+        schema: {
+          hide: true,
+          body: Type.Object({
+            csrf: Type.Optional(Type.String({ maxLength: 100 })),
+            email: Type.String({ maxLength: 254 }),
+          }),
+        },
+      },
+      async (request, reply) => {
+        if (!preSessionTokenMatches(request, request.body.csrf)) return csrfRefused(reply);
+        const locale = localeOf(request);
+        const wait = limiter.take(request.ip);
+        if (wait !== undefined)
+          return page(
+            request,
+            reply,
+            false,
+            fill(accountMessages(locale).forgotTooMany, { seconds: wait }),
+            429,
+          );
+        await deps.reset.request(request.body.email, locale, { ip: request.ip, requestId: request.id });
+        return reply.redirect(`${FORGOT_PATH}?lang=${locale}&sent=1`, 303);
+      },
+    );
+  };
+}
