@@ -51,6 +51,7 @@ import { createRequestConfirmation, type RequestConfirmation } from './privacy/c
 import { privacyConsoleRoutes } from './privacy/console-routes.js';
 import { officerRoutes } from './privacy/officer-routes.js';
 import { registerRoutes } from './privacy/register-routes.js';
+import { createRequestNotices, type RequestNotices } from './privacy/request-notice.js';
 import { publicRequestRoutes } from './privacy/request-routes.js';
 import { privacyRoutes } from './privacy/routes.js';
 import { createPrivacyService, type PrivacyService } from './privacy/service.js';
@@ -100,6 +101,8 @@ export interface Services {
   privacy: PrivacyService;
   /** Requests sent on the public form, held until the person confirms them from the mailed link. */
   requestConfirmation: RequestConfirmation;
+  /** Mails telling a shop's people (or the officer) that a request sent online arrived. */
+  requestNotices: RequestNotices;
   mailer: Mailer;
   /** "Forgot your password?": a reset link mailed to the console account's own address. */
   passwordResetMail: PasswordResetMail;
@@ -313,11 +316,13 @@ export function createServices(deps: {
     clock,
     baseUrl: deps.baseUrl,
   });
+  const requestNotices = createRequestNotices({ auth, merchants, privacy, mailer, baseUrl: deps.baseUrl });
   const requestConfirmation = createRequestConfirmation({
     store,
     personal: personalData(vault),
     privacy,
     mailer,
+    notices: requestNotices,
     clock,
     baseUrl: deps.baseUrl,
   });
@@ -332,6 +337,7 @@ export function createServices(deps: {
   return {
     privacy,
     requestConfirmation,
+    requestNotices,
     mailer,
     passwordResetMail,
     mailbox,
@@ -412,6 +418,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       ...services.onboarding.outboxHandlers,
       ...services.screening.outboxHandlers,
       ...services.requestConfirmation.outboxHandlers,
+      ...services.requestNotices.outboxHandlers,
       ...services.passwordResetMail.outboxHandlers,
     ],
     logger: logger.child({ worker: 'outbox' }),

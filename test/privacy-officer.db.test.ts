@@ -71,6 +71,14 @@ test('suspended: people still reach it, and the officer answers in its place, ea
   });
   assert.match(sent.formHtml, new RegExp(`<option value="${shop.id}">Atlas Voyages</option>`));
   assert.ok(sent.id);
+  // The shop's console is closed, so the officer is the one told that it arrived.
+  while ((await platform.outbox.runOnce()) > 0);
+  const notice = platform.services.mailbox
+    ?.mails()
+    .find((mail) => mail.subject.includes('données d’un client'));
+  assert.equal(notice?.to, 'dpo@dgssi.example');
+  assert.match(notice.text, /Atlas Voyages est suspendu et sa console fermée/);
+  assert.match(notice.text, new RegExp(`${officerBase}/requests/${sent.id}\\?lang=fr`));
   const after = await (await fetch(new URL(sent.location, baseUrl))).text();
   assert.match(after, /Atlas Voyages is suspended and cannot answer: the data protection officer/);
   assert.equal(await closedCount(), 1, 'the one live request; the test-mode one is not counted');

@@ -100,6 +100,21 @@ describe('a person sends a shop a request about their data', () => {
     const [record] = await audit.list({ limit: 1, action: 'privacy.request.file', targetId: id });
     assert.deepEqual([record?.actorType, record?.actorId], ['system', 'privacy_request_form']);
     assert.ok(record?.ip);
+
+    // Whoever answers the shop's requests is told, with nothing of the person in the mail.
+    await deliver();
+    const notices = mailServer.received.filter((received) =>
+      received.subject.includes('données d’un client'),
+    );
+    assert.deepEqual(
+      notices.map((notice) => notice.to),
+      [['owner@atlas-voyages.example']],
+      'the owner, the one role that answers requests',
+    );
+    assert.equal(notices[0]!.subject, 'Une demande sur les données d’un client : Atlas Voyages');
+    assert.match(notices[0]!.text, /une demande sur ses données \(Rectification\)/);
+    assert.equal(linkIn(notices[0]!.text).pathname, `/console/privacy/${id}`);
+    assert.doesNotMatch(notices[0]!.text, /ghita/i);
   });
 
   test('a link works once, with its own token, within its hours', async () => {
@@ -156,6 +171,7 @@ describe('a person sends a shop a request about their data', () => {
   });
 
   test('a mail server that refuses for a while: the mail is sent again, and its new link works', async () => {
+    await deliver(); // what earlier tests queued (the shop's notices) goes first
     mailServer.received.length = 0;
     mailServer.refuseNext(1);
     await send({ shop: atlas.id, kind: 'access', email: 'yassine@example.ma' });

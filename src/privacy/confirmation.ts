@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
-import { type Problem, problems } from '../core/problem.js';
+import { Problem, problems } from '../core/problem.js';
 import { MAIL_RETRIES, type Mailer } from '../mail/mailer.js';
 import type { Caller } from '../payments/service.js';
 import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
@@ -10,6 +10,7 @@ import type { PersonalData } from '../vault/personal-data.js';
 import { fill, type Locale } from '../web/i18n.js';
 import type { PrivacyRequest, RequestKind } from './model.js';
 import { registerMessages } from './register-messages.js';
+import type { RequestNotices } from './request-notice.js';
 import {
   type NewRequest,
   type PrivacyActor,
@@ -78,6 +79,8 @@ export function createRequestConfirmation(deps: {
   personal: PersonalData;
   privacy: Pick<PrivacyService, 'fileRequest'>;
   mailer: Mailer;
+  /** Tells the shop's people (or the officer) that a confirmed request arrived. */
+  notices: Pick<RequestNotices, 'queue'>;
   clock: Clock;
   /** Where people reach Tijara, for the link. */
   baseUrl(): string;
@@ -165,7 +168,7 @@ export function createRequestConfirmation(deps: {
           .returningAll()
           .executeTakeFirst();
         if (!row) return problems.notFound('confirmation link');
-        return deps.privacy.fileRequest(
+        const filed = await deps.privacy.fileRequest(
           caller,
           {
             kind: row.kind as RequestKind,
@@ -177,6 +180,8 @@ export function createRequestConfirmation(deps: {
           by,
           trx,
         );
+        if (!(filed instanceof Problem)) await deps.notices.queue(trx, filed);
+        return filed;
       });
     },
 

@@ -10,6 +10,11 @@ export const privacyMessages = defineMessages({
     channel_merchant: 'Recorded by the merchant',
     channel_online:
       'Sent by the person on Tijara’s form, and confirmed from a mail Tijara sent to the address: whoever reads that mailbox asked',
+    noticeSubject: 'A request about a customer’s data: {shop}',
+    noticeBody:
+      'Hello,\n\nA person sent {shop}, on Tijara’s form, a request about their data ({kind}), and confirmed it from their mailbox. Law 09-08 asks for an answer by {date}.\n\nAnswer it in the console:\n{link}\n\nTijara',
+    noticeBodyClosed:
+      'Hello,\n\nA person sent {shop}, on Tijara’s form, a request about their data ({kind}), and confirmed it from their mailbox. {shop} is suspended and its console closed: the data protection officer answers in its place, by {date}.\n\nAnswer it in the console:\n{link}\n\nTijara',
     attention: '{count} request(s) of people about their data overdue at merchants',
     intro:
       'Under law 09-08, people whose payments you hold may ask to see their data, to have it corrected, or object to it being kept. Record each request the day it reaches you (a letter, an e-mail, at the counter): Tijara answers it from your payments. The answer is due within {days} days of receipt.',
@@ -113,6 +118,11 @@ export const privacyMessages = defineMessages({
     channel_merchant: 'Enregistrée par le marchand',
     channel_online:
       'Envoyée par la personne sur le formulaire de Tijara, et confirmée depuis un e-mail que Tijara a envoyé à l’adresse : c’est le titulaire de cette boîte qui demande',
+    noticeSubject: 'Une demande sur les données d’un client : {shop}',
+    noticeBody:
+      'Bonjour,\n\nUne personne a envoyé à {shop}, sur le formulaire de Tijara, une demande sur ses données ({kind}), et l’a confirmée depuis sa messagerie. La loi 09-08 demande une réponse avant le {date}.\n\nRépondez-y dans la console :\n{link}\n\nTijara',
+    noticeBodyClosed:
+      'Bonjour,\n\nUne personne a envoyé à {shop}, sur le formulaire de Tijara, une demande sur ses données ({kind}), et l’a confirmée depuis sa messagerie. {shop} est suspendu et sa console fermée : le délégué à la protection des données répond à sa place, avant le {date}.\n\nRépondez-y dans la console :\n{link}\n\nTijara',
     attention: '{count} demande(s) de personnes sur leurs données en retard chez les commerçants',
     intro:
       'Selon la loi 09-08, les personnes dont vous détenez les paiements peuvent demander à voir leurs données, à les faire rectifier, ou s’opposer à leur conservation. Enregistrez chaque demande le jour où elle vous parvient (courrier, e-mail, au guichet) : Tijara y répond à partir de vos paiements. La réponse est due dans les {days} jours suivant la réception.',
@@ -219,6 +229,11 @@ export const privacyMessages = defineMessages({
     channel_merchant: 'سجله التاجر',
     channel_online:
       'أرسله الشخص عبر استمارة تجارة، وأكّده من رسالة بعثتها تجارة إلى العنوان: صاحب هذا البريد هو من يطلب',
+    noticeSubject: 'طلب بشأن معطيات زبون: {shop}',
+    noticeBody:
+      'مرحبا،\n\nأرسل شخص إلى {shop}، عبر استمارة تجارة، طلبا بشأن معطياته ({kind})، وأكده من بريده. يقتضي القانون 09-08 جوابا قبل {date}.\n\nأجب عنه في وحدة التحكم:\n{link}\n\nتجارة',
+    noticeBodyClosed:
+      'مرحبا،\n\nأرسل شخص إلى {shop}، عبر استمارة تجارة، طلبا بشأن معطياته ({kind})، وأكده من بريده. {shop} موقوف ووحدة تحكمه مغلقة: يجيب مندوب حماية المعطيات مكانه، قبل {date}.\n\nأجب عنه في وحدة التحكم:\n{link}\n\nتجارة',
     attention: '{count} طلب(ات) أشخاص بشأن معطياتهم متأخر(ة) لدى التجار',
     intro:
       'بموجب القانون 09-08، يحق للأشخاص الذين تحتفظون بأداءاتهم طلب الاطلاع على معطياتهم، أو تصحيحها، أو التعرض على الاحتفاظ بها. سجّلوا كل طلب يوم وصوله إليكم (رسالة، بريد إلكتروني، في الشباك): تجيب عنه تجارة انطلاقًا من أداءاتكم. يجب الجواب داخل {days} يومًا من تاريخ التوصل.',
