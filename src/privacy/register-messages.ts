@@ -115,13 +115,15 @@ export const registerMessages = defineMessages({
     console_people_people: 'People who use the console (shops’, banks’ and the authority’s staff)',
     console_people_data:
       'Name, e-mail, password, second factor; the address and browser of each session; what they did, on the audit trail',
-    console_people_purpose: 'To sign people in, keep the platform secure, and record every action.',
-    console_people_recipients: 'Their organisation; the supervising authority for the audit trail',
+    console_people_purpose:
+      'To sign people in, keep the platform secure, record every action, and mail them what their role must know (a reset link they asked for, a request about a customer’s data to answer).',
+    console_people_recipients:
+      'Their organisation; the supervising authority for the audit trail; the mail server that carries Tijara’s mails (TIJARA_SMTP_URL)',
     privacy_requests_people: 'People who ask about their data',
     privacy_requests_data: 'E-mail address, corrected address, the note of the request, and the answer',
     privacy_requests_purpose: 'To answer the request within the law’s deadline, and show that it was.',
     privacy_requests_recipients:
-      'The shop that received it; the supervising authority sees only counts and dates, unless the shop is suspended: then its data protection officer answers in the shop’s place',
+      'The shop that received it; the supervising authority sees only counts and dates, unless the shop is suspended: then its data protection officer answers in the shop’s place. A request sent online: the mail server that carries the link confirming it to the address given (TIJARA_SMTP_URL)',
     issuer_cardholders_people: 'Cardholders of the banks that use Tijara’s built-in issuer',
     issuer_cardholders_data: 'Name, account balance, card status and limits',
     issuer_cardholders_purpose: 'To run the bank’s card accounts: authorizations, holds, limits.',
@@ -239,13 +241,15 @@ export const registerMessages = defineMessages({
       'Les personnes qui utilisent la console (personnel des commerçants, des banques et de l’autorité)',
     console_people_data:
       'Nom, e-mail, mot de passe, second facteur ; l’adresse et le navigateur de chaque session ; leurs actions, au journal d’audit',
-    console_people_purpose: 'Connecter les personnes, sécuriser la plateforme, tracer chaque action.',
-    console_people_recipients: 'Leur organisation ; l’autorité de supervision pour le journal d’audit',
+    console_people_purpose:
+      'Connecter les personnes, sécuriser la plateforme, tracer chaque action, et leur écrire ce que leur rôle doit savoir (un lien de réinitialisation demandé, une demande sur les données d’un client à traiter).',
+    console_people_recipients:
+      'Leur organisation ; l’autorité de supervision pour le journal d’audit ; le serveur de messagerie qui porte les e-mails de Tijara (TIJARA_SMTP_URL)',
     privacy_requests_people: 'Les personnes qui font une demande sur leurs données',
     privacy_requests_data: 'Adresse e-mail, adresse corrigée, note de la demande, et la réponse',
     privacy_requests_purpose: 'Répondre dans le délai de la loi, et pouvoir le montrer.',
     privacy_requests_recipients:
-      'Le commerçant qui l’a reçue ; l’autorité de supervision ne voit que des nombres et des dates, sauf si le commerçant est suspendu : son délégué à la protection des données répond alors à sa place',
+      'Le commerçant qui l’a reçue ; l’autorité de supervision ne voit que des nombres et des dates, sauf si le commerçant est suspendu : son délégué à la protection des données répond alors à sa place. Une demande envoyée en ligne : le serveur de messagerie qui porte le lien de confirmation à l’adresse indiquée (TIJARA_SMTP_URL)',
     issuer_cardholders_people: 'Les porteurs des banques qui utilisent l’émetteur intégré de Tijara',
     issuer_cardholders_data: 'Nom, solde du compte, statut et plafonds de la carte',
     issuer_cardholders_purpose: 'Tenir les comptes cartes de la banque : autorisations, réserves, plafonds.',
@@ -357,13 +361,15 @@ export const registerMessages = defineMessages({
     console_people_people: 'مستعملو لوحة التحكم (موظفو المتاجر والبنوك والسلطة)',
     console_people_data:
       'الاسم والبريد وكلمة المرور والعامل الثاني؛ وعنوان كل جلسة ومتصفحها؛ وما قاموا به، في سجل التدقيق',
-    console_people_purpose: 'تسجيل دخول الأشخاص، وتأمين المنصة، وتتبع كل عملية.',
-    console_people_recipients: 'مؤسستهم؛ وسلطة المراقبة بالنسبة لسجل التدقيق',
+    console_people_purpose:
+      'تسجيل دخول الأشخاص، وتأمين المنصة، وتتبع كل عملية، ومراسلتهم بما يلزم دورهم معرفته (رابط إعادة تعيين طلبوه، أو طلب بشأن معطيات زبون للإجابة عنه).',
+    console_people_recipients:
+      'مؤسستهم؛ وسلطة المراقبة بالنسبة لسجل التدقيق؛ وخادم البريد الذي ينقل رسائل تجارة (TIJARA_SMTP_URL)',
     privacy_requests_people: 'الأشخاص الذين يقدمون طلبًا بشأن معطياتهم',
     privacy_requests_data: 'البريد الإلكتروني والعنوان المصحح وملاحظة الطلب والجواب',
     privacy_requests_purpose: 'الإجابة في الأجل القانوني، وإثبات ذلك.',
     privacy_requests_recipients:
-      'المتجر الذي تلقاه؛ ولا ترى سلطة المراقبة إلا أعدادًا وتواريخ، إلا إذا كان المتجر موقوفًا: فيجيب عندئذ مسؤول حماية المعطيات لديها نيابة عنه',
+      'المتجر الذي تلقاه؛ ولا ترى سلطة المراقبة إلا أعدادًا وتواريخ، إلا إذا كان المتجر موقوفًا: فيجيب عندئذ مسؤول حماية المعطيات لديها نيابة عنه. وللطلب المرسل عبر الإنترنت: خادم البريد الذي ينقل رابط تأكيده إلى العنوان المُدخل (TIJARA_SMTP_URL)',
     issuer_cardholders_people: 'حاملو بطاقات البنوك التي تستعمل المُصدِر المدمج في تجارة',
     issuer_cardholders_data: 'الاسم ورصيد الحساب وحالة البطاقة وسقوفها',
     issuer_cardholders_purpose: 'تدبير حسابات بطاقات البنك: الترخيصات والحجوزات والسقوف.',
