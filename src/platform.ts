@@ -462,7 +462,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     if (config.demo) await server.register(demoMailRoutes(services.mailbox));
     else
       logger.warn(
-        'no mail server set (TIJARA_SMTP_URL): mails are kept in memory, and people cannot confirm the requests about their data they send online',
+        'no mail server set (TIJARA_SMTP_URL): mails are kept in memory and nobody receives them (confirmations of privacy requests sent online, password-reset links, notices of new requests)',
       );
   }
   await server.register(
