@@ -21,6 +21,8 @@ import { consoleMessages } from './messages.js';
 export const PASSWORD_RESET_MS = 24 * 3_600_000;
 
 const MAIL_TOPIC = 'console.password_reset_mail';
+const REQUEST_ACTION = 'user.password_reset.request';
+const PER_ACCOUNT = { max: 3, windowMs: 60 * 60_000 };
 const FORGOT_PATH = '/console/password/forgot';
 
 export interface PasswordResetMail {
@@ -41,14 +43,24 @@ export interface PasswordResetMail {
 export function createPasswordResetMail(deps: {
   store: SharedStore;
   auth: Pick<AuthService, 'findUserByEmail' | 'getUser' | 'createOneTimeLink'>;
-  audit: Pick<AuditLog, 'append'>;
+  audit: Pick<AuditLog, 'append' | 'list'>;
   mailer: Mailer;
   clock: Clock;
   baseUrl(): string;
-  /** Mails one account may be sent; more would flood its owner's mailbox. */
-  perAccount?: LookupLimits;
 }): PasswordResetMail {
-  const perAccount = createLookupLimiter(deps.clock, deps.perAccount ?? { max: 3, windowMs: 60 * 60_000 });
+  /**
+   * Whether the account was sent its three mails in the last hour (more would flood its owner's
+   * mailbox), counted from the audit trail, so that every API node keeps the same count.
+   */
+  async function mailedEnough(userId: string) {
+    const since = deps.clock.now().getTime() - PER_ACCOUNT.windowMs;
+    const records = await deps.audit.list({
+      limit: PER_ACCOUNT.max,
+      action: REQUEST_ACTION,
+      targetId: userId,
+    });
+    return records.filter((record) => record.at.getTime() > since).length >= PER_ACCOUNT.max;
+  }
 
   async function sendMail(payload: { userId: string; locale: Locale }) {
     const user = await deps.auth.getUser(payload.userId);
@@ -71,13 +83,13 @@ export function createPasswordResetMail(deps: {
   return {
     async request(email, locale, by) {
       const user = await deps.auth.findUserByEmail(email.trim());
-      if (!user || user.disabledAt || perAccount.take(user.id) !== undefined) return;
+      if (!user || user.disabledAt || (await mailedEnough(user.id))) return;
       await deps.store.transaction(async (trx) => {
         await enqueueEvent(trx, MAIL_TOPIC, { userId: user.id, locale });
         await deps.audit.append(
           {
             actor: { type: 'system', id: 'password_reset_form' },
-            action: 'user.password_reset.request',
+            action: REQUEST_ACTION,
             target: { type: 'user', id: user.id },
             details: { organisation: user.organisationId },
             ip: by.ip,
