@@ -316,7 +316,15 @@ export function createServices(deps: {
     clock,
     baseUrl: deps.baseUrl,
   });
-  const requestNotices = createRequestNotices({ auth, merchants, privacy, mailer, baseUrl: deps.baseUrl });
+  const requestNotices = createRequestNotices({
+    auth,
+    merchants,
+    privacy,
+    store,
+    clock,
+    mailer,
+    baseUrl: deps.baseUrl,
+  });
   const requestConfirmation = createRequestConfirmation({
     store,
     personal: personalData(vault),
@@ -646,6 +654,18 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     // and browsers of console sessions that ended over a day ago.
     stops.push(services.privacy.startRetention(60 * 60 * 1000));
     stops.push(deleteEvery(60 * 60 * 1000, 'ended console sessions', services.auth.deleteEndedSessions));
+    // A week before a person's request about their data falls due, whoever answers it is reminded.
+    stops.push(
+      repeatEvery(60 * 60 * 1000, () =>
+        services.requestNotices.remindDueSoon().then(
+          (reminded) => {
+            if (reminded > 0)
+              logger.info({ reminded }, 'privacy requests due within a week: reminders queued');
+          },
+          (error) => logger.error({ err: error }, 'queueing reminders of privacy requests failed'),
+        ),
+      ),
+    );
     // Requests sent online and not confirmed from their mail within its hours go within the hour too.
     stops.push(
       deleteEvery(60 * 60 * 1000, 'unconfirmed privacy requests', services.requestConfirmation.deleteExpired),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { Problem } from '../src/core/problem.js';
 import { demoKeys, testPlatform } from './support/platform.js';
 import { publicPrivacyForm } from './support/privacy-form.js';
 import { linkIn, smtpReceiver } from './support/smtp.js';
@@ -216,6 +217,46 @@ describe('a person sends a shop a request about their data', () => {
     }
     assert.equal(await liveRequests(), before);
     assert.equal(await pendingCount(), 0, 'nothing waits either');
+  });
+
+  test('a week before a request falls due, whoever answers it is reminded by mail, once', async () => {
+    await deliver();
+    mailServer.received.length = 0;
+    const file = async (email: string, daysAgo: number) => {
+      const filed = await privacy.fileRequest(
+        { merchant: atlas, livemode: true },
+        { kind: 'access', email, receivedAt: new Date(Date.now() - daysAgo * 86_400_000) },
+        { actor: { type: 'system', id: 'test' } },
+      );
+      assert.ok(!(filed instanceof Problem));
+      return filed;
+    };
+    const dueSoon = await file('reda@example.ma', 25);
+    await file('sanae@example.ma', 10); // due in twenty days: not yet
+    const answered = await file('hamza@example.ma', 26);
+    assert.ok(
+      !(
+        (await privacy.answerRequest({ merchant: atlas, livemode: true }, answered.id, {
+          actor: { type: 'system', id: 'test' },
+        })) instanceof Problem
+      ),
+    );
+
+    const { requestNotices } = platform.services;
+    assert.equal(await requestNotices.remindDueSoon(), 1);
+    assert.equal(await requestNotices.remindDueSoon(), 0, 'once');
+    await deliver();
+    assert.deepEqual(
+      mailServer.received.map((mail) => [mail.to, mail.subject.replace(/le .* :/, 'le … :')]),
+      [
+        [
+          ['owner@atlas-voyages.example'],
+          'Échéance le … : une demande sur les données d’un client chez Atlas Voyages',
+        ],
+      ],
+    );
+    assert.equal(linkIn(mailServer.received[0]!.text).pathname, `/console/privacy/${dueSoon.id}`);
+    assert.doesNotMatch(mailServer.received[0]!.text, /reda/);
   });
 
   test('one connection may send a few requests an hour, not a flood', async () => {

@@ -15,6 +15,9 @@ export const privacyMessages = defineMessages({
       'Hello,\n\nA person sent {shop}, on Tijara’s form, a request about their data ({kind}), and confirmed it from their mailbox. Law 09-08 asks for an answer by {date}.\n\nAnswer it in the console:\n{link}\n\nTijara',
     noticeBodyClosed:
       'Hello,\n\nA person sent {shop}, on Tijara’s form, a request about their data ({kind}), and confirmed it from their mailbox. {shop} is suspended and its console closed: the data protection officer answers in its place, by {date}.\n\nAnswer it in the console:\n{link}\n\nTijara',
+    reminderSubject: 'Falls due on {date}: a request about a customer’s data at {shop}',
+    reminderBody:
+      'Hello,\n\nA request about a customer’s data at {shop} ({kind}) is still unanswered, and law 09-08 asks for an answer by {date}.\n\nAnswer it in the console:\n{link}\n\nTijara',
     attention: '{count} request(s) of people about their data overdue at merchants',
     intro:
       'Under law 09-08, people whose payments you hold may ask to see their data, to have it corrected, or object to it being kept. Record each request the day it reaches you (a letter, an e-mail, at the counter): Tijara answers it from your payments. The answer is due within {days} days of receipt.',
@@ -123,6 +126,9 @@ export const privacyMessages = defineMessages({
       'Bonjour,\n\nUne personne a envoyé à {shop}, sur le formulaire de Tijara, une demande sur ses données ({kind}), et l’a confirmée depuis sa messagerie. La loi 09-08 demande une réponse avant le {date}.\n\nRépondez-y dans la console :\n{link}\n\nTijara',
     noticeBodyClosed:
       'Bonjour,\n\nUne personne a envoyé à {shop}, sur le formulaire de Tijara, une demande sur ses données ({kind}), et l’a confirmée depuis sa messagerie. {shop} est suspendu et sa console fermée : le délégué à la protection des données répond à sa place, avant le {date}.\n\nRépondez-y dans la console :\n{link}\n\nTijara',
+    reminderSubject: 'Échéance le {date} : une demande sur les données d’un client chez {shop}',
+    reminderBody:
+      'Bonjour,\n\nUne demande sur les données d’un client chez {shop} ({kind}) attend toujours sa réponse, que la loi 09-08 demande avant le {date}.\n\nRépondez-y dans la console :\n{link}\n\nTijara',
     attention: '{count} demande(s) de personnes sur leurs données en retard chez les commerçants',
     intro:
       'Selon la loi 09-08, les personnes dont vous détenez les paiements peuvent demander à voir leurs données, à les faire rectifier, ou s’opposer à leur conservation. Enregistrez chaque demande le jour où elle vous parvient (courrier, e-mail, au guichet) : Tijara y répond à partir de vos paiements. La réponse est due dans les {days} jours suivant la réception.',
@@ -234,6 +240,9 @@ export const privacyMessages = defineMessages({
       'مرحبا،\n\nأرسل شخص إلى {shop}، عبر استمارة تجارة، طلبا بشأن معطياته ({kind})، وأكده من بريده. يقتضي القانون 09-08 جوابا قبل {date}.\n\nأجب عنه في وحدة التحكم:\n{link}\n\nتجارة',
     noticeBodyClosed:
       'مرحبا،\n\nأرسل شخص إلى {shop}، عبر استمارة تجارة، طلبا بشأن معطياته ({kind})، وأكده من بريده. {shop} موقوف ووحدة تحكمه مغلقة: يجيب مندوب حماية المعطيات مكانه، قبل {date}.\n\nأجب عنه في وحدة التحكم:\n{link}\n\nتجارة',
+    reminderSubject: 'أجل {date}: طلب بشأن معطيات زبون لدى {shop}',
+    reminderBody:
+      'مرحبا،\n\nما زال طلب بشأن معطيات زبون لدى {shop} ({kind}) ينتظر الجواب، الذي يقتضي القانون 09-08 تقديمه قبل {date}.\n\nأجب عنه في وحدة التحكم:\n{link}\n\nتجارة',
     attention: '{count} طلب(ات) أشخاص بشأن معطياتهم متأخر(ة) لدى التجار',
     intro:
       'بموجب القانون 09-08، يحق للأشخاص الذين تحتفظون بأداءاتهم طلب الاطلاع على معطياتهم، أو تصحيحها، أو التعرض على الاحتفاظ بها. سجّلوا كل طلب يوم وصوله إليكم (رسالة، بريد إلكتروني، في الشباك): تجيب عنه تجارة انطلاقًا من أداءاتكم. يجب الجواب داخل {days} يومًا من تاريخ التوصل.',

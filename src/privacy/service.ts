@@ -38,6 +38,7 @@ interface PrivacyTables {
     note: string | null;
     channel: ColumnType<string, string | undefined, never>;
     status: ColumnType<string, string | undefined, string>;
+    reminded_at: ColumnType<Date | null, never, Date>;
     received_at: Date;
     due_at: Date;
     answered_at: Date | null;
@@ -99,6 +100,11 @@ export interface PrivacyService {
   listRequests(scope: Scope, filter?: { status?: RequestStatus; limit?: number }): Promise<PrivacyRequest[]>;
   /** For the supervising authority: each merchant's live requests, by dates and counts only. */
   figures(): Promise<MerchantRequestFigures[]>;
+  /**
+   * The live open requests due before `before` whose answerers were not reminded yet, marked reminded
+   * in the caller's transaction: each is handed out once.
+   */
+  takeDueForReminder(before: Date, db: SharedDb): Promise<{ id: string; merchantId: string }[]>;
   /**
    * Erases customers' e-mails from payments older than `retentionDays` (and from their events), and
    * buyers' fields from CMI orders as old, audited when it erased any; says from how many of each.
@@ -421,6 +427,19 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
           (error) => deps.logger?.error({ err: error }, 'erasing personal data past its retention failed'),
         ),
       );
+    },
+
+    async takeDueForReminder(before, db) {
+      const rows = await tables(db)
+        .updateTable('privacy_requests')
+        .set({ reminded_at: clock.now() })
+        .where('status', '=', 'open')
+        .where('livemode', '=', true)
+        .where('reminded_at', 'is', null)
+        .where('due_at', '<', before)
+        .returning(['id', 'merchant_id'])
+        .execute();
+      return rows.map((row) => ({ id: row.id, merchantId: row.merchant_id }));
     },
 
     async figures() {
