@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { App } from '../http/server.js';
-import { type Locale, localeOf } from '../web/i18n.js';
+import { formatMoroccanTime, type Locale, localeOf } from '../web/i18n.js';
 import { Page, sendPage } from '../web/render.js';
 import type { KeptMail } from './mailer.js';
 import { mailMessages } from './messages.js';
@@ -38,7 +38,7 @@ function MailboxPage({ locale, path, mails }: { locale: Locale; path: string; ma
             <h2 dir="auto">{mail.subject}</h2>
             <p>
               {t.to}: <span dir="ltr">{mail.to}</span> ·{' '}
-              <time dateTime={mail.keptAt.toISOString()}>{mail.keptAt.toISOString().slice(0, 19)}</time>
+              <time dateTime={mail.keptAt.toISOString()}>{formatMoroccanTime(mail.keptAt, locale)}</time>
             </p>
             <TextWithLinks text={mail.text} />
           </article>
