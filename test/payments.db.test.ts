@@ -332,40 +332,39 @@ describe('payment lifecycle', () => {
   });
 });
 
-describe('round trips', () => {
-  const isKeyLookup = (statement: string) => statement.includes('"merchant_api_keys"');
-  // The audit trail's sealer runs on its own timer (platform.ts) and may fall in the measurement, even
-  // begin before it or end after it: its transactions, told apart by their connection, are not the request's.
-  const isSealer = (statement: string) => statement.startsWith('select pg_advisory_xact_lock');
-  function requestStatements(statements: Sent[]): Sent[] {
-    const kept: Sent[] = [];
-    const open = new Map<number, Sent[]>(); // per connection, since its BEGIN (or the first seen)
-    const close = (connection: number) => {
-      const span = open.get(connection) ?? [];
-      open.delete(connection);
-      // A transaction that ends here without having begun here began before the measurement: every
-      // transaction of the request begins in it. (A sealer's, whose lock was taken before, looked
-      // like a request's lone COMMIT.)
-      const begunBefore =
-        span[0]?.[0] !== 'begin' &&
-        span.some(([statement]) => statement === 'commit' || statement === 'rollback');
-      if (!begunBefore && !span.some(([statement]) => isSealer(statement))) kept.push(...span);
-    };
-    for (const sent of statements) {
-      const [statement, connection] = sent;
-      if (statement === 'begin') close(connection);
-      open.set(connection, [...(open.get(connection) ?? []), sent]);
-      if (statement === 'commit' || statement === 'rollback') close(connection);
-    }
-    for (const connection of [...open.keys()]) close(connection);
-    // The sealer's look for waiting records runs outside a transaction, as PGlite's housekeeping does.
-    return kept.filter(
-      ([statement]) =>
-        !/^(select "id" from "audit_pending"|select pg_stat_force_next_flush|analyze |vacuum )/.test(
-          statement,
-        ),
-    );
+const isKeyLookup = (statement: string) => statement.includes('"merchant_api_keys"');
+// The audit trail's sealer runs on its own timer (platform.ts) and may fall in the measurement, even
+// begin before it or end after it: its transactions, told apart by their connection, are not the request's.
+const isSealer = (statement: string) => statement.startsWith('select pg_advisory_xact_lock');
+function requestStatements(statements: Sent[]): Sent[] {
+  const kept: Sent[] = [];
+  const open = new Map<number, Sent[]>(); // per connection, since its BEGIN (or the first seen)
+  const close = (connection: number) => {
+    const span = open.get(connection) ?? [];
+    open.delete(connection);
+    // A transaction that ends here without having begun here began before the measurement: every
+    // transaction of the request begins in it. (A sealer's, whose lock was taken before, looked
+    // like a request's lone COMMIT.)
+    const begunBefore =
+      span[0]?.[0] !== 'begin' &&
+      span.some(([statement]) => statement === 'commit' || statement === 'rollback');
+    if (!begunBefore && !span.some(([statement]) => isSealer(statement))) kept.push(...span);
+  };
+  for (const sent of statements) {
+    const [statement, connection] = sent;
+    if (statement === 'begin') close(connection);
+    open.set(connection, [...(open.get(connection) ?? []), sent]);
+    if (statement === 'commit' || statement === 'rollback') close(connection);
   }
+  for (const connection of [...open.keys()]) close(connection);
+  // The sealer's look for waiting records runs outside a transaction, as PGlite's housekeeping does.
+  return kept.filter(
+    ([statement]) =>
+      !/^(select "id" from "audit_pending"|select pg_stat_force_next_flush|analyze |vacuum )/.test(statement),
+  );
+}
+
+describe('round trips', () => {
   const roundTrips = (statements: Sent[]) => statements.filter(([, , withPrevious]) => !withPrevious).length;
 
   // On these machines a round trip costs both processes a wake-up, and a transaction holds its locks
@@ -886,7 +885,7 @@ describe('created and confirmed in one call', () => {
     await oneCall({ confirm: true, card: card('4111111111111111') });
     listening = [];
     const paid = await oneCall({ confirm: true, card: card('4111111111111111') });
-    const sent = listening.filter(([statement]) => !statement.includes('"merchant_api_keys"'));
+    const sent = requestStatements(listening).filter(([statement]) => !isKeyLookup(statement));
     listening = undefined;
     assert.equal(paid.body.status, 'succeeded');
     const statements = sent.map(([statement]) => statement);
