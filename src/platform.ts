@@ -595,16 +595,19 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   // What runs beside the requests. Each duty is started at most once and stopped by stop().
   const stops: (() => void | Promise<void>)[] = [];
-  /** Runs a deletion of what has lapsed every `everyMs`, logging what it deleted or why it failed. */
-  const deleteEvery = (everyMs: number, what: string, run: () => Promise<number>) =>
+  /** Runs a duty that counts what it did every `everyMs`, logging the count when there was any, or why it failed. */
+  const countedEvery = (everyMs: number, run: () => Promise<number>, log: { done: string; failed: string }) =>
     repeatEvery(everyMs, () =>
       run().then(
-        (deleted) => {
-          if (deleted > 0) logger.info({ deleted }, `${what} deleted`);
+        (count) => {
+          if (count > 0) logger.info({ count }, log.done);
         },
-        (error) => logger.error({ err: error }, `deleting ${what} failed`),
+        (error) => logger.error({ err: error }, log.failed),
       ),
     );
+  /** Deletes what has lapsed every `everyMs`. */
+  const deleteEvery = (everyMs: number, what: string, run: () => Promise<number>) =>
+    countedEvery(everyMs, run, { done: `${what} deleted`, failed: `deleting ${what} failed` });
   let sealingStoredPersonalData: Promise<void> | undefined;
   let dutiesStarted = false;
   let workersStarted = false;
@@ -656,15 +659,10 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     stops.push(deleteEvery(60 * 60 * 1000, 'ended console sessions', services.auth.deleteEndedSessions));
     // A week before a person's request about their data falls due, whoever answers it is reminded.
     stops.push(
-      repeatEvery(60 * 60 * 1000, () =>
-        services.requestNotices.remindDueSoon().then(
-          (reminded) => {
-            if (reminded > 0)
-              logger.info({ reminded }, 'privacy requests due within a week: reminders queued');
-          },
-          (error) => logger.error({ err: error }, 'queueing reminders of privacy requests failed'),
-        ),
-      ),
+      countedEvery(60 * 60 * 1000, services.requestNotices.remindDueSoon, {
+        done: 'privacy requests due within a week: reminders queued',
+        failed: 'queueing reminders of privacy requests failed',
+      }),
     );
     // Requests sent online and not confirmed from their mail within its hours go within the hour too.
     stops.push(
