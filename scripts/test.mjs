@@ -2,10 +2,11 @@
 // `npm test`: every suite on PGlite, then on a fresh PostgreSQL database, then the browser suite.
 // Where no PostgreSQL or Chromium answers, it says so plainly and skips them, except under CI=true.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import pg from 'pg';
+import { compileForTests } from './compile-tests.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const ci = process.env.CI === 'true';
@@ -32,6 +33,12 @@ const usesDb = (f) => /\.(db|pg)\.test\.tsx?$/.test(f);
 const totals = { pass: 0, fail: 0, skipped: 0 };
 const notes = [];
 
+// Browser tests write their screenshots here, through the compiled tree's link to it.
+mkdirSync(join(root, 'test-artifacts'), { recursive: true });
+const compiled = await compileForTests(root);
+const compiledPath = (file) => join(compiled, file.replace(/\.tsx?$/, '.js'));
+process.on('exit', () => rmSync(compiled, { recursive: true, force: true }));
+
 function runSuite(name, files, env) {
   if (files.length === 0) return;
   console.log(`\n=== ${name}: ${files.length} file(s) ===`);
@@ -45,12 +52,16 @@ function runSuite(name, files, env) {
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',
       `--test-reporter-destination=${tap}`,
-      ...files,
+      ...files.map(compiledPath),
     ],
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim() },
+      env: {
+        ...process.env,
+        ...env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps`.trim(),
+      },
     },
   );
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
@@ -86,11 +97,13 @@ async function withAdmin(fn) {
 
 // 1. PGlite: each test's in-memory database starts from one migrated copy, made here once.
 const pgliteFiles = all.filter((f) => !isBrowser(f) && !isPgOnly(f));
-const pgliteTemplate = join(mkdtempSync(join(tmpdir(), 'tijara-template-')), 'pglite.tar');
+const templateDir = mkdtempSync(join(tmpdir(), 'tijara-template-'));
+process.on('exit', () => rmSync(templateDir, { recursive: true, force: true }));
+const pgliteTemplate = join(templateDir, 'pglite.tar');
 if (pgliteFiles.length > 0 || all.some(isBrowser)) {
   const made = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'test/support/make-pglite-template.ts', pgliteTemplate],
+    [compiledPath('test/support/make-pglite-template.ts'), pgliteTemplate],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   if (made.status !== 0) throw new Error('making the PGlite test template failed');

@@ -33,7 +33,7 @@ describe("PGlite's data folder, one process at a time", { timeout: 180_000 }, ()
         '--import',
         'tsx',
         '-e',
-        `const { createStore } = await import(${JSON.stringify(new URL('./store.ts', import.meta.url).href)});
+        `const { createStore } = await import(${JSON.stringify(new URL('./store.js', import.meta.url).href)});
          const { sql } = await import('kysely');
          await sql\`select 1\`.execute(createStore({ dataDir: ${JSON.stringify(dataDir)} }).db);
          console.log('open');
