@@ -15,6 +15,7 @@ import {
   forgottenPasswordPages,
   type PasswordResetMail,
 } from './console/forgotten-password.js';
+import { createLinkMail, type LinkMail } from './console/link-mail.js';
 import { consoleRoutes } from './console/routes.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Config, publicUrl } from './core/config.js';
@@ -106,6 +107,7 @@ export interface Services {
   mailer: Mailer;
   /** "Forgot your password?": a reset link mailed to the console account's own address. */
   passwordResetMail: PasswordResetMail;
+  linkMail: LinkMail;
   /** The mails kept in memory, when no mail server is set (TIJARA_SMTP_URL). */
   mailbox: DemoMailbox | undefined;
 }
@@ -308,14 +310,8 @@ export function createServices(deps: {
     ? undefined
     : demoMailbox({ clock, logger: logger.child({ module: 'mail' }) });
   const mailer = mailbox ?? smtpMailer({ url: deps.config.smtpUrl!, from: deps.config.mailFrom });
-  const passwordResetMail = createPasswordResetMail({
-    store,
-    auth,
-    audit,
-    mailer,
-    clock,
-    baseUrl: deps.baseUrl,
-  });
+  const linkMail = createLinkMail({ auth, mailer, baseUrl: deps.baseUrl });
+  const passwordResetMail = createPasswordResetMail({ store, auth, audit, linkMail, clock });
   const requestNotices = createRequestNotices({
     auth,
     merchants,
@@ -348,6 +344,7 @@ export function createServices(deps: {
     requestNotices,
     mailer,
     passwordResetMail,
+    linkMail,
     mailbox,
     watch,
     auth,
@@ -427,7 +424,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       ...services.screening.outboxHandlers,
       ...services.requestConfirmation.outboxHandlers,
       ...services.requestNotices.outboxHandlers,
-      ...services.passwordResetMail.outboxHandlers,
+      ...services.linkMail.outboxHandlers,
     ],
     logger: logger.child({ worker: 'outbox' }),
   });
@@ -510,7 +507,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       webhooks: services.webhooks,
       events: services.events,
       ledger: services.ledger,
-      baseUrl,
+      linkMail: services.linkMail,
       attention: [
         filesAwaitingReview(services.onboarding),
         openAlerts(services.risk),

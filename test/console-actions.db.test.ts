@@ -6,6 +6,7 @@ import { isAuthError } from '../src/auth/errors.js';
 import { demoPassword } from '../src/auth/seed.js';
 import { ConsoleClient, demoCode } from './console-client.js';
 import { card, demoKeys, testPlatform } from './support/platform.js';
+import { linkIn } from './support/smtp.js';
 
 const { platform, baseUrl, api } = await testPlatform();
 const { audit, auth } = platform.services;
@@ -28,6 +29,19 @@ async function recordsOf(action: string) {
 
 const signIn = (email: string, password: string, code?: string) =>
   new ConsoleClient(baseUrl).signedIn(email, password, code);
+
+/**
+ * The latest mail to `email` once the outbox has sent what waits (no mail server is set, so mails stay
+ * in the demo mailbox), and the path of the link it carries.
+ */
+async function mailTo(email: string) {
+  while ((await platform.outbox.runOnce()) > 0);
+  const mail = platform.services.mailbox!.mails().find((kept) => kept.to === email);
+  assert.ok(mail, `a mail to ${email}`);
+  const link = linkIn(mail.text);
+  assert.equal(link.origin, baseUrl);
+  return { ...mail, path: link.pathname + link.search };
+}
 
 describe('merchant console actions', () => {
   test('a payment shows its timeline; the owner refunds part of it, audited, and cannot refund more than is left', async () => {
@@ -244,7 +258,7 @@ describe('merchant console actions', () => {
 });
 
 describe('operator and authority console actions', () => {
-  test('an admin invites a merchant developer by one-time link; the link sets a password once', async () => {
+  test('an admin invites a merchant developer, who gets a one-time link by mail; the link sets a password once', async () => {
     const admin = await signIn('admin@tijara.example', demoPassword('admin'));
     const atlasOrg = (await auth.listOrganisations('merchant'))[0]!;
     await admin.get(`/console/organisations/${atlasOrg.id}?lang=en`);
@@ -254,12 +268,22 @@ describe('operator and authority console actions', () => {
       role: 'developer',
     });
     assert.equal(invited.status, 201);
-    const link = /id="one-time-link">([^<]+)</.exec(invited.text)?.[1];
-    assert.ok(link?.startsWith(`${baseUrl}/console/invitation/`));
+    assert.match(
+      invited.text,
+      /id="link-mailed">An invitation went by mail to youssef@atlas-voyages.example: its link works for 7 days/,
+    );
+    // The administrator never holds the link: only its owner's mailbox does.
+    assert.doesNotMatch(invited.text, /\/console\/invitation\//);
     assert.equal((await recordsOf('user.invite'))[0]?.details.email, 'youssef@atlas-voyages.example');
 
+    const mail = await mailTo('youssef@atlas-voyages.example');
+    assert.equal(mail.subject, 'Your account on the Tijara console');
+    assert.match(mail.text, /^Hello Youssef Amrani,/);
+    assert.match(mail.text, /for Atlas Voyages: you will sign in as youssef@atlas-voyages.example/);
+    assert.match(mail.text, /within 7 days/);
+    assert.match(mail.path, /^\/console\/invitation\/[A-Za-z0-9_-]{43}\?lang=en$/);
     const person = new ConsoleClient(baseUrl);
-    const path = link!.slice(baseUrl.length);
+    const path = mail.path.replace(/\?.*/, '');
     assert.match((await person.get(`${path}?lang=en`)).text, /Hello Youssef Amrani/);
     const differ = await person.submit(`${path}?lang=en`, {
       password: 'choisi-par-youssef',
@@ -286,7 +310,8 @@ describe('operator and authority console actions', () => {
       email: 'imane@banque-atlas.example',
       role: 'operator',
     });
-    const path = /id="one-time-link">([^<]+)</.exec(invited.text)![1]!.slice(baseUrl.length);
+    assert.equal(invited.status, 201);
+    const path = (await mailTo('imane@banque-atlas.example')).path.replace(/\?.*/, '');
     const person = new ConsoleClient(baseUrl);
     await person.get(`${path}?lang=en`);
     const set = await person.submit(`${path}?lang=en`, {
@@ -322,6 +347,33 @@ describe('operator and authority console actions', () => {
     assert.equal((await recordsOf('user.totp.enrol')).length, 1);
   });
 
+  test('a link mail that leaves after its person chose a password, or was disabled, carries no link', async () => {
+    const bank = (await auth.listOrganisations('bank'))[0]!;
+    const person = await auth.createUser({
+      organisationId: bank.id,
+      email: 'tardif@banque-atlas.example',
+      name: 'Tardif',
+      role: 'operator',
+      password: 'deja-choisi-2026',
+    });
+    assert.ok(!isAuthError(person));
+    const { linkMail, mailbox } = platform.services;
+    const mailsTo = () => mailbox!.mails().filter((mail) => mail.to === person.email).length;
+    const send = async (purpose: 'invitation' | 'password_reset') => {
+      await platform.store.transaction((trx) =>
+        linkMail.queue(trx, { userId: person.id, purpose, locale: 'fr' }),
+      );
+      while ((await platform.outbox.runOnce()) > 0);
+    };
+    await send('invitation');
+    assert.equal(mailsTo(), 0, 'an invitation already accepted');
+    await send('password_reset');
+    assert.equal(mailsTo(), 1);
+    await auth.disableUser(person.id);
+    await send('password_reset');
+    assert.equal(mailsTo(), 1, 'a disabled person');
+  });
+
   test('a bank person with a password but no authenticator is sent to enrol one at sign-in', async () => {
     const bank = (await auth.listOrganisations('bank'))[0]!;
     const created = await auth.createUser({
@@ -339,15 +391,23 @@ describe('operator and authority console actions', () => {
     assert.match((await person.get(answer.location!)).text, /id="totp-secret">[A-Z2-7]+</);
   });
 
-  test('an admin disables a person (their session ends at once) and issues a password reset link', async () => {
+  test('an admin disables a person (their session ends at once) and has a password reset link mailed to them', async () => {
     const admin = await signIn('admin@tijara.example', demoPassword('admin'));
     const accountant = await signIn('accountant@atlas-voyages.example', demoPassword('accountant'));
     const user = (await auth.findUserByEmail('accountant@atlas-voyages.example'))!;
     await admin.get(`/console/organisations/${user.organisationId}?lang=en`);
     const reset = await admin.submit(`/console/users/${user.id}/password-reset?lang=en`);
-    assert.equal(reset.status, 201);
-    const path = /id="one-time-link">([^<]+)</.exec(reset.text)![1]!.slice(baseUrl.length);
-    assert.match(path, /^\/console\/password-reset\//);
+    assert.equal(reset.status, 202);
+    assert.match(
+      reset.text,
+      /id="link-mailed">A link to choose a new password went by mail to accountant@atlas-voyages.example/,
+    );
+    assert.doesNotMatch(reset.text, /\/console\/password-reset\//);
+    const mail = await mailTo(user.email);
+    assert.equal(mail.subject, 'Your Tijara console password');
+    assert.match(mail.text, /by you on the sign-in page or by an administrator of Tijara/);
+    const path = mail.path;
+    assert.match(path, /^\/console\/password-reset\/[A-Za-z0-9_-]{43}\?lang=en$/);
     const person = new ConsoleClient(baseUrl);
     await person.get(path);
     assert.equal(

@@ -90,7 +90,6 @@ test('one account gets three mails an hour at most; one connection ten requests;
     ...platform.services,
     store: platform.store,
     clock: systemClock,
-    baseUrl: () => baseUrl,
   });
   await otherNode.request(email, 'fr', { ip: '192.0.2.7', requestId: 'req-other-node' });
   const owner = (await auth.findUserByEmail(email))!;

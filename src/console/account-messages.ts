@@ -35,7 +35,10 @@ export const accountMessages = defineMessages({
     forgotTooMany: 'Too many requests from your connection. Try again in {seconds} seconds.',
     resetMailSubject: 'Your Tijara console password',
     resetMailBody:
-      'Hello {name},\n\nSomeone, we hope you, asked for a new password for the Tijara console account {email}. To choose it, open this link within {hours} hours:\n{link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n\nTijara',
+      'Hello {name},\n\nA new password was asked for the Tijara console account {email}, by you on the sign-in page or by an administrator of Tijara. To choose it, open this link within {hours} hours:\n{link}\n\nIf you did not expect it, ignore this mail: your password stays as it is.\n\nTijara',
+    invitationMailSubject: 'Your account on the Tijara console',
+    invitationMailBody:
+      'Hello {name},\n\nAn administrator of Tijara opened an account for you on its console, for {organisation}: you will sign in as {email}. To choose your password, open this link within {days} days:\n{link}\n\nIf you did not expect it, ignore this mail: without a password, the account cannot be used.\n\nTijara',
   },
   fr: {
     invitationTitle: 'Bienvenue sur Tijara',
@@ -70,7 +73,10 @@ export const accountMessages = defineMessages({
     forgotTooMany: 'Trop de demandes depuis votre connexion. Réessayez dans {seconds} secondes.',
     resetMailSubject: 'Votre mot de passe de la console Tijara',
     resetMailBody:
-      'Bonjour {name},\n\nQuelqu’un, vous nous l’espérons, a demandé un nouveau mot de passe pour le compte {email} de la console Tijara. Pour le choisir, ouvrez ce lien dans les {hours} heures :\n{link}\n\nSi ce n’était pas vous, ignorez cet e-mail : votre mot de passe reste le même.\n\nTijara',
+      'Bonjour {name},\n\nUn nouveau mot de passe a été demandé pour le compte {email} de la console Tijara, par vous sur la page de connexion ou par un administrateur de Tijara. Pour le choisir, ouvrez ce lien dans les {hours} heures :\n{link}\n\nSi vous ne l’attendiez pas, ignorez cet e-mail : votre mot de passe reste le même.\n\nTijara',
+    invitationMailSubject: 'Votre compte sur la console Tijara',
+    invitationMailBody:
+      'Bonjour {name},\n\nUn administrateur de Tijara vous a ouvert un compte sur sa console, pour {organisation} : vous vous connecterez avec l’adresse {email}. Pour choisir votre mot de passe, ouvrez ce lien dans les {days} jours :\n{link}\n\nSi vous ne l’attendiez pas, ignorez cet e-mail : sans mot de passe, le compte ne peut servir.\n\nTijara',
   },
   ar: {
     invitationTitle: 'مرحبا بك في تجارة',
@@ -105,6 +111,9 @@ export const accountMessages = defineMessages({
     forgotTooMany: 'طلبات كثيرة من اتصالك. أعد المحاولة بعد {seconds} ثانية.',
     resetMailSubject: 'كلمة مرورك في وحدة تحكم تجارة',
     resetMailBody:
-      'مرحبا {name}،\n\nطلب أحدهم، ونرجو أن تكون أنت، كلمة مرور جديدة لحساب {email} في وحدة تحكم تجارة. لاختيارها، افتح هذا الرابط خلال {hours} ساعة:\n{link}\n\nإن لم تكن أنت، فتجاهل هذه الرسالة: تبقى كلمة مرورك كما هي.\n\nتجارة',
+      'مرحبا {name}،\n\nطُلبت كلمة مرور جديدة لحساب {email} في وحدة تحكم تجارة، منك في صفحة الدخول أو من أحد مسؤولي تجارة. لاختيارها، افتح هذا الرابط خلال {hours} ساعة:\n{link}\n\nإن لم تكن تنتظرها، فتجاهل هذه الرسالة: تبقى كلمة مرورك كما هي.\n\nتجارة',
+    invitationMailSubject: 'حسابك في وحدة تحكم تجارة',
+    invitationMailBody:
+      'مرحبا {name}،\n\nفتح لك أحد مسؤولي تجارة حسابا في وحدة التحكم، لـ {organisation}: ستدخل بالعنوان {email}. لاختيار كلمة مرورك، افتح هذا الرابط خلال {days} أيام:\n{link}\n\nإن لم تكن تنتظرها، فتجاهل هذه الرسالة: لا يمكن استعمال الحساب دون كلمة مرور.\n\nتجارة',
   },
 });

@@ -17,9 +17,11 @@ export const authorityMessages = defineMessages({
     invite: 'Invite',
     invitePerson: 'Invite a person',
     inviteRefused: 'Invitation refused: {detail}',
-    linkOnce: 'Send this one-time link to {email} (valid until {until}); it is shown only now:',
+    invitationMailed:
+      'An invitation went by mail to {email}: its link works for {days} days, once, and lets the person choose a password.',
+    resetMailed: 'A link to choose a new password went by mail to {email}: it works for {hours} hours, once.',
     disable: 'Disable',
-    resetPassword: 'Password reset link',
+    resetPassword: 'Mail a new-password link',
     cannotDisableSelf: 'You cannot disable your own account.',
     exportCsv: 'Export the audit trail (CSV)',
     exportJson: 'Export the audit trail (JSON)',
@@ -47,10 +49,12 @@ export const authorityMessages = defineMessages({
     invite: 'Inviter',
     invitePerson: 'Inviter une personne',
     inviteRefused: 'Invitation refusée : {detail}',
-    linkOnce:
-      "Envoyez ce lien à usage unique à {email} (valable jusqu'au {until}) ; il n'est affiché que maintenant :",
+    invitationMailed:
+      'Une invitation est partie par e-mail à {email} : son lien sert une fois, pendant {days} jours, pour choisir un mot de passe.',
+    resetMailed:
+      'Un lien pour choisir un nouveau mot de passe est parti par e-mail à {email} : il sert une fois, pendant {hours} heures.',
     disable: 'Désactiver',
-    resetPassword: 'Lien de réinitialisation du mot de passe',
+    resetPassword: 'Envoyer un lien de nouveau mot de passe',
     cannotDisableSelf: 'Vous ne pouvez pas désactiver votre propre compte.',
     exportCsv: "Exporter la piste d'audit (CSV)",
     exportJson: "Exporter la piste d'audit (JSON)",
@@ -78,9 +82,11 @@ export const authorityMessages = defineMessages({
     invite: 'دعوة',
     invitePerson: 'دعوة شخص',
     inviteRefused: 'رفضت الدعوة: {detail}',
-    linkOnce: 'أرسل هذا الرابط ذا الاستعمال الواحد إلى {email} (صالح حتى {until})؛ لا يظهر إلا الآن:',
+    invitationMailed:
+      'أُرسلت دعوة بالبريد إلى {email}: رابطها يصلح مرة واحدة خلال {days} أيام لاختيار كلمة مرور.',
+    resetMailed: 'أُرسل بالبريد إلى {email} رابط لاختيار كلمة مرور جديدة: يصلح مرة واحدة خلال {hours} ساعة.',
     disable: 'تعطيل',
-    resetPassword: 'رابط إعادة تعيين كلمة المرور',
+    resetPassword: 'إرسال رابط كلمة مرور جديدة',
     cannotDisableSelf: 'لا يمكنك تعطيل حسابك.',
     exportCsv: 'تصدير سجل التدقيق (CSV)',
     exportJson: 'تصدير سجل التدقيق (JSON)',

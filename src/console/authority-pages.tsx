@@ -15,7 +15,7 @@ import { sendPage } from '../web/render.js';
 import { authorityMessages } from './authority-messages.js';
 import { PostButton } from './components.js';
 import { byPerson, type ConsoleKit, csrfRefused, notFound, refusalPage } from './context.js';
-import { PASSWORD_RESET_MS } from './forgotten-password.js';
+import { LINK_LIFETIME_MS, type LinkMail, type MailedLinkPurpose } from './link-mail.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
 
@@ -23,19 +23,17 @@ export interface AuthorityPagesDeps {
   kit: ConsoleKit;
   store: SharedStore;
   audit: AuditLog;
-  /** Where people reach Tijara, for the one-time links shown to send. */
-  baseUrl: () => string;
+  /** Sends invited people, and those an administrator resets, their one-time link. */
+  linkMail: LinkMail;
 }
 
-const INVITATION_MS = 7 * 24 * 3_600_000;
 const Csrf = Type.String({ maxLength: 200 });
 const Id = Type.String({ maxLength: 64 });
 
-/** The one-time link to hand to a person, shown once on the page that made it. */
-interface IssuedLink {
+/** A one-time link on its way to a person, said on the page of the action that sent it. */
+interface MailedLink {
   email: string;
-  url: string;
-  expiresAt: Date;
+  purpose: MailedLinkPurpose;
 }
 
 function userState(user: User, t: ReturnType<typeof authorityMessages>) {
@@ -72,7 +70,7 @@ export function authorityPages(deps: AuthorityPagesDeps) {
     reply: FastifyReply,
     session: { signedIn: AuthenticatedSession; locale: Locale },
     organisation: Organisation,
-    notice: { link?: IssuedLink; error?: string } = {},
+    notice: { mailed?: MailedLink; error?: string } = {},
   ) {
     const { signedIn, locale } = session;
     const t = { ...consoleMessages(locale), ...authorityMessages(locale) };
@@ -82,15 +80,13 @@ export function authorityPages(deps: AuthorityPagesDeps) {
     return sendPage(
       reply,
       <ConsolePage locale={locale} path={request.url} title={organisation.name} signedIn={signedIn}>
-        {notice.link ? (
-          <p class="note" role="status">
-            {fill(t.linkOnce, {
-              email: notice.link.email,
-              until: notice.link.expiresAt.toISOString().slice(0, 16).replace('T', ' '),
-            })}{' '}
-            <code dir="ltr" id="one-time-link">
-              {notice.link.url}
-            </code>
+        {notice.mailed ? (
+          <p class="note" role="status" id="link-mailed">
+            {fill(notice.mailed.purpose === 'invitation' ? t.invitationMailed : t.resetMailed, {
+              email: notice.mailed.email,
+              days: LINK_LIFETIME_MS.invitation / 86_400_000,
+              hours: LINK_LIFETIME_MS.password_reset / 3_600_000,
+            })}
           </p>
         ) : null}
         {notice.error ? (
@@ -173,11 +169,17 @@ export function authorityPages(deps: AuthorityPagesDeps) {
           </>
         ) : null}
       </ConsolePage>,
-      { status: notice.error ? 400 : notice.link ? 201 : 200 },
+      {
+        status: notice.error
+          ? 400
+          : notice.mailed
+            ? notice.mailed.purpose === 'invitation'
+              ? 201
+              : 202
+            : 200,
+      },
     );
   }
-
-  const linkUrl = (path: string, token: string) => `${deps.baseUrl()}/console/${path}/${token}`;
 
   async function supervisionPage(
     request: FastifyRequest,
@@ -293,8 +295,7 @@ export function authorityPages(deps: AuthorityPagesDeps) {
         const outcome = await deps.store.transaction(async (trx) => {
           const user = await auth.createUser({ organisationId: organisation.id, email, name, role }, trx);
           if (isAuthError(user)) return user;
-          const link = await auth.createOneTimeLink(user.id, 'invitation', INVITATION_MS, trx);
-          if (isAuthError(link)) return link;
+          await deps.linkMail.queue(trx, { userId: user.id, purpose: 'invitation', locale: session.locale });
           await deps.audit.append(
             {
               ...byPerson(session.signedIn, request),
@@ -304,7 +305,7 @@ export function authorityPages(deps: AuthorityPagesDeps) {
             },
             trx,
           );
-          return { email: user.email, url: linkUrl('invitation', link.token), expiresAt: link.expiresAt };
+          return { email: user.email, purpose: 'invitation' as const };
         });
         return isAuthError(outcome)
           ? organisationPage(request, reply, session, organisation, {
@@ -312,7 +313,7 @@ export function authorityPages(deps: AuthorityPagesDeps) {
                 detail: authErrorMessage[outcome],
               }),
             })
-          : organisationPage(request, reply, session, organisation, { link: outcome });
+          : organisationPage(request, reply, session, organisation, { mailed: outcome });
       },
     );
 
@@ -356,9 +357,12 @@ export function authorityPages(deps: AuthorityPagesDeps) {
         const user = await auth.getUser(request.params.userId);
         const organisation = user && (await auth.getOrganisation(user.organisationId));
         if (!user || !organisation || user.disabledAt) return notFound(request, reply);
-        const link = await deps.store.transaction(async (trx) => {
-          const issued = await auth.createOneTimeLink(user.id, 'password_reset', PASSWORD_RESET_MS, trx);
-          if (isAuthError(issued)) throw new Error(`reset link for ${user.id}: ${issued}`);
+        await deps.store.transaction(async (trx) => {
+          await deps.linkMail.queue(trx, {
+            userId: user.id,
+            purpose: 'password_reset',
+            locale: session.locale,
+          });
           await deps.audit.append(
             {
               ...byPerson(session.signedIn, request),
@@ -368,10 +372,9 @@ export function authorityPages(deps: AuthorityPagesDeps) {
             },
             trx,
           );
-          return issued;
         });
         return organisationPage(request, reply, session, organisation, {
-          link: { email: user.email, url: linkUrl('password-reset', link.token), expiresAt: link.expiresAt },
+          mailed: { email: user.email, purpose: 'password_reset' },
         });
       },
     );

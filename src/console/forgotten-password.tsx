@@ -2,25 +2,20 @@ import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuditLog } from '../audit/service.js';
-import { isAuthError } from '../auth/errors.js';
 import type { AuthService } from '../auth/service.js';
 import type { Clock } from '../core/clock.js';
 import { createLookupLimiter, type LookupLimits } from '../core/fixed-window.js';
 import type { App } from '../http/server.js';
-import { MAIL_RETRIES, type Mailer } from '../mail/mailer.js';
-import { enqueueEvent, type OutboxHandler } from '../store/outbox.js';
 import type { SharedStore } from '../store/store.js';
 import { FormError } from '../web/fields.js';
 import { fill, type Locale, localeOf } from '../web/i18n.js';
 import { Page, sendPage } from '../web/render.js';
 import { accountMessages } from './account-messages.js';
 import { csrfRefused, preSessionToken, preSessionTokenMatches } from './context.js';
+import { LINK_LIFETIME_MS, type LinkMail } from './link-mail.js';
 import { consoleMessages } from './messages.js';
 
-/** How long a password-reset link works, mailed or handed over by an administrator. */
-export const PASSWORD_RESET_MS = 24 * 3_600_000;
-
-const MAIL_TOPIC = 'console.password_reset_mail';
+const PASSWORD_RESET_MS = LINK_LIFETIME_MS.password_reset;
 const REQUEST_ACTION = 'user.password_reset.request';
 const PER_ACCOUNT = { max: 3, windowMs: 60 * 60_000 };
 const FORGOT_PATH = '/console/password/forgot';
@@ -32,21 +27,18 @@ export interface PasswordResetMail {
    * caller answers the same either way, so nobody learns which addresses have accounts.
    */
   request(email: string, locale: Locale, by: { ip: string; requestId: string }): Promise<void>;
-  outboxHandlers: OutboxHandler[];
 }
 
 /**
- * "Forgot your password?": the reset link an administrator can hand over, mailed by Tijara to the
- * account's own address instead. The link is made when the mail is sent (a mail sent again carries a
- * new one), so no table keeps it but as the hash every one-time link has.
+ * "Forgot your password?": the reset link an administrator can send, asked for by the person, mailed to
+ * the account's own address (`link-mail.ts`).
  */
 export function createPasswordResetMail(deps: {
   store: SharedStore;
-  auth: Pick<AuthService, 'findUserByEmail' | 'getUser' | 'createOneTimeLink'>;
+  auth: Pick<AuthService, 'findUserByEmail'>;
   audit: Pick<AuditLog, 'append' | 'list'>;
-  mailer: Mailer;
+  linkMail: Pick<LinkMail, 'queue'>;
   clock: Clock;
-  baseUrl(): string;
 }): PasswordResetMail {
   /**
    * Whether the account was sent its three mails in the last hour (more would flood its owner's
@@ -62,30 +54,12 @@ export function createPasswordResetMail(deps: {
     return records.filter((record) => record.at.getTime() > since).length >= PER_ACCOUNT.max;
   }
 
-  async function sendMail(payload: { userId: string; locale: Locale }) {
-    const user = await deps.auth.getUser(payload.userId);
-    if (!user || user.disabledAt) return; // disabled meanwhile: no link for it
-    const link = await deps.auth.createOneTimeLink(user.id, 'password_reset', PASSWORD_RESET_MS);
-    if (isAuthError(link)) return;
-    const t = accountMessages(payload.locale);
-    await deps.mailer.send({
-      to: user.email,
-      subject: t.resetMailSubject,
-      text: fill(t.resetMailBody, {
-        name: user.name,
-        email: user.email,
-        hours: PASSWORD_RESET_MS / 3_600_000,
-        link: `${deps.baseUrl()}/console/password-reset/${link.token}?lang=${payload.locale}`,
-      }),
-    });
-  }
-
   return {
     async request(email, locale, by) {
       const user = await deps.auth.findUserByEmail(email.trim());
       if (!user || user.disabledAt || (await mailedEnough(user.id))) return;
       await deps.store.transaction(async (trx) => {
-        await enqueueEvent(trx, MAIL_TOPIC, { userId: user.id, locale });
+        await deps.linkMail.queue(trx, { userId: user.id, purpose: 'password_reset', locale });
         await deps.audit.append(
           {
             actor: { type: 'system', id: 'password_reset_form' },
@@ -99,13 +73,6 @@ export function createPasswordResetMail(deps: {
         );
       });
     },
-    outboxHandlers: [
-      {
-        topic: MAIL_TOPIC,
-        ...MAIL_RETRIES,
-        deliver: (event) => sendMail(event.payload as { userId: string; locale: Locale }),
-      },
-    ],
   };
 }
 

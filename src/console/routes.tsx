@@ -33,6 +33,7 @@ import {
   preSessionTokenMatches,
   SESSION_COOKIE,
 } from './context.js';
+import type { LinkMail } from './link-mail.js';
 import { merchantPages } from './merchant-pages.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
@@ -49,8 +50,8 @@ export interface ConsoleDeps {
   webhooks: WebhookService;
   events: EventLog;
   ledger: LedgerService;
-  /** Where people reach Tijara, for the one-time links the console hands out. */
-  baseUrl: () => string;
+  /** Mails the one-time links the console's administrators send (invitations, new passwords). */
+  linkMail: LinkMail;
   /** What other modules count as waiting for people, shown on the home of the authority and banks. */
   attention?: readonly AttentionItem[];
 }
@@ -166,7 +167,9 @@ export function consoleRoutes(deps: ConsoleDeps) {
   return async (app: App) => {
     await app.register(cookie);
     await app.register(merchantPages({ kit, ...deps }));
-    await app.register(authorityPages({ kit, store: deps.store, audit: deps.audit, baseUrl: deps.baseUrl }));
+    await app.register(
+      authorityPages({ kit, store: deps.store, audit: deps.audit, linkMail: deps.linkMail }),
+    );
     await app.register(accountPages(deps));
     await app.register(
       bankPages({

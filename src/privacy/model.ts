@@ -68,6 +68,9 @@ export interface PrivacyRequest {
   createdAt: Date;
 }
 
+/** A request without anything of the person: enough to tell who answers it what is waiting. */
+export type RequestStanding = Pick<PrivacyRequest, 'id' | 'kind' | 'status' | 'dueAt'>;
+
 /** The authority's view of one merchant's requests: dates and counts, no personal data. */
 export interface MerchantRequestFigures {
   merchantId: string;

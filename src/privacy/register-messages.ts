@@ -116,7 +116,7 @@ export const registerMessages = defineMessages({
     console_people_data:
       'Name, e-mail, password, second factor; the address and browser of each session; what they did, on the audit trail',
     console_people_purpose:
-      'To sign people in, keep the platform secure, record every action, and mail them what their role must know (a reset link they asked for, a request about a customer’s data to answer).',
+      'To sign people in, keep the platform secure, record every action, and mail them what their role must know (the link of their invitation, a reset link, a request about a customer’s data to answer).',
     console_people_recipients:
       'Their organisation; the supervising authority for the audit trail; the mail server that carries Tijara’s mails (TIJARA_SMTP_URL)',
     privacy_requests_people: 'People who ask about their data',
@@ -242,7 +242,7 @@ export const registerMessages = defineMessages({
     console_people_data:
       'Nom, e-mail, mot de passe, second facteur ; l’adresse et le navigateur de chaque session ; leurs actions, au journal d’audit',
     console_people_purpose:
-      'Connecter les personnes, sécuriser la plateforme, tracer chaque action, et leur écrire ce que leur rôle doit savoir (un lien de réinitialisation demandé, une demande sur les données d’un client à traiter).',
+      'Connecter les personnes, sécuriser la plateforme, tracer chaque action, et leur écrire ce que leur rôle doit savoir (le lien de leur invitation, un lien de réinitialisation, une demande sur les données d’un client à traiter).',
     console_people_recipients:
       'Leur organisation ; l’autorité de supervision pour le journal d’audit ; le serveur de messagerie qui porte les e-mails de Tijara (TIJARA_SMTP_URL)',
     privacy_requests_people: 'Les personnes qui font une demande sur leurs données',
@@ -362,7 +362,7 @@ export const registerMessages = defineMessages({
     console_people_data:
       'الاسم والبريد وكلمة المرور والعامل الثاني؛ وعنوان كل جلسة ومتصفحها؛ وما قاموا به، في سجل التدقيق',
     console_people_purpose:
-      'تسجيل دخول الأشخاص، وتأمين المنصة، وتتبع كل عملية، ومراسلتهم بما يلزم دورهم معرفته (رابط إعادة تعيين طلبوه، أو طلب بشأن معطيات زبون للإجابة عنه).',
+      'تسجيل دخول الأشخاص، وتأمين المنصة، وتتبع كل عملية، ومراسلتهم بما يلزم دورهم معرفته (رابط دعوتهم، أو رابط إعادة تعيين، أو طلب بشأن معطيات زبون للإجابة عنه).',
     console_people_recipients:
       'مؤسستهم؛ وسلطة المراقبة بالنسبة لسجل التدقيق؛ وخادم البريد الذي ينقل رسائل تجارة (TIJARA_SMTP_URL)',
     privacy_requests_people: 'الأشخاص الذين يقدمون طلبًا بشأن معطياتهم',

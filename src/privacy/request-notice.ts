@@ -24,8 +24,7 @@ type NoticeKind = 'arrived' | 'due_soon';
 interface NoticePayload {
   requestId: string;
   merchantId: string;
-  /** Absent in notices queued before reminders existed: they told of an arrival. */
-  kind?: NoticeKind;
+  kind: NoticeKind;
 }
 
 export interface RequestNotices {
@@ -49,7 +48,7 @@ export interface RequestNotices {
 export function createRequestNotices(deps: {
   auth: Pick<AuthService, 'listOrganisations' | 'listUsers' | 'supervisingOrganisation'>;
   merchants: Pick<MerchantService, 'getMerchant'>;
-  privacy: Pick<PrivacyService, 'getRequest' | 'takeDueForReminder'>;
+  privacy: Pick<PrivacyService, 'requestStanding' | 'takeDueForReminder'>;
   store: SharedStore;
   clock: Clock;
   mailer: Mailer;
@@ -59,7 +58,7 @@ export function createRequestNotices(deps: {
 
   async function sendNotices(payload: NoticePayload) {
     const merchant = await deps.merchants.getMerchant(payload.merchantId);
-    const request = await deps.privacy.getRequest(
+    const request = await deps.privacy.requestStanding(
       { merchantId: payload.merchantId, livemode: true },
       payload.requestId,
     );

@@ -24,6 +24,7 @@ import {
   REQUEST_KINDS,
   type RequestChannel,
   type RequestKind,
+  type RequestStanding,
   type RequestStatus,
 } from './model.js';
 
@@ -96,6 +97,8 @@ export interface PrivacyService {
    */
   prescan(caller: Caller, id: string): Promise<Prescan | undefined>;
   getRequest(scope: Scope, id: string): Promise<PrivacyRequest | undefined>;
+  /** What a request asks, where it stands and when it falls due: nothing of the person is opened. */
+  requestStanding(scope: Scope, id: string): Promise<RequestStanding | undefined>;
   /** The merchant's requests, newest first. */
   listRequests(scope: Scope, filter?: { status?: RequestStatus; limit?: number }): Promise<PrivacyRequest[]>;
   /** For the supervising authority: each merchant's live requests, by dates and counts only. */
@@ -381,6 +384,24 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
         .where('livemode', '=', scope.livemode)
         .executeTakeFirst();
       return row && requestOf(row);
+    },
+
+    async requestStanding(scope, id) {
+      const row = await tables()
+        .selectFrom('privacy_requests')
+        .select(['id', 'kind', 'status', 'due_at'])
+        .where('id', '=', id)
+        .where('merchant_id', '=', scope.merchantId)
+        .where('livemode', '=', scope.livemode)
+        .executeTakeFirst();
+      return (
+        row && {
+          id: row.id,
+          kind: row.kind as RequestKind,
+          status: row.status as RequestStatus,
+          dueAt: row.due_at,
+        }
+      );
     },
 
     async listRequests(scope, filter = {}) {
