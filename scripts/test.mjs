@@ -38,6 +38,8 @@ mkdirSync(join(root, 'test-artifacts'), { recursive: true });
 const compiled = await compileForTests(root);
 const compiledPath = (file) => join(compiled, file.replace(/\.tsx?$/, '.js'));
 process.on('exit', () => rmSync(compiled, { recursive: true, force: true }));
+// Ctrl-C ends the test files with us; exiting (rather than dying of the signal) runs the clean-ups.
+process.on('SIGINT', () => process.exit(130));
 
 function runSuite(name, files, env) {
   if (files.length === 0) return;
