@@ -30,6 +30,9 @@ export interface AuthorityPagesDeps {
 const Csrf = Type.String({ maxLength: 200 });
 const Id = Type.String({ maxLength: 64 });
 
+/** An invitation makes a person (201); a reset only has a mail sent (202, accepted). */
+const MAILED_STATUS: Record<MailedLinkPurpose, number> = { invitation: 201, password_reset: 202 };
+
 /** A one-time link on its way to a person, said on the page of the action that sent it. */
 interface MailedLink {
   email: string;
@@ -169,15 +172,7 @@ export function authorityPages(deps: AuthorityPagesDeps) {
           </>
         ) : null}
       </ConsolePage>,
-      {
-        status: notice.error
-          ? 400
-          : notice.mailed
-            ? notice.mailed.purpose === 'invitation'
-              ? 201
-              : 202
-            : 200,
-      },
+      { status: notice.error ? 400 : notice.mailed ? MAILED_STATUS[notice.mailed.purpose] : 200 },
     );
   }
 
