@@ -15,7 +15,7 @@ import { sendPage } from '../web/render.js';
 import { authorityMessages } from './authority-messages.js';
 import { PostButton } from './components.js';
 import { byPerson, type ConsoleKit, csrfRefused, notFound, refusalPage } from './context.js';
-import { LINK_LIFETIME_MS, type LinkMail, type MailedLinkPurpose } from './link-mail.js';
+import { LINK_LIFETIME, type LinkMail, type MailedLinkPurpose } from './link-mail.js';
 import { consoleMessages } from './messages.js';
 import { ConsolePage } from './shell.js';
 
@@ -87,8 +87,7 @@ export function authorityPages(deps: AuthorityPagesDeps) {
           <p class="note" role="status" id="link-mailed">
             {fill(notice.mailed.purpose === 'invitation' ? t.invitationMailed : t.resetMailed, {
               email: notice.mailed.email,
-              days: LINK_LIFETIME_MS.invitation / 86_400_000,
-              hours: LINK_LIFETIME_MS.password_reset / 3_600_000,
+              ...LINK_LIFETIME,
             })}
           </p>
         ) : null}

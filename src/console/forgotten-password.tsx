@@ -12,10 +12,9 @@ import { fill, type Locale, localeOf } from '../web/i18n.js';
 import { Page, sendPage } from '../web/render.js';
 import { accountMessages } from './account-messages.js';
 import { csrfRefused, preSessionToken, preSessionTokenMatches } from './context.js';
-import { LINK_LIFETIME_MS, type LinkMail } from './link-mail.js';
+import { LINK_LIFETIME, type LinkMail } from './link-mail.js';
 import { consoleMessages } from './messages.js';
 
-const PASSWORD_RESET_MS = LINK_LIFETIME_MS.password_reset;
 const REQUEST_ACTION = 'user.password_reset.request';
 const PER_ACCOUNT = { max: 3, windowMs: 60 * 60_000 };
 const FORGOT_PATH = '/console/password/forgot';
@@ -84,7 +83,7 @@ function ForgotPage(props: { locale: Locale; path: string; csrf: string; sent: b
       <h1>{t.forgotTitle}</h1>
       {props.sent ? (
         <p class="note" role="status" id="forgot-sent">
-          {fill(t.forgotSent, { hours: PASSWORD_RESET_MS / 3_600_000 })}
+          {fill(t.forgotSent, { hours: LINK_LIFETIME.hours })}
         </p>
       ) : (
         <>

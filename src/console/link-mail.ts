@@ -9,10 +9,15 @@ import { accountMessages } from './account-messages.js';
 /** The one-time links Tijara mails to console people: to choose a first password, or a new one. */
 export type MailedLinkPurpose = 'invitation' | 'password_reset';
 
-/** How long each link works, from the moment its mail leaves. */
-export const LINK_LIFETIME_MS: Record<MailedLinkPurpose, number> = {
-  invitation: 7 * 24 * 3_600_000,
-  password_reset: 24 * 3_600_000,
+/**
+ * How long each link works from the moment its mail leaves, in the units the messages give it: an
+ * invitation's {days}, a new password's {hours}.
+ */
+export const LINK_LIFETIME = { days: 7, hours: 24 };
+
+const LIFETIME_MS: Record<MailedLinkPurpose, number> = {
+  invitation: LINK_LIFETIME.days * 86_400_000,
+  password_reset: LINK_LIFETIME.hours * 3_600_000,
 };
 
 /** The page of the console each link opens. */
@@ -52,15 +57,14 @@ export function createLinkMail(deps: {
     // Disabled meanwhile, or an invitation already accepted through an earlier mail: no link for it.
     if (!user || user.disabledAt || (purpose === 'invitation' && user.hasPassword)) return;
     const organisation = await deps.auth.getOrganisation(user.organisationId);
-    const link = await deps.auth.createOneTimeLink(user.id, purpose, LINK_LIFETIME_MS[purpose]);
+    const link = await deps.auth.createOneTimeLink(user.id, purpose, LIFETIME_MS[purpose]);
     if (isAuthError(link)) return;
     const t = accountMessages(locale);
     const values = {
       name: user.name,
       email: user.email,
       organisation: organisation?.name ?? '',
-      hours: LINK_LIFETIME_MS.password_reset / 3_600_000,
-      days: LINK_LIFETIME_MS.invitation / 86_400_000,
+      ...LINK_LIFETIME,
       link: `${deps.baseUrl()}${LINK_PATH[purpose]}/${link.token}?lang=${locale}`,
     };
     const invitation = purpose === 'invitation';
