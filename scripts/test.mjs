@@ -2,6 +2,7 @@
 // `npm test`: every suite on PGlite, then on a fresh PostgreSQL database, then the browser suite.
 // Where no PostgreSQL or Chromium answers, it says so plainly and skips them, except under CI=true.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -97,20 +98,31 @@ async function withAdmin(fn) {
   }
 }
 
-// 1. PGlite: each test's in-memory database starts from one migrated copy, made here once.
+// The demo data is loaded once into the templates (test/support/seed-for-tests.ts), its card numbers
+// under this run's own master key, which the test files that start from them are given.
+process.env.TIJARA_TEST_MASTER_KEY = randomBytes(32).toString('base64');
+
+// 1. PGlite: each test's in-memory database starts from one migrated copy, made here once, or from
+// one with the demo data too.
 const pgliteFiles = all.filter((f) => !isBrowser(f) && !isPgOnly(f));
 const templateDir = mkdtempSync(join(tmpdir(), 'tijara-template-'));
 process.on('exit', () => rmSync(templateDir, { recursive: true, force: true }));
 const pgliteTemplate = join(templateDir, 'pglite.tar');
+const pgliteSeededTemplate = join(templateDir, 'pglite-seeded.tar');
 if (pgliteFiles.length > 0 || all.some(isBrowser)) {
   const made = spawnSync(
     process.execPath,
-    [compiledPath('test/support/make-pglite-template.ts'), pgliteTemplate],
+    [compiledPath('test/support/make-pglite-template.ts'), pgliteTemplate, pgliteSeededTemplate],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  if (made.status !== 0) throw new Error('making the PGlite test template failed');
+  if (made.status !== 0) throw new Error('making the PGlite test templates failed');
 }
-runSuite('PGlite', pgliteFiles, { TIJARA_TEST_DB: 'pglite', TIJARA_TEST_PGLITE_TEMPLATE: pgliteTemplate });
+const pgliteEnv = {
+  TIJARA_TEST_DB: 'pglite',
+  TIJARA_TEST_PGLITE_TEMPLATE: pgliteTemplate,
+  TIJARA_TEST_PGLITE_SEEDED_TEMPLATE: pgliteSeededTemplate,
+};
+runSuite('PGlite', pgliteFiles, pgliteEnv);
 
 // 2. PostgreSQL: a template database migrated once, and one fresh copy of it per test file.
 const pgFiles = all.filter((f) => usesDb(f) && !isBrowser(f));
@@ -130,10 +142,21 @@ if (pgFiles.length > 0) {
         },
       );
       if (migrated.status !== 0) throw new Error('migrating the PostgreSQL test template failed');
+      const seededTemplate = `${template}_seeded`;
+      const seededUrl = new URL(adminUrl);
+      seededUrl.pathname = `/${seededTemplate}`;
+      await withAdmin((c) => c.query(`create database ${seededTemplate} template ${template}`));
+      const seeded = spawnSync(
+        process.execPath,
+        [compiledPath('test/support/seed-for-tests.ts'), seededUrl.href],
+        { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      if (seeded.status !== 0) throw new Error('seeding the PostgreSQL test template failed');
       runSuite('PostgreSQL', pgFiles, {
         TIJARA_TEST_DB: 'postgres',
         TIJARA_TEST_PG_ADMIN_URL: adminUrl,
         TIJARA_TEST_PG_TEMPLATE: template,
+        TIJARA_TEST_PG_SEEDED_TEMPLATE: seededTemplate,
       });
     } finally {
       await withAdmin(async (c) => {
@@ -159,11 +182,7 @@ if (pgFiles.length > 0) {
 const browserFiles = all.filter(isBrowser);
 if (browserFiles.length > 0) {
   if (existsSync(chromium)) {
-    runSuite('Browser (Chromium)', browserFiles, {
-      TIJARA_TEST_DB: 'pglite',
-      TIJARA_TEST_PGLITE_TEMPLATE: pgliteTemplate,
-      CHROMIUM_PATH: chromium,
-    });
+    runSuite('Browser (Chromium)', browserFiles, { ...pgliteEnv, CHROMIUM_PATH: chromium });
   } else if (ci) {
     console.error(`\nFAIL: no Chromium at ${chromium}; under CI=true the browser suite may not be skipped.`);
     totals.fail += 1;

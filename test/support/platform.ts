@@ -7,7 +7,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
 import type { ScreeningPort } from '../../src/screening/port.js';
 import type { StatementObserver } from '../../src/store/write-at-commit.js';
-import { pgliteTemplate, testDatabase } from './store.js';
+import { pgliteTemplate, seededTemplateKey, testDatabase } from './store.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -64,7 +64,11 @@ export async function testPlatform(
     onStatement?: StatementObserver;
   } = {},
 ) {
-  const database = await testDatabase();
+  // Seeding depends on the clock, the screening and the settings; with the defaults the demo data
+  // comes with the database, loaded once for the whole run (test/support/seed-for-tests.ts).
+  const seededKey = options.clock || options.screening || options.config ? undefined : seededTemplateKey();
+  const seeded = seededKey !== undefined;
+  const database = await testDatabase({ seeded });
   const config: Config = {
     ...loadConfig({}),
     dataDir: 'memory',
@@ -73,7 +77,7 @@ export async function testPlatform(
     host: '127.0.0.1',
     logLevel: 'silent',
     workers: options.workers ?? false,
-    masterKey: randomBytes(32).toString('base64'),
+    masterKey: seededKey ?? randomBytes(32).toString('base64'),
     webhookRetryBaseMs: 50,
     ...options.config,
   };
@@ -83,13 +87,13 @@ export async function testPlatform(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.screening ? { screening: options.screening } : {}),
     ...(options.onStatement ? { onStatement: options.onStatement } : {}),
-    memoryTemplate: pgliteTemplate(),
+    memoryTemplate: pgliteTemplate({ seeded }),
   });
   after(async () => {
     await platform.stop();
     await database.drop();
   });
-  await seedDemoData(platform);
+  if (!seeded) await seedDemoData(platform);
   await platform.listen();
   const baseUrl = platform.baseUrl();
   return { platform, baseUrl, api: (secretKey?: string) => apiClient(baseUrl, secretKey) };

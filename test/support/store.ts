@@ -12,29 +12,48 @@ export const testDbKind: TestDbKind = process.env.TIJARA_TEST_DB === 'postgres' 
 
 let copies = 0;
 
-let template: Blob | undefined;
+const templates = new Map<string, Blob>();
 /**
- * The migrated data folder an in-memory PGlite starts from, when `npm test` made one
- * (test/support/make-pglite-template.ts); a file run on its own starts from initdb.
+ * The data folder an in-memory PGlite starts from, when `npm test` made one
+ * (test/support/make-pglite-template.ts): migrated, or with `seeded` holding the demo data too (then
+ * undefined when there is none). A file run on its own starts from initdb.
  */
-export function pgliteTemplate(): Blob | undefined {
-  const path = process.env.TIJARA_TEST_PGLITE_TEMPLATE;
+export function pgliteTemplate(options: { seeded?: boolean } = {}): Blob | undefined {
+  const path = options.seeded
+    ? process.env.TIJARA_TEST_PGLITE_SEEDED_TEMPLATE
+    : process.env.TIJARA_TEST_PGLITE_TEMPLATE;
   if (testDbKind !== 'pglite' || !path) return undefined;
-  template ??= new Blob([readFileSync(path)]);
+  const template = templates.get(path) ?? new Blob([readFileSync(path)]);
+  templates.set(path, template);
   return template;
 }
 
 /**
+ * The master key of this run's templates holding the demo data (the vault's data keys in them are
+ * wrapped under it), when `npm test` made them for the database the tests use; else undefined.
+ */
+export function seededTemplateKey(): string | undefined {
+  const seeded =
+    testDbKind === 'pglite'
+      ? pgliteTemplate({ seeded: true }) !== undefined
+      : process.env.TIJARA_TEST_PG_SEEDED_TEMPLATE !== undefined;
+  return seeded ? process.env.TIJARA_TEST_MASTER_KEY : undefined;
+}
+
+/**
  * A fresh database for this test file: on PostgreSQL a new database copied from the template `npm
- * test` migrated once, or with `empty` one with no tables at all (a migration's own test). On PGlite
- * the store makes it in memory, so there is nothing to create. Dropped with `drop`.
+ * test` migrated once (with `seeded`, the one it also loaded the demo data into), or with `empty` one
+ * with no tables at all (a migration's own test). On PGlite the store makes it in memory, so there is
+ * nothing to create. Dropped with `drop`.
  */
 export async function testDatabase(
-  options: { empty?: boolean } = {},
+  options: { empty?: boolean; seeded?: boolean } = {},
 ): Promise<{ url: string | undefined; drop(): Promise<void> }> {
   if (testDbKind === 'pglite') return { url: undefined, drop: async () => {} };
   const adminUrl = process.env.TIJARA_TEST_PG_ADMIN_URL;
-  const template = process.env.TIJARA_TEST_PG_TEMPLATE;
+  const template = options.seeded
+    ? process.env.TIJARA_TEST_PG_SEEDED_TEMPLATE
+    : process.env.TIJARA_TEST_PG_TEMPLATE;
   if (!adminUrl || !template)
     throw new Error('PostgreSQL tests run through `npm test`, which prepares the template');
   const name = `${template}_${process.pid}_${copies++}`;
