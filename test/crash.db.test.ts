@@ -21,6 +21,8 @@ const env = {
   ...(database.url ? { DATABASE_URL: database.url } : { TIJARA_DATA_DIR: pgliteFolder! }),
   TIJARA_MASTER_KEY: randomBytes(32).toString('base64'),
   TIJARA_WORKERS: 'false',
+  // The demo merchants' keys pay here: on PostgreSQL the demo data is loaded only when asked.
+  TIJARA_SEED: 'true',
 };
 after(async () => {
   await database.drop();

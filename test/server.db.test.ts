@@ -11,12 +11,46 @@ import { testDatabase } from './support/store.js';
 const database = await testDatabase();
 after(() => database.drop());
 const dataDir = mkdtempSync(join(tmpdir(), 'tijara-start-'));
-// A fresh PGlite folder, or a fresh PostgreSQL database (migrated from the template, with no data).
-const env: Record<string, string> = database.url
-  ? { DATABASE_URL: database.url, TIJARA_MASTER_KEY: randomBytes(32).toString('base64') }
-  : { TIJARA_DATA_DIR: dataDir };
+/** A fresh PGlite folder, or a fresh PostgreSQL database (migrated from the template, with no data). */
+const where = (url: string | undefined, folder: string): Record<string, string> =>
+  url
+    ? { DATABASE_URL: url, TIJARA_MASTER_KEY: randomBytes(32).toString('base64') }
+    : { TIJARA_DATA_DIR: folder };
+// The demo data and pages are the embedded database's defaults; on PostgreSQL they are asked for.
+const env = { ...where(database.url, dataDir), TIJARA_SEED: 'true', TIJARA_DEMO: 'true' };
 
 describe('tijara start', () => {
+  test('loads the demo data and serves the demo pages by default on PGlite, and neither on PostgreSQL', async () => {
+    const other = await testDatabase();
+    after(() => other.drop());
+    const tijara = await startTijara(
+      where(other.url, join(mkdtempSync(join(tmpdir(), 'tijara-start-')), 'data')),
+    );
+    try {
+      const demoKey = 'sk_test_AtlasVoyagesDemo0000000000000001';
+      const payments = await fetch(`${tijara.baseUrl}/v1/payments`, {
+        headers: { authorization: `Bearer ${demoKey}` },
+      });
+      const pages = await Promise.all(
+        ['/demo/shop', '/demo/inbox', '/demo/mail'].map(
+          async (path) => (await fetch(tijara.baseUrl + path)).status,
+        ),
+      );
+      if (other.url) {
+        assert.doesNotMatch(tijara.output(), /Demo data loaded/);
+        assert.equal(payments.status, 401);
+        assert.deepEqual(pages, [404, 404, 404]);
+      } else {
+        assert.match(tijara.output(), /Demo data loaded/);
+        assert.equal(payments.status, 200);
+        assert.deepEqual(pages, [200, 200, 200]);
+      }
+    } finally {
+      tijara.child.kill('SIGTERM');
+    }
+    assert.equal(await tijara.exited, 0, tijara.output());
+  });
+
   test('starts on an empty database, serves health, ready and OpenAPI, and stops cleanly on SIGTERM', async () => {
     const started = Date.now();
     const tijara = await startTijara(env);

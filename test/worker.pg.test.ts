@@ -24,6 +24,8 @@ const env = {
   DATABASE_URL: database.url!,
   TIJARA_MASTER_KEY: randomBytes(32).toString('base64'),
   TIJARA_WORKERS: 'false',
+  // The demo merchants' keys pay here: on PostgreSQL the demo data is loaded only when asked.
+  TIJARA_SEED: 'true',
 };
 
 test('two `tijara worker` processes share the outbox: every webhook is delivered once', async (t) => {

@@ -37,9 +37,9 @@ function configFrom(flags: Flags): Config {
     const value = flags[flag];
     if (typeof value === 'string') overrides[name] = value;
   }
-  // Commander turns --no-workers / --no-seed into workers=false / seed=false.
+  // Commander turns --no-workers / --no-seed into workers=false / seed=false, and --seed into seed=true.
   if (flags.workers === false) overrides.workers = 'false';
-  if (flags.seed === false) overrides.seed = 'false';
+  if (typeof flags.seed === 'boolean') overrides.seed = String(flags.seed);
   return loadConfig(process.env, overrides);
 }
 
@@ -292,13 +292,17 @@ export function buildProgram(): Command {
     program
       .command('start')
       .description(
-        'migrate, load the demo data into an empty database, serve the API and pages, run the workers',
+        'migrate, load the demo data into an empty database (PGlite), serve the API and pages, run the workers',
       )
       .addOption(new Option('--port <port>', 'HTTP port (env PORT)'))
       .addOption(new Option('--host <host>', 'address to bind (env HOST)'))
       .addOption(new Option('--public-url <url>', 'address people reach Tijara at (env TIJARA_PUBLIC_URL)'))
       .option('--no-workers', 'do not run background workers in this process (env TIJARA_WORKERS=false)')
-      .option('--no-seed', 'do not load the demo data (env TIJARA_SEED=false)'),
+      .option(
+        '--seed',
+        'load the demo data into an empty database, the default on PGlite (env TIJARA_SEED=true)',
+      )
+      .option('--no-seed', 'do not load the demo data, the default on PostgreSQL (env TIJARA_SEED=false)'),
   ).action(start);
 
   databaseOptions(

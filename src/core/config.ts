@@ -17,7 +17,8 @@ interface Setting<T> {
   description: string;
   /** What the README shows as the default. */
   shownDefault: string;
-  fallback: () => T;
+  /** The default; it may read the settings defined above it, already chosen. */
+  fallback: (earlier: Readonly<Record<string, unknown>>) => T;
   parse: (raw: string) => T;
 }
 
@@ -142,11 +143,16 @@ export const settings = {
     fallback: () => true,
     parse: boolean,
   }),
+  // The demo's conveniences are for the embedded database, `npm start`'s: a PostgreSQL deployment
+  // is where real money runs, and there demo accounts with published passwords, demo merchants with
+  // published keys and pages showing 3-D Secure codes and every mail kept (password-reset links
+  // included) must be asked for, never left on by a forgotten flag. As the master key: PostgreSQL
+  // installs must be given one. (Both read databaseUrl, defined above them.)
   seed: setting({
     env: 'TIJARA_SEED',
     description: '`tijara start` loads the demo data into an empty database',
-    shownDefault: 'true',
-    fallback: () => true,
+    shownDefault: 'true on PGlite, false on PostgreSQL',
+    fallback: (earlier) => earlier.databaseUrl === undefined,
     parse: boolean,
   }),
   publicUrl: setting<string | undefined>({
@@ -257,9 +263,9 @@ export const settings = {
   demo: setting({
     env: 'TIJARA_DEMO',
     description:
-      'Serve the demo pages (/demo/shop, and /demo/inbox, which shows 3-D Secure codes): turn off in production',
-    shownDefault: 'true',
-    fallback: () => true,
+      'Serve the demo pages (/demo/shop, /demo/inbox, which shows 3-D Secure codes, and /demo/mail, which shows the mails kept)',
+    shownDefault: 'true on PGlite, false on PostgreSQL',
+    fallback: (earlier) => earlier.databaseUrl === undefined,
     parse: boolean,
   }),
   onboardingTimeoutMs: setting({
@@ -346,7 +352,7 @@ export function loadConfig(
     const fromFlag = overrides[name];
     const raw = fromFlag ?? env[spec.env];
     if (raw === undefined || (fromFlag === undefined && raw === '')) {
-      config[name] = spec.fallback();
+      config[name] = spec.fallback(config);
       continue;
     }
     try {

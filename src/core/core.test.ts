@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig, settings } from './config.js';
+import { type Config, ConfigError, loadConfig, settings } from './config.js';
 import { hasPrefix, newId } from './ids.js';
 import { createLogger, maskPans } from './logger.js';
 import { currencies, formatDecimalAmount, parseDecimalAmount } from './money.js';
@@ -118,6 +118,19 @@ describe('config', () => {
     assert.deepEqual(config.onboardingDns, ['1.1.1.1', '127.0.0.1:5353', '[::1]:53']);
     assert.deepEqual(config.onboardingHosts, { 'shop.test': '127.0.0.1', 'other.test': '::1' });
     assert.deepEqual([config.onboardingHttpPort, config.onboardingHttpsPort], [80, 443]);
+  });
+
+  test('the demo data and pages are on by default for the embedded database only', () => {
+    const pick = (config: Config) => [config.seed, config.demo];
+    const postgres = { DATABASE_URL: 'postgres://tijara@127.0.0.1:5432/tijara' };
+    assert.deepEqual(pick(loadConfig({})), [true, true]);
+    assert.deepEqual(pick(loadConfig(postgres)), [false, false]);
+    assert.deepEqual(pick(loadConfig({}, { databaseUrl: postgres.DATABASE_URL })), [false, false]);
+    assert.deepEqual(pick(loadConfig({ ...postgres, TIJARA_SEED: 'true', TIJARA_DEMO: 'yes' })), [
+      true,
+      true,
+    ]);
+    assert.deepEqual(pick(loadConfig({ TIJARA_DEMO: 'false' }, { seed: 'false' })), [false, false]);
   });
 
   test('every setting is documented in the README', async () => {
