@@ -246,7 +246,12 @@ export function createServices(deps: {
     baseUrl: deps.baseUrl,
     retryBaseMs: deps.config.webhookRetryBaseMs,
   });
-  const acs = createAccessControlServer({ store, clock, logger: logger.child({ module: 'acs' }) });
+  const acs = createAccessControlServer({
+    store,
+    clock,
+    logger: logger.child({ module: 'acs' }),
+    demoInbox: deps.config.demo,
+  });
   const audit = createAuditLog({ store, clock });
   const bills = createBillService({
     store,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { testStore } from '../../test/support/store.js';
 import { manualClock } from '../core/clock.js';
@@ -7,7 +8,7 @@ import { CHALLENGE_LIFETIME_MS, createAccessControlServer } from './acs.js';
 
 const store = await testStore();
 const clock = manualClock(new Date('2026-11-24T10:00:00Z'));
-const acs = createAccessControlServer({ store, clock, logger: createLogger('silent') });
+const acs = createAccessControlServer({ store, clock, logger: createLogger('silent'), demoInbox: true });
 
 async function start(paymentId: string) {
   const challenge = await store.transaction((trx) =>
@@ -48,6 +49,39 @@ describe('access control server', () => {
     clock.advance(CHALLENGE_LIFETIME_MS);
     const late = await answer(challenge.id, code);
     assert.deepEqual([late?.outcome, late?.outcome === 'failed' && late.reason], ['failed', 'expired']);
+  });
+
+  test('outside the demo a code is shown nowhere: not in the inbox, not in the log', async () => {
+    /** A challenge started by an access control server with or without the demo inbox; what it logged. */
+    async function challengeWith(demoInbox: boolean) {
+      const lines: string[] = [];
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      });
+      const server = createAccessControlServer({
+        store,
+        clock,
+        logger: createLogger('info', sink),
+        demoInbox,
+      });
+      const challenge = await store.transaction((trx) =>
+        server.startChallenge({ paymentId: `pay_${demoInbox}`, bankId: 'bnk_rif', cardLast4: '0076' }, trx),
+      );
+      assert.equal(lines.length, 1);
+      const logged = JSON.parse(lines[0]!) as { challengeId?: string; demoCode?: string };
+      assert.equal(logged.challengeId, challenge.id);
+      return { challenge, inbox: server.inbox(), logged };
+    }
+    const quiet = await challengeWith(false);
+    assert.deepEqual(quiet.inbox, []);
+    assert.ok(!('demoCode' in quiet.logged), JSON.stringify(quiet.logged));
+    // With the demo inbox the code is there, and in the log.
+    const shown = await challengeWith(true);
+    assert.equal(shown.inbox[0]?.challengeId, shown.challenge.id);
+    assert.equal(shown.logged.demoCode, shown.inbox[0]?.code);
   });
 
   test('an unknown challenge is undefined', async () => {

@@ -62,6 +62,11 @@ export function createAccessControlServer(deps: {
   store: SharedStore;
   clock: Clock;
   logger: Logger;
+  /**
+   * Whether codes go to the demo inbox (/demo/inbox) and the log: TIJARA_DEMO. Without it a code is
+   * never shown anywhere, for anyone who can read a page or a log could then pass the challenge.
+   */
+  demoInbox: boolean;
 }): AccessControlServer {
   const tables = (db?: SharedDb) => ownTables<AcsTables>(db ?? deps.store.db);
   // Codes are hashed under a key that lives only in this process: a stolen table reveals nothing.
@@ -100,12 +105,26 @@ export function createAccessControlServer(deps: {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      sent.unshift({ challengeId: id, bankId: input.bankId, cardLast4: input.cardLast4, code, sentAt: now });
-      sent.length = Math.min(sent.length, 50);
-      deps.logger.info(
-        { challengeId: id, cardLast4: input.cardLast4, demoCode: code },
-        '3-D Secure code sent (demo inbox)',
-      );
+      if (deps.demoInbox) {
+        sent.unshift({
+          challengeId: id,
+          bankId: input.bankId,
+          cardLast4: input.cardLast4,
+          code,
+          sentAt: now,
+        });
+        sent.length = Math.min(sent.length, 50);
+        deps.logger.info(
+          { challengeId: id, cardLast4: input.cardLast4, demoCode: code },
+          '3-D Secure code sent (demo inbox)',
+        );
+      } else {
+        // The built-in issuer has no channel to the cardholder (an SMS gateway) outside the demo.
+        deps.logger.warn(
+          { challengeId: id, cardLast4: input.cardLast4 },
+          '3-D Secure code made, but the built-in issuer has no way to send it outside the demo (TIJARA_DEMO)',
+        );
+      }
       return toChallenge(row);
     },
 
