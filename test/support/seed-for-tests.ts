@@ -2,6 +2,7 @@
 // test files copy (test/support/make-pglite-template.ts, and scripts/test.mjs for PostgreSQL), so that
 // a file gets it with its database instead of spending a second or more seeding it again. Run on its
 // own with a PostgreSQL URL, it seeds that database.
+import { pathToFileURL } from 'node:url';
 import { seedDemoData } from '../../src/cli/seed.js';
 import { type Config, loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -24,5 +25,5 @@ export async function seedForTests(where: Pick<Config, 'databaseUrl' | 'dataDir'
 }
 
 const databaseUrl = process.argv[2];
-if (import.meta.url === `file://${process.argv[1]}` && databaseUrl)
+if (databaseUrl && import.meta.url === pathToFileURL(process.argv[1]!).href)
   await seedForTests({ databaseUrl, dataDir: 'memory' });

@@ -33,11 +33,11 @@ export function pgliteTemplate(options: { seeded?: boolean } = {}): Blob | undef
  * wrapped under it), when `npm test` made them for the database the tests use; else undefined.
  */
 export function seededTemplateKey(): string | undefined {
-  const seeded =
+  const template =
     testDbKind === 'pglite'
-      ? pgliteTemplate({ seeded: true }) !== undefined
-      : process.env.TIJARA_TEST_PG_SEEDED_TEMPLATE !== undefined;
-  return seeded ? process.env.TIJARA_TEST_MASTER_KEY : undefined;
+      ? process.env.TIJARA_TEST_PGLITE_SEEDED_TEMPLATE
+      : process.env.TIJARA_TEST_PG_SEEDED_TEMPLATE;
+  return template ? process.env.TIJARA_TEST_MASTER_KEY : undefined;
 }
 
 /**
